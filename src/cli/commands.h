@@ -1,0 +1,30 @@
+// The `satfence` command line: each module registers its verbs here.
+// A verb's callback returns the process exit status: 0 success, 1 when input records were
+// rejected (everything else still processed), 2 for usage errors or unreadable inputs.
+#ifndef SATFENCE_CLI_COMMANDS_H_
+#define SATFENCE_CLI_COMMANDS_H_
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace satfence::cli {
+
+// Set by the chosen verb; main() returns it.
+struct ExitCode {
+  int value = 0;
+};
+
+void RegisterOrbitCommands(CLI::App& app, ExitCode& exit);
+void RegisterDemoCommand(CLI::App& app, ExitCode& exit);
+
+// The reference-data folder compiled in (../shared/testdata), overridable with the
+// SATFENCE_TESTDATA environment variable.
+std::string TestdataDir();
+
+// Shortest text that reads back to the same double ("0.1", "6378.137", "-1e-07").
+std::string ExactDouble(double v);
+
+}  // namespace satfence::cli
+
+#endif  // SATFENCE_CLI_COMMANDS_H_
