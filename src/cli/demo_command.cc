@@ -1,0 +1,155 @@
+// `satfence demo`: the main job a newcomer runs first.
+//
+// Today it runs the stage that exists end to end, the orbit module, on real data: the
+// Starlink element-set snapshot, propagated for the region the project is about, answering
+// "which satellites could measure a terminal here, and how well covered is each place".
+// The verification, decision and audit stages (issues 3-6) will extend this command.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "commands.h"
+#include "satfence/orbit/constellation.h"
+#include "satfence/orbit/elements_file.h"
+#include "satfence/orbit/passes.h"
+#include "satfence/orbit/visibility.h"
+
+namespace satfence::cli {
+namespace {
+
+struct Place {
+  const char* name;
+  geo::Geodetic where;
+};
+
+// The scenario's places: government-controlled Ukraine, the front, occupied areas, and
+// the neighbours (approximate city centres).
+constexpr Place kPlaces[] = {
+    {"Kyiv", {50.4501, 30.5234, 180}},         {"Kharkiv", {49.9935, 36.2304, 150}},
+    {"Pokrovsk (front line)", {48.2820, 37.1760, 180}},
+    {"Donetsk (occupied)", {48.0159, 37.8029, 200}},
+    {"Sevastopol (occupied)", {44.6166, 33.5254, 50}},
+    {"Moscow", {55.7558, 37.6173, 150}},        {"Minsk", {53.9006, 27.5590, 220}},
+    {"Warsaw", {52.2297, 21.0122, 100}},
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+void RunDemo(const std::string& elements_path, const std::string& time_text,
+             const std::string& out_dir, ExitCode& exit) {
+  using Clock = std::chrono::steady_clock;
+  std::printf("satfence demo: the orbit stage on real data\n");
+  std::printf("(verification, decisions and the audit log are not built yet; see README)\n\n");
+
+  auto t0 = Clock::now();
+  std::printf("[1/4] reading %s ...\n", elements_path.c_str());
+  const ReadResult<orbit::ElementSet> cat = orbit::ReadElementsFile(elements_path);
+  for (const RecordError& e : cat.errors) std::fprintf(stderr, "  rejected: %s\n", e.ToString().c_str());
+  if (cat.records.empty()) {
+    std::fprintf(stderr, "satfence demo: no element sets; set --elements or SATFENCE_TESTDATA\n");
+    exit.value = 2;
+    return;
+  }
+  const orbit::Constellation real = orbit::Constellation::FromElements(cat.records);
+  UtcTime latest = cat.records.front().epoch;
+  for (const orbit::ElementSet& e : cat.records) latest = std::max(latest, e.epoch);
+  UtcTime t = latest;
+  if (!time_text.empty()) {
+    const absl::StatusOr<UtcTime> parsed = ParseRfc3339(time_text);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "satfence demo: --time: %s\n", std::string(parsed.status().message()).c_str());
+      exit.value = 2;
+      return;
+    }
+    t = *parsed;
+  }
+  std::printf("      %zu satellites, %zu rejected, latest epoch %s (%.2f s)\n", real.size(),
+              cat.errors.size(), FormatRfc3339(latest).c_str(), Seconds(t0));
+
+  t0 = Clock::now();
+  std::printf("[2/4] propagating every satellite to %s (SGP4, SIMD batch) ...\n",
+              FormatRfc3339(t).c_str());
+  const std::vector<orbit::SatelliteState> states = real.EcefStatesAt(t);
+  const orbit::VisibilityIndex index(states, 25.0);
+  const orbit::Constellation gen1 = orbit::Constellation::FromShells(orbit::StarlinkGen1Shells(), t);
+  const orbit::VisibilityIndex gen1_index(gen1.EcefStatesAt(t), 25.0);
+  std::printf("      %zu states (%zu failed), and %zu from the filed Gen1 shells (%.3f s)\n",
+              states.size(), real.size() - states.size(), gen1.size(), Seconds(t0));
+
+  std::printf("[3/4] satellites above 25 deg: the ones whose ranges, Doppler and angles could "
+              "locate a terminal\n\n");
+  std::printf("  %-24s %9s %9s   %s\n", "place", "snapshot", "Gen1", "highest three (norad az/elev)");
+  for (const Place& p : kPlaces) {
+    const auto vis = index.Visible(p.where);
+    std::string top;
+    for (size_t i = 0; i < vis.size() && i < 3; ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%u %.0f/%.0f", i ? ", " : "",
+                    index.states()[vis[i].index].catalog_number, vis[i].look.azimuth_deg,
+                    vis[i].look.elevation_deg);
+      top += buf;
+    }
+    std::printf("  %-24s %9zu %9zu   %s\n", p.name, vis.size(), gen1_index.Visible(p.where).size(),
+                top.c_str());
+  }
+
+  // Coverage over the region: a 0.25-degree grid from 44 to 56 N and 20 to 42 E.
+  t0 = Clock::now();
+  std::filesystem::create_directories(out_dir);
+  const std::string grid_path = out_dir + "/visibility_grid.csv";
+  std::ofstream grid(grid_path);
+  grid << "lat_deg,lon_deg,visible_snapshot,visible_gen1\n";
+  size_t cells = 0, thin = 0, total = 0;
+  for (double lat = 44.0; lat <= 56.0001; lat += 0.25) {
+    for (double lon = 20.0; lon <= 42.0001; lon += 0.25) {
+      const size_t n = index.Visible({lat, lon, 0.0}).size();
+      grid << lat << "," << lon << "," << n << "," << gen1_index.Visible({lat, lon, 0.0}).size()
+           << "\n";
+      ++cells;
+      total += n;
+      if (n < 4) ++thin;
+    }
+  }
+  std::printf("\n  region 44-56 N, 20-42 E: %zu grid points, mean %.1f satellites in view, "
+              "%zu with fewer than 4 (%.2f s)\n", cells, static_cast<double>(total) / cells, thin,
+              Seconds(t0));
+
+  std::printf("\n[4/4] next passes above 25 deg over Kyiv of the highest satellite now:\n");
+  const auto kyiv_vis = index.Visible(kPlaces[0].where);
+  if (!kyiv_vis.empty()) {
+    const std::uint32_t id = index.states()[kyiv_vis[0].index].catalog_number;
+    for (const orbit::Sgp4& s : real.satellites()) {
+      if (s.catalog_number() != id) continue;
+      for (const orbit::Pass& p : orbit::PredictPasses(s, kPlaces[0].where, t, AddMinutes(t, 360))) {
+        std::printf("  %u  rise %s  max %.1f deg at %s  set %s%s\n", id,
+                    FormatRfc3339(p.rise).substr(11, 8).c_str(), p.max_elevation_deg,
+                    FormatRfc3339(p.culmination).substr(11, 8).c_str(),
+                    FormatRfc3339(p.set).substr(11, 8).c_str(),
+                    p.starts_before_window ? " (up at start)" : "");
+      }
+    }
+  }
+  std::printf("\nwrote %s\n", grid_path.c_str());
+  exit.value = cat.errors.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
+  struct Options {
+    std::string elements, time, out = "out/demo";
+  };
+  auto o = std::make_shared<Options>();
+  o->elements = TestdataDir() + "/starlink/starlink_20250923.tle";
+  CLI::App* demo = app.add_subcommand(
+      "demo", "Run the main job on real data (today: the orbit stage; see README)");
+  demo->add_option("--elements", o->elements, "Element-set file")->capture_default_str();
+  demo->add_option("--time", o->time, "Instant (RFC 3339); default: the latest epoch");
+  demo->add_option("--out", o->out, "Output folder")->capture_default_str();
+  demo->callback([o, &exit] { RunDemo(o->elements, o->time, o->out, exit); });
+}
+
+}  // namespace satfence::cli
