@@ -62,22 +62,16 @@ ReadResult<Sgp4> Constellation::ModelsFromElements(const std::vector<ElementSet>
   return r;
 }
 
-Constellation::Constellation(std::vector<ElementSet> elements) : elements_(std::move(elements)) {
-  ReadResult<Sgp4> models = ModelsFromElements(elements_);
-  if (!models.errors.empty()) {
-    std::vector<ElementSet> kept;
-    for (const Sgp4& s : models.records) {
-      for (const ElementSet& e : elements_) {
-        if (e.catalog_number == s.catalog_number() && e.epoch == s.epoch()) {
-          kept.push_back(e);
-          break;
-        }
-      }
-    }
-    elements_ = std::move(kept);
+Constellation::Constellation(std::vector<ElementSet> elements) {
+  // Keep the element sets and the models in step: an element set SGP4 rejects is dropped
+  // from both (ModelsFromElements reports why, for callers that want to say so).
+  for (ElementSet& e : elements) {
+    absl::StatusOr<Sgp4> sat = Sgp4::Create(e);
+    if (!sat.ok()) continue;
+    satellites_.push_back(*std::move(sat));
+    elements_.push_back(std::move(e));
   }
-  satellites_ = models.records;
-  batch_ = BatchPropagator(std::move(models.records));
+  batch_ = BatchPropagator(satellites_);
 }
 
 Constellation Constellation::FromElements(const std::vector<ElementSet>& elements) {

@@ -1,7 +1,7 @@
 // A set of satellites that can be asked for their Earth-fixed states at any time: either
 // a real catalogue (TLE/OMM) or generated Walker-delta shells such as Starlink's filings.
 //
-//   Constellation real = *Constellation::FromElements(ReadElementsFile(path).records);
+//   Constellation real = Constellation::FromElements(ReadElementsFile(path).records);
 //   Constellation gen1 = Constellation::FromShells(StarlinkGen1Shells(), epoch);
 //   std::vector<SatelliteState> now = gen1.EcefStatesAt(t);   // one per satellite
 //
@@ -53,8 +53,9 @@ struct SatelliteState {
 
 class Constellation {
  public:
-  // Satellites whose elements Sgp4::Create rejects are reported, the rest kept.
+  // One model per element set that Sgp4::Create accepts, and an error for each other.
   static ReadResult<Sgp4> ModelsFromElements(const std::vector<ElementSet>& elements);
+  // Element sets that Sgp4::Create rejects are left out (see ModelsFromElements).
   static Constellation FromElements(const std::vector<ElementSet>& elements);
   // Generated shells; synthetic catalogue numbers start at 900,000,001.
   static Constellation FromShells(const std::vector<WalkerShell>& shells, UtcTime epoch);
