@@ -249,18 +249,10 @@ ReadResult<ElementSet> ParseOmmKvn(std::string_view text, std::string_view sourc
   Context ctx{std::string(source), 0, 0, &out};
   Fields f;
   bool open = false;
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = Trim(text.substr(pos, end - pos));
-    ++line_no;
-    pos = end + 1;
-    if (line.empty() || line.rfind("COMMENT", 0) == 0) {
-      if (end == text.size()) break;
-      continue;
-    }
+  for (const NumberedLine& numbered : SplitLines(text)) {
+    const int line_no = numbered.number;
+    const std::string_view line = Trim(numbered.text);
+    if (line.empty() || line.rfind("COMMENT", 0) == 0) continue;
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
       if (line == "META_START" || line == "META_STOP" || line == "DATA_START" ||
@@ -291,7 +283,6 @@ ReadResult<ElementSet> ParseOmmKvn(std::string_view text, std::string_view sourc
       continue;
     }
     f[key] = {std::string(value), line_no};
-    if (end == text.size()) break;
   }
   if (open) AddRecord(f, ctx);
   return out;
@@ -332,15 +323,9 @@ ReadResult<ElementSet> ParseOmmCsv(std::string_view text, std::string_view sourc
   if (TooLarge(text, source, out)) return out;
   Context ctx{std::string(source), 0, 0, &out};
   std::vector<std::string> header;
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++line_no;
-    pos = end + 1;
+  for (const NumberedLine& numbered : SplitLines(text)) {
+    const int line_no = numbered.number;
+    const std::string_view line = numbered.text;
     if (Trim(line).empty()) continue;
     std::vector<std::string> cells = SplitCsv(line);
     if (header.empty()) {

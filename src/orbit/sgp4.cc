@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "satfence/orbit/teme.h"
 
 namespace satfence::orbit {
 namespace {
@@ -65,16 +66,6 @@ GravityConstants Gravity(GravityModel model) {
   g.tumin = 1.0 / g.xke;
   g.j3oj2 = g.j3 / g.j2;
   return g;
-}
-
-// Greenwich mean sidereal time, IAU-82 (Vallado's gstime), radians in [0, 2 pi).
-double Gstime(double jdut1) {
-  const double tut1 = (jdut1 - 2451545.0) / 36525.0;
-  double temp = -6.2e-6 * tut1 * tut1 * tut1 + 0.093104 * tut1 * tut1 +
-                (876600.0 * 3600 + 8640184.812866) * tut1 + 67310.54841;  // seconds
-  temp = std::fmod(temp * kDeg2Rad / 240.0, kTwoPi);  // 360 deg / 86400 s = 1/240
-  if (temp < 0.0) temp += kTwoPi;
-  return temp;
 }
 
 // Elements that the deep-space routines read and perturb together.
@@ -600,7 +591,7 @@ absl::StatusOr<Sgp4> Sgp4::Create(const ElementSet& elements, Sgp4Options option
     c.gsto = std::fmod(thgr70 + c1 * ds70 + c1p2p * tfrac + ts70 * ts70 * fk5r, kTwoPi);
     if (c.gsto < 0.0) c.gsto = c.gsto + kTwoPi;
   } else {
-    c.gsto = Gstime(epoch + 2433281.5);
+    c.gsto = GmstIau82FromJulianDate_rad(epoch + 2433281.5);  // Vallado's gstime
   }
 
   // sgp4init proper.

@@ -269,17 +269,9 @@ ReadResult<ElementSet> ParseTle(std::string_view text, std::string_view source,
                                 TleOptions options) {
   ReadResult<ElementSet> result;
   std::vector<std::pair<int, std::string_view>> lines;  // (1-based line number, text)
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++line_no;
-    pos = end + 1;
-    if (Trim(line).empty() || line[0] == '#') continue;
-    lines.emplace_back(line_no, line);
+  for (const NumberedLine& l : SplitLines(text)) {
+    if (Trim(l.text).empty() || l.text[0] == '#') continue;
+    lines.emplace_back(l.number, l.text);
   }
 
   int record = 0;

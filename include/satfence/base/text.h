@@ -5,6 +5,7 @@
 #define SATFENCE_BASE_TEXT_H_
 
 #include <string_view>
+#include <vector>
 
 namespace satfence {
 
@@ -14,6 +15,27 @@ inline std::string_view Trim(std::string_view s) {
   const size_t first = s.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
+struct NumberedLine {
+  int number;             // 1-based
+  std::string_view text;  // without the line ending (LF or CRLF)
+};
+
+// The lines of `text`, numbered from 1; views into `text`. A final line without a line
+// ending counts; an empty text has no lines.
+inline std::vector<NumberedLine> SplitLines(std::string_view text) {
+  std::vector<NumberedLine> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back({static_cast<int>(lines.size()) + 1, line});
+    pos = end + 1;
+  }
+  return lines;
 }
 
 }  // namespace satfence
