@@ -56,7 +56,7 @@ bool ReportRejected(const ReadResult<orbit::ElementSet>& r) {
 }
 
 void Propagate(const std::string& elements_path, const std::string& minutes_spec,
-               const std::string& frame, ExitCode& exit) {
+               const std::string& frame, orbit::Sgp4Options options, ExitCode& exit) {
   std::vector<double> minutes;
   std::string error;
   if (!ParseMinutes(minutes_spec, minutes, error)) {
@@ -70,7 +70,7 @@ void Propagate(const std::string& elements_path, const std::string& minutes_spec
 
   std::string out = "norad_id,tsince_min,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s\n";
   for (const orbit::ElementSet& e : cat.records) {
-    const absl::StatusOr<orbit::Sgp4> sat = orbit::Sgp4::Create(e);
+    const absl::StatusOr<orbit::Sgp4> sat = orbit::Sgp4::Create(e, options);
     if (!sat.ok()) {
       std::cerr << "satfence: " << e.catalog_number << ": " << sat.status().message() << "\n";
       continue;
@@ -214,10 +214,10 @@ void RegisterOrbitCommands(CLI::App& app, ExitCode& exit) {
 
   CLI::App* prop = orbit->add_subcommand(
       "propagate",
-      "Propagate every element set (TLE/3LE or OMM JSON/XML/KVN/CSV) with SGP4/SDP4 (WGS-72, "
+      "Propagate every element set (TLE/3LE or OMM JSON/XML/KVN/CSV) with SGP4/SDP4 (by default WGS-72, "
       "improved mode) and write CSV: norad_id,tsince_min,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s");
   struct PropagateOptions {
-    std::string elements, minutes = "0", frame = "teme";
+    std::string elements, minutes = "0", frame = "teme", gravity = "wgs72", opsmode = "improved";
   };
   auto po = std::make_shared<PropagateOptions>();
   prop->add_option("--elements", po->elements, "Element-set file")
@@ -229,7 +229,21 @@ void RegisterOrbitCommands(CLI::App& app, ExitCode& exit) {
   prop->add_option("--frame", po->frame, "Output frame: teme (SGP4's own) or ecef (WGS-84)")
       ->check(CLI::IsMember({"teme", "ecef"}))
       ->capture_default_str();
-  prop->callback([po, &exit] { Propagate(po->elements, po->minutes, po->frame, exit); });
+  prop->add_option("--gravity", po->gravity,
+                   "Gravity constants: wgs72 (what element sets are fitted with), wgs84, wgs72old")
+      ->check(CLI::IsMember({"wgs72", "wgs84", "wgs72old"}))
+      ->capture_default_str();
+  prop->add_option("--opsmode", po->opsmode, "Vallado's operation mode: improved or afspc")
+      ->check(CLI::IsMember({"improved", "afspc"}))
+      ->capture_default_str();
+  prop->callback([po, &exit] {
+    orbit::Sgp4Options options;
+    options.gravity = po->gravity == "wgs84"      ? orbit::GravityModel::kWgs84
+                      : po->gravity == "wgs72old" ? orbit::GravityModel::kWgs72Old
+                                                  : orbit::GravityModel::kWgs72;
+    options.mode = po->opsmode == "afspc" ? orbit::OpsMode::kAfspc : orbit::OpsMode::kImproved;
+    Propagate(po->elements, po->minutes, po->frame, options, exit);
+  });
 
   auto vo = std::make_shared<SiteOptions>();
   CLI::App* vis = orbit->add_subcommand(
