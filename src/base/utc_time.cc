@@ -54,8 +54,8 @@ UtcTime FromJulianDate(JulianDate jd) {
 
 UtcTime FromCalendar(int year, int month, int day, std::int64_t microseconds_of_day) {
   using namespace std::chrono;
-  const sys_days d = year_month_day{std::chrono::year(year), std::chrono::month(month),
-                                    std::chrono::day(day)};
+  const sys_days d =
+      year_month_day{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
   return UtcTime(duration_cast<microseconds>(d.time_since_epoch()) +
                  microseconds(microseconds_of_day));
 }

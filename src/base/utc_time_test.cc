@@ -30,17 +30,16 @@ TEST(UtcTime, ParsesZonesFractionsAndSeparators) {
   EXPECT_EQ(*ParseRfc3339("2026-03-01T13:50:00+02:00"), z);
   EXPECT_EQ(*ParseRfc3339("2026-03-01T06:20:00-05:30"), z);
   EXPECT_EQ(*ParseRfc3339("2026-03-01 11:50:00z"), z);
-  EXPECT_EQ(*ParseRfc3339("2026-03-01T11:50:00"), z);  // OMM style: no zone means UTC
+  EXPECT_EQ(*ParseRfc3339("2026-03-01T11:50:00"), z);           // OMM style: no zone means UTC
   EXPECT_EQ(*ParseRfc3339("2026-03-01T11:49:59.9999996Z"), z);  // rounds to the microsecond
-  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-03-01T11:49:02.5Z")),
-            "2026-03-01T11:49:02.500000Z");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-03-01T11:49:02.5Z")), "2026-03-01T11:49:02.500000Z");
 }
 
 TEST(UtcTime, RejectsMalformedTextWithAReason) {
-  for (const char* s : {"", "2026-03-01", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
-                        "2026-03-01T24:00:00Z", "2026-03-01T11:60:00Z", "2026-03-01T11:50:60Z",
-                        "2026-03-01T11:50:00.Z", "2026-03-01T11:50:00+0200",
-                        "2026-03-01T11:50:00Zjunk", "20x6-03-01T11:50:00Z"}) {
+  for (const char* s :
+       {"", "2026-03-01", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T24:00:00Z",
+        "2026-03-01T11:60:00Z", "2026-03-01T11:50:60Z", "2026-03-01T11:50:00.Z",
+        "2026-03-01T11:50:00+0200", "2026-03-01T11:50:00Zjunk", "20x6-03-01T11:50:00Z"}) {
     const auto t = ParseRfc3339(s);
     ASSERT_FALSE(t.ok()) << s;
     EXPECT_NE(t.status().message().find("not an RFC 3339 date-time"), std::string::npos);

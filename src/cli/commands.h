@@ -4,9 +4,8 @@
 #ifndef SATFENCE_CLI_COMMANDS_H_
 #define SATFENCE_CLI_COMMANDS_H_
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace satfence::cli {
 

@@ -26,11 +26,13 @@ struct Place {
 // The scenario's places: government-controlled Ukraine, the front, occupied areas, and
 // the neighbours (approximate city centres).
 constexpr Place kPlaces[] = {
-    {"Kyiv", {50.4501, 30.5234, 180}},         {"Kharkiv", {49.9935, 36.2304, 150}},
+    {"Kyiv", {50.4501, 30.5234, 180}},
+    {"Kharkiv", {49.9935, 36.2304, 150}},
     {"Pokrovsk (front line)", {48.2820, 37.1760, 180}},
     {"Donetsk (occupied)", {48.0159, 37.8029, 200}},
     {"Sevastopol (occupied)", {44.6166, 33.5254, 50}},
-    {"Moscow", {55.7558, 37.6173, 150}},        {"Minsk", {53.9006, 27.5590, 220}},
+    {"Moscow", {55.7558, 37.6173, 150}},
+    {"Minsk", {53.9006, 27.5590, 220}},
     {"Warsaw", {52.2297, 21.0122, 100}},
 };
 
@@ -47,7 +49,8 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   auto t0 = Clock::now();
   std::printf("[1/4] reading %s ...\n", elements_path.c_str());
   const ReadResult<orbit::ElementSet> cat = orbit::ReadElementsFile(elements_path);
-  for (const RecordError& e : cat.errors) std::fprintf(stderr, "  rejected: %s\n", e.ToString().c_str());
+  for (const RecordError& e : cat.errors)
+    std::fprintf(stderr, "  rejected: %s\n", e.ToString().c_str());
   if (cat.records.empty()) {
     std::fprintf(stderr, "satfence demo: no element sets; set --elements or SATFENCE_TESTDATA\n");
     exit.value = 2;
@@ -60,7 +63,8 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   if (!time_text.empty()) {
     const absl::StatusOr<UtcTime> parsed = ParseRfc3339(time_text);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "satfence demo: --time: %s\n", std::string(parsed.status().message()).c_str());
+      std::fprintf(stderr, "satfence demo: --time: %s\n",
+                   std::string(parsed.status().message()).c_str());
       exit.value = 2;
       return;
     }
@@ -74,14 +78,17 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
               FormatRfc3339(t).c_str());
   const std::vector<orbit::SatelliteState> states = real.EcefStatesAt(t);
   const orbit::VisibilityIndex index(states, 25.0);
-  const orbit::Constellation gen1 = orbit::Constellation::FromShells(orbit::StarlinkGen1Shells(), t);
+  const orbit::Constellation gen1 =
+      orbit::Constellation::FromShells(orbit::StarlinkGen1Shells(), t);
   const orbit::VisibilityIndex gen1_index(gen1.EcefStatesAt(t), 25.0);
   std::printf("      %zu states (%zu failed), and %zu from the filed Gen1 shells (%.3f s)\n",
               states.size(), real.size() - states.size(), gen1.size(), Seconds(t0));
 
-  std::printf("[3/4] satellites above 25 deg: the ones whose ranges, Doppler and angles could "
-              "locate a terminal\n\n");
-  std::printf("  %-24s %9s %9s   %s\n", "place", "snapshot", "Gen1", "highest three (norad az/elev)");
+  std::printf(
+      "[3/4] satellites above 25 deg: the ones whose ranges, Doppler and angles could "
+      "locate a terminal\n\n");
+  std::printf("  %-24s %9s %9s   %s\n", "place", "snapshot", "Gen1",
+              "highest three (norad az/elev)");
   for (const Place& p : kPlaces) {
     const auto vis = index.Visible(p.where);
     std::string top;
@@ -113,9 +120,10 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
       if (n < 4) ++thin;
     }
   }
-  std::printf("\n  region 44-56 N, 20-42 E: %zu grid points, mean %.1f satellites in view, "
-              "%zu with fewer than 4 (%.2f s)\n", cells, static_cast<double>(total) / cells, thin,
-              Seconds(t0));
+  std::printf(
+      "\n  region 44-56 N, 20-42 E: %zu grid points, mean %.1f satellites in view, "
+      "%zu with fewer than 4 (%.2f s)\n",
+      cells, static_cast<double>(total) / cells, thin, Seconds(t0));
 
   std::printf("\n[4/4] next passes above 25 deg over Kyiv of the highest satellite now:\n");
   const auto kyiv_vis = index.Visible(kPlaces[0].where);
@@ -123,7 +131,8 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
     const std::uint32_t id = index.states()[kyiv_vis[0].index].catalog_number;
     for (const orbit::Sgp4& s : real.satellites()) {
       if (s.catalog_number() != id) continue;
-      for (const orbit::Pass& p : orbit::PredictPasses(s, kPlaces[0].where, t, AddMinutes(t, 360))) {
+      for (const orbit::Pass& p :
+           orbit::PredictPasses(s, kPlaces[0].where, t, AddMinutes(t, 360))) {
         std::printf("  %u  rise %s  max %.1f deg at %s  set %s%s\n", id,
                     FormatRfc3339(p.rise).substr(11, 8).c_str(), p.max_elevation_deg,
                     FormatRfc3339(p.culmination).substr(11, 8).c_str(),

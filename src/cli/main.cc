@@ -20,8 +20,9 @@ std::string ExactDouble(double v) {
 }  // namespace satfence::cli
 
 int main(int argc, char** argv) {
-  CLI::App app{"satfence: geofences for satellite-internet terminals that a spoofed GNSS "
-               "receiver cannot defeat"};
+  CLI::App app{
+      "satfence: geofences for satellite-internet terminals that a spoofed GNSS "
+      "receiver cannot defeat"};
   app.require_subcommand(1);
   satfence::cli::ExitCode exit;
   satfence::cli::RegisterOrbitCommands(app, exit);

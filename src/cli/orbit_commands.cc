@@ -1,8 +1,8 @@
 // `satfence orbit ...`: propagate element sets, list visible satellites, predict passes.
 #include <algorithm>
 #include <cstdio>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,8 +79,8 @@ void Propagate(const std::string& elements_path, const std::string& minutes_spec
       const orbit::Sgp4Result r = sat->Propagate(t);
       if (r.error != orbit::Sgp4Error::kNone) {
         std::cerr << absl::StrFormat("satfence: %u at %s min: SGP4 error %d (%s)\n",
-                                     e.catalog_number, ExactDouble(t),
-                                     static_cast<int>(r.error), orbit::Sgp4ErrorName(r.error));
+                                     e.catalog_number, ExactDouble(t), static_cast<int>(r.error),
+                                     orbit::Sgp4ErrorName(r.error));
         continue;
       }
       geo::Vec3 p = r.state.position_km, v = r.state.velocity_km_s;
@@ -139,8 +139,7 @@ void Visible(const SiteOptions& o, ExitCode& exit) {
               c.size(), o.min_elev_deg, FormatRfc3339(t).c_str(), site.lat_deg, site.lon_deg,
               site.height_m);
   if (!vis.empty()) {
-    std::printf("%10s  %-26s %9s %9s %10s\n", "norad_id", "name", "az_deg", "elev_deg",
-                "range_km");
+    std::printf("%10s  %-26s %9s %9s %10s\n", "norad_id", "name", "az_deg", "elev_deg", "range_km");
   }
   for (const orbit::VisibleSatellite& v : vis) {
     const orbit::SatelliteState& s = index.states()[v.index];
@@ -214,7 +213,8 @@ void RegisterOrbitCommands(CLI::App& app, ExitCode& exit) {
 
   CLI::App* prop = orbit->add_subcommand(
       "propagate",
-      "Propagate every element set (TLE/3LE or OMM JSON/XML/KVN/CSV) with SGP4/SDP4 (by default WGS-72, "
+      "Propagate every element set (TLE/3LE or OMM JSON/XML/KVN/CSV) with SGP4/SDP4 (by default "
+      "WGS-72, "
       "improved mode) and write CSV: norad_id,tsince_min,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s");
   struct PropagateOptions {
     std::string elements, minutes = "0", frame = "teme", gravity = "wgs72", opsmode = "improved";
@@ -254,8 +254,8 @@ void RegisterOrbitCommands(CLI::App& app, ExitCode& exit) {
   auto so = std::make_shared<SiteOptions>();
   auto hours = std::make_shared<double>(24.0);
   auto norad = std::make_shared<std::vector<std::uint32_t>>();
-  CLI::App* passes = orbit->add_subcommand(
-      "passes", "Predict passes (rise, culmination, set) over one place");
+  CLI::App* passes =
+      orbit->add_subcommand("passes", "Predict passes (rise, culmination, set) over one place");
   AddSiteOptions(passes, *so, "Start of the window, RFC 3339");
   passes->add_option("--hours", *hours, "Length of the window, hours")->capture_default_str();
   passes->add_option("--norad", *norad, "Only these catalogue numbers (repeatable)");

@@ -1,8 +1,8 @@
 #include "satfence/geo/geodesic.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace satfence::geo {
 namespace {

@@ -1,9 +1,8 @@
 #include "satfence/geo/geodetic.h"
 
-#include <cmath>
-
 #include <GeographicLib/Geocentric.hpp>
 #include <GeographicLib/Math.hpp>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 

@@ -1,9 +1,9 @@
 #include "satfence/geo/geodetic.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace satfence::geo {
 namespace {
@@ -46,8 +46,7 @@ TEST(Geodetic, AntimeridianAndSignedZero) {
 TEST(Geodetic, RoundTripsEverywhereToANanometre) {
   const unsigned seed = 20261124;
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> lat(-90.0, 90.0), lon(-180.0, 180.0),
-      h(-500.0, 2.0e6);
+  std::uniform_real_distribution<double> lat(-90.0, 90.0), lon(-180.0, 180.0), h(-500.0, 2.0e6);
   for (int i = 0; i < 10000; ++i) {
     const Geodetic p{lat(rng), lon(rng), h(rng)};
     const Geodetic q = EcefToGeodetic(GeodeticToEcef(p));

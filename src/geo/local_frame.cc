@@ -1,17 +1,16 @@
 #include "satfence/geo/local_frame.h"
 
+#include <GeographicLib/Geocentric.hpp>
 #include <cmath>
 #include <vector>
-
-#include <GeographicLib/Geocentric.hpp>
 
 namespace satfence::geo {
 
 LocalFrame::LocalFrame(const Geodetic& origin) : origin_(origin) {
   std::vector<double> m(9);
   GeographicLib::Geocentric::WGS84().Forward(origin.lat_deg, origin.lon_deg, origin.height_m,
-                                             origin_ecef_m_.x, origin_ecef_m_.y,
-                                             origin_ecef_m_.z, m);
+                                             origin_ecef_m_.x, origin_ecef_m_.y, origin_ecef_m_.z,
+                                             m);
   for (int i = 0; i < 9; ++i) enu_to_ecef_[i] = m[i];
 }
 

@@ -10,19 +10,50 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/orbit/batch_propagator.cc"
-#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "satfence/orbit/batch_propagator.h"
 
 #include "hwy/contrib/math/math-inl.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
-#include "satfence/orbit/batch_propagator.h"
 
 #ifndef SATFENCE_ORBIT_BATCH_PROPAGATOR_COLUMNS_
 #define SATFENCE_ORBIT_BATCH_PROPAGATOR_COLUMNS_
 namespace satfence::orbit::batch {
 enum Column {
-  kMo, kMdot, kArgpo, kArgpdot, kNodeo, kNodedot, kNodecf, kCc1, kBcc4, kT2cof, kOmgcof,
-  kEta, kXmcof, kDelmo, kD2, kD3, kD4, kBcc5, kSinmao, kT3cof, kT4cof, kT5cof, kEcco, kInclo,
-  kNo, kAa, kAycof, kXlcof, kSinio, kCosio, kCon41, kX1mth2, kX7thm1, kNumColumns
+  kMo,
+  kMdot,
+  kArgpo,
+  kArgpdot,
+  kNodeo,
+  kNodedot,
+  kNodecf,
+  kCc1,
+  kBcc4,
+  kT2cof,
+  kOmgcof,
+  kEta,
+  kXmcof,
+  kDelmo,
+  kD2,
+  kD3,
+  kD4,
+  kBcc5,
+  kSinmao,
+  kT3cof,
+  kT4cof,
+  kT5cof,
+  kEcco,
+  kInclo,
+  kNo,
+  kAa,
+  kAycof,
+  kXlcof,
+  kSinio,
+  kCosio,
+  kCon41,
+  kX1mth2,
+  kX7thm1,
+  kNumColumns
 };
 // Lanes are padded to a multiple of this (the widest x86 vector holds 8 doubles).
 inline constexpr size_t kPad = 16;
@@ -61,8 +92,8 @@ HWY_INLINE V Atan2(D d, V y, V x) {
   return hn::IfThenElse(x_neg, hn::Add(a, hn::CopySign(pi, y)), a);
 }
 
-void PropagateNearEarth(const double* const* c, const double* tsince, size_t n,
-                        const Constants& k, const Outputs& out) {
+void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, const Constants& k,
+                        const Outputs& out) {
   const hn::ScalableTag<double> d;
   using V = hn::Vec<decltype(d)>;
   const size_t lanes = hn::Lanes(d);
@@ -92,8 +123,8 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n,
 
     const V delomg = hn::Mul(L(kOmgcof), t);
     const V delmtemp = hn::Add(one, hn::Mul(L(kEta), hn::Cos(d, ReduceTwoPi(d, xmdf))));
-    const V delm = hn::Mul(L(kXmcof),
-                           hn::Sub(hn::Mul(hn::Mul(delmtemp, delmtemp), delmtemp), L(kDelmo)));
+    const V delm =
+        hn::Mul(L(kXmcof), hn::Sub(hn::Mul(hn::Mul(delmtemp, delmtemp), delmtemp), L(kDelmo)));
     const V temp0 = hn::Add(delomg, delm);
     V mm = hn::Add(xmdf, temp0);
     V argpm = hn::Sub(argpdf, temp0);
@@ -126,8 +157,8 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n,
     const V axnl = hn::Mul(em, hn::Cos(d, argpm));
     V temp = hn::Div(one, hn::Mul(am, hn::Sub(one, hn::Mul(em, em))));
     const V aynl = hn::Add(hn::Mul(em, hn::Sin(d, argpm)), hn::Mul(temp, L(kAycof)));
-    const V xl = hn::Add(hn::Add(hn::Add(mm, argpm), nodem),
-                         hn::Mul(hn::Mul(temp, L(kXlcof)), axnl));
+    const V xl =
+        hn::Add(hn::Add(hn::Add(mm, argpm), nodem), hn::Mul(hn::Mul(temp, L(kXlcof)), axnl));
 
     // Kepler's equation; converged lanes keep their last sine and cosine.
     const V u = ReduceTwoPi(d, hn::Sub(xl, nodem));
@@ -171,18 +202,18 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n,
     // Short-period periodics.
     const V con41 = L(kCon41), x1mth2 = L(kX1mth2), x7thm1 = L(kX7thm1);
     const V onep5 = hn::Set(d, 1.5);
-    const V mrt = hn::Add(
-        hn::Mul(rl, hn::Sub(one, hn::Mul(hn::Mul(hn::Mul(onep5, temp2), betal), con41))),
-        hn::Mul(hn::Mul(hn::Mul(half, temp1), x1mth2), cos2u));
+    const V mrt =
+        hn::Add(hn::Mul(rl, hn::Sub(one, hn::Mul(hn::Mul(hn::Mul(onep5, temp2), betal), con41))),
+                hn::Mul(hn::Mul(hn::Mul(half, temp1), x1mth2), cos2u));
     su = hn::Sub(su, hn::Mul(hn::Mul(hn::Mul(hn::Set(d, 0.25), temp2), x7thm1), sin2u));
     const V xnode = hn::Add(nodem, hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sin2u));
-    const V xinc = hn::Add(L(kInclo),
-                           hn::Mul(hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sinip), cos2u));
+    const V xinc =
+        hn::Add(L(kInclo), hn::Mul(hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sinip), cos2u));
     const V mvt = hn::Sub(rdotl, hn::Div(hn::Mul(hn::Mul(hn::Mul(nm, temp1), x1mth2), sin2u), xke));
     const V rvdot = hn::Add(
-        rvdotl, hn::Div(hn::Mul(hn::Mul(nm, temp1),
-                                hn::Add(hn::Mul(x1mth2, cos2u), hn::Mul(onep5, con41))),
-                        xke));
+        rvdotl,
+        hn::Div(hn::Mul(hn::Mul(nm, temp1), hn::Add(hn::Mul(x1mth2, cos2u), hn::Mul(onep5, con41))),
+                xke));
 
     // Orientation vectors.
     const V sinsu = hn::Sin(d, su), cossu = hn::Cos(d, su);
@@ -289,8 +320,12 @@ void BatchPropagator::Propagate(const std::vector<double>& tsince_min, BatchStat
     std::vector<double> t(padded, 0.0);
     for (size_t lane = 0; lane < n; ++lane) t[lane] = tsince_min[near_index_[lane]];
     std::vector<double> buf(7 * padded);
-    const Outputs o{buf.data(),           buf.data() + padded,     buf.data() + 2 * padded,
-                    buf.data() + 3 * padded, buf.data() + 4 * padded, buf.data() + 5 * padded,
+    const Outputs o{buf.data(),
+                    buf.data() + padded,
+                    buf.data() + 2 * padded,
+                    buf.data() + 3 * padded,
+                    buf.data() + 4 * padded,
+                    buf.data() + 5 * padded,
                     buf.data() + 6 * padded};
     std::vector<const double*> cols(kNumColumns);
     for (int col = 0; col < kNumColumns; ++col) cols[col] = near_[col].data();

@@ -1,9 +1,9 @@
 #include "satfence/orbit/batch_propagator.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "satfence/orbit/constellation.h"
 #include "satfence/orbit/tle.h"
@@ -46,8 +46,7 @@ TEST(BatchPropagator, MatchesScalarOnTheStarlinkSnapshotOverThreeDays) {
   const ReadResult<ElementSet> cat = ReadTleFile(kData + "/starlink/starlink_20250923.tle");
   ASSERT_EQ(cat.records.size(), 8325u);
   int compared = 0;
-  ExpectMatchesScalar(Models(cat.records), {-1440.0, 0.0, 17.5, 720.0, 2000.0, 4320.0},
-                      &compared);
+  ExpectMatchesScalar(Models(cat.records), {-1440.0, 0.0, 17.5, 720.0, 2000.0, 4320.0}, &compared);
   EXPECT_GT(compared, 6 * 8300);
 }
 
@@ -91,9 +90,9 @@ TEST(Constellation, StarlinkGen1ShellsAsFiled) {
     size_t first, count;
     double altitude_km, inclination_deg;
   };
-  for (const Expect& e : {Expect{0, 1584, 550, 53.0}, Expect{1584, 1584, 540, 53.2},
-                          Expect{3168, 720, 570, 70.0}, Expect{3888, 348, 560, 97.6},
-                          Expect{4236, 172, 560, 97.6}}) {
+  for (const Expect& e :
+       {Expect{0, 1584, 550, 53.0}, Expect{1584, 1584, 540, 53.2}, Expect{3168, 720, 570, 70.0},
+        Expect{3888, 348, 560, 97.6}, Expect{4236, 172, 560, 97.6}}) {
     for (size_t i = e.first; i < e.first + e.count; ++i) {
       const TemeState s = gen1.satellites()[i].PropagateTo(AddMinutes(epoch, 90.0)).state;
       EXPECT_NEAR(Norm(now[i].ecef.position_km) - 6378.135, e.altitude_km, 12.0) << i;

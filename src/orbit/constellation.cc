@@ -39,8 +39,8 @@ std::vector<ElementSet> WalkerElements(const WalkerShell& shell, UtcTime epoch,
       e.inclination_deg = shell.inclination_deg;
       e.raan_deg = std::fmod(shell.raan_offset_deg + 360.0 * p / shell.planes, 360.0);
       e.arg_perigee_deg = 0.0;
-      e.mean_anomaly_deg = std::fmod(
-          360.0 * s / shell.sats_per_plane + 360.0 * shell.phasing * p / total, 360.0);
+      e.mean_anomaly_deg =
+          std::fmod(360.0 * s / shell.sats_per_plane + 360.0 * shell.phasing * p / total, 360.0);
       out.push_back(std::move(e));
     }
   }

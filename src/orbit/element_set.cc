@@ -8,16 +8,15 @@ namespace satfence::orbit {
 namespace {
 
 absl::Status OutOfRange(const char* field, double value, const char* range) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", value, " is outside ", range));
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", value, " is outside ", range));
 }
 
 }  // namespace
 
 absl::Status ValidateElementSet(const ElementSet& e) {
   if (e.catalog_number == 0 || e.catalog_number > kMaxCatalogNumber) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "NORAD_CAT_ID: ", e.catalog_number, " is outside 1..", kMaxCatalogNumber));
+    return absl::InvalidArgumentError(
+        absl::StrCat("NORAD_CAT_ID: ", e.catalog_number, " is outside 1..", kMaxCatalogNumber));
   }
   struct Check {
     const char* field;

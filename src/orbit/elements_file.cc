@@ -12,11 +12,16 @@ namespace satfence::orbit {
 
 const char* ElementsFormatName(ElementsFormat f) {
   switch (f) {
-    case ElementsFormat::kTle: return "TLE";
-    case ElementsFormat::kOmmJson: return "OMM JSON";
-    case ElementsFormat::kOmmXml: return "OMM XML";
-    case ElementsFormat::kOmmKvn: return "OMM KVN";
-    case ElementsFormat::kOmmCsv: return "OMM CSV";
+    case ElementsFormat::kTle:
+      return "TLE";
+    case ElementsFormat::kOmmJson:
+      return "OMM JSON";
+    case ElementsFormat::kOmmXml:
+      return "OMM XML";
+    case ElementsFormat::kOmmKvn:
+      return "OMM KVN";
+    case ElementsFormat::kOmmCsv:
+      return "OMM CSV";
   }
   return "unknown";
 }
@@ -38,11 +43,16 @@ ElementsFormat DetectElementsFormat(std::string_view text) {
 
 ReadResult<ElementSet> ParseElements(std::string_view text, std::string_view source) {
   switch (DetectElementsFormat(text)) {
-    case ElementsFormat::kTle: return ParseTle(text, source);
-    case ElementsFormat::kOmmJson: return ParseOmmJson(text, source);
-    case ElementsFormat::kOmmXml: return ParseOmmXml(text, source);
-    case ElementsFormat::kOmmKvn: return ParseOmmKvn(text, source);
-    case ElementsFormat::kOmmCsv: return ParseOmmCsv(text, source);
+    case ElementsFormat::kTle:
+      return ParseTle(text, source);
+    case ElementsFormat::kOmmJson:
+      return ParseOmmJson(text, source);
+    case ElementsFormat::kOmmXml:
+      return ParseOmmXml(text, source);
+    case ElementsFormat::kOmmKvn:
+      return ParseOmmKvn(text, source);
+    case ElementsFormat::kOmmCsv:
+      return ParseOmmCsv(text, source);
   }
   return {};
 }
@@ -56,9 +66,9 @@ ReadResult<ElementSet> ReadElementsFile(const std::string& path) {
   }
   const std::streamoff size = in.tellg();
   if (size < 0 || static_cast<size_t>(size) > kMaxElementsInputBytes) {
-    r.errors.push_back({path, 0, 0, "",
-                        absl::StrCat("file of ", size, " bytes exceeds the limit of ",
-                                     kMaxElementsInputBytes)});
+    r.errors.push_back(
+        {path, 0, 0, "",
+         absl::StrCat("file of ", size, " bytes exceeds the limit of ", kMaxElementsInputBytes)});
     return r;
   }
   in.seekg(0);

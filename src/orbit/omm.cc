@@ -3,11 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <optional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pugixml.hpp>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "satfence/base/text.h"
@@ -29,8 +28,8 @@ struct Context {
   ReadResult<ElementSet>* out;
 
   void Fail(int line, std::string field, std::string message) const {
-    out->errors.push_back({source, line > 0 ? line : record_line, record, std::move(field),
-                           std::move(message)});
+    out->errors.push_back(
+        {source, line > 0 ? line : record_line, record, std::move(field), std::move(message)});
   }
 };
 
@@ -60,9 +59,10 @@ void AddRecord(const Fields& f, const Context& ctx) {
     const auto it = f.find(key);
     return it == f.end() || Trim(it->second.text).empty() ? nullptr : &it->second;
   };
-  for (const auto& [key, want] : {std::pair<const char*, const char*>{"MEAN_ELEMENT_THEORY", "SGP4"},
-                                  {"REF_FRAME", "TEME"},
-                                  {"TIME_SYSTEM", "UTC"}}) {
+  for (const auto& [key, want] :
+       {std::pair<const char*, const char*>{"MEAN_ELEMENT_THEORY", "SGP4"},
+        {"REF_FRAME", "TEME"},
+        {"TIME_SYSTEM", "UTC"}}) {
     if (const Field* v = find(key); v != nullptr && Trim(v->text) != want) {
       ctx.Fail(v->line, key,
                absl::StrCat("is '", std::string(Trim(v->text)), "'; SGP4 elements need ", want));
@@ -152,8 +152,10 @@ int JsonDepth(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -278,8 +280,8 @@ ReadResult<ElementSet> ParseOmmKvn(std::string_view text, std::string_view sourc
       continue;
     }
     if (!open) {
-      out.errors.push_back({std::string(source), line_no, 0, key,
-                            "keyword before the first CCSDS_OMM_VERS line"});
+      out.errors.push_back(
+          {std::string(source), line_no, 0, key, "keyword before the first CCSDS_OMM_VERS line"});
       continue;
     }
     f[key] = {std::string(value), line_no};
@@ -336,8 +338,8 @@ ReadResult<ElementSet> ParseOmmCsv(std::string_view text, std::string_view sourc
     ++ctx.record;
     ctx.record_line = line_no;
     if (cells.size() != header.size()) {
-      ctx.Fail(line_no, "", absl::StrCat("has ", cells.size(), " cells, the header has ",
-                                         header.size()));
+      ctx.Fail(line_no, "",
+               absl::StrCat("has ", cells.size(), " cells, the header has ", header.size()));
       continue;
     }
     Fields f;

@@ -1,10 +1,10 @@
 #include "satfence/orbit/omm.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "satfence/orbit/elements_file.h"
 #include "satfence/orbit/tle.h"

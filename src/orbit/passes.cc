@@ -112,7 +112,8 @@ std::vector<Pass> PredictPasses(const Sgp4& satellite, const geo::Geodetic& site
       const UtcTime top = Culmination(f, t[i - 1], t[i + 1]);
       if (f(top).elevation_deg >= mask) {
         current = Pass{};
-        finish(current, Crossing(f, t[i - 1], top, mask, true), Crossing(f, top, t[i + 1], mask, false));
+        finish(current, Crossing(f, t[i - 1], top, mask, true),
+               Crossing(f, top, t[i + 1], mask, false));
       }
     }
     up = now_up;

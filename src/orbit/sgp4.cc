@@ -156,8 +156,8 @@ struct Dscom {
 };
 
 // Deep-space common terms (Vallado's dscom): fills the lunar-solar coefficients of `c`.
-Dscom ComputeDscom(double epoch, double ep, double argpp, double tc, double inclp,
-                   double nodep, double np, Sgp4Coefficients& c) {
+Dscom ComputeDscom(double epoch, double ep, double argpp, double tc, double inclp, double nodep,
+                   double np, Sgp4Coefficients& c) {
   constexpr double zes = 0.01675, zel = 0.05490, c1ss = 2.9864797e-6, c1l = 4.7968065e-7,
                    zsinis = 0.39785416, zcosis = 0.91744867, zcosgs = 0.1945905,
                    zsings = -0.98088458;
@@ -402,10 +402,10 @@ void ComputeDsinit(const Dscom& d, double eccsq, double xpidot, Sgp4Coefficients
                          0.33333333 * (-2.0 + 4.0 * cosim + 6.0 * cosisq));
     const double f523 = sinim * (4.92187512 * sini2 * (-2.0 - 4.0 * cosim + 10.0 * cosisq) +
                                  6.56250012 * (1.0 + 2.0 * cosim - 3.0 * cosisq));
-    const double f542 = 29.53125 * sinim *
-                        (2.0 - 8.0 * cosim + cosisq * (-12.0 + 8.0 * cosim + 10.0 * cosisq));
-    const double f543 = 29.53125 * sinim *
-                        (-2.0 - 8.0 * cosim + cosisq * (12.0 + 8.0 * cosim - 10.0 * cosisq));
+    const double f542 =
+        29.53125 * sinim * (2.0 - 8.0 * cosim + cosisq * (-12.0 + 8.0 * cosim + 10.0 * cosisq));
+    const double f543 =
+        29.53125 * sinim * (-2.0 - 8.0 * cosim + cosisq * (12.0 + 8.0 * cosim - 10.0 * cosisq));
     const double xno2 = nm * nm;
     const double ainv2 = aonv * aonv;
     double temp1 = 3.0 * xno2 * ainv2;
@@ -452,10 +452,9 @@ void ComputeDsinit(const Dscom& d, double eccsq, double xpidot, Sgp4Coefficients
 // restarting the integrator from epoch. Updates the mean elements in place.
 void Dspace(const Sgp4Coefficients& c, double t, double& em, double& argpm, double& inclm,
             double& mm, double& nodem, double& nm) {
-  constexpr double fasx2 = 0.13130908, fasx4 = 2.8843198, fasx6 = 0.37448087,
-                   g22 = 5.7686396, g32 = 0.95240898, g44 = 1.8014998, g52 = 1.0508330,
-                   g54 = 4.4108898, rptim = 4.37526908801129966e-3, stepp = 720.0,
-                   stepn = -720.0, step2 = 259200.0;
+  constexpr double fasx2 = 0.13130908, fasx4 = 2.8843198, fasx6 = 0.37448087, g22 = 5.7686396,
+                   g32 = 0.95240898, g44 = 1.8014998, g52 = 1.0508330, g54 = 4.4108898,
+                   rptim = 4.37526908801129966e-3, stepp = 720.0, stepn = -720.0, step2 = 259200.0;
 
   const double theta = std::fmod(c.gsto + t * rptim, kTwoPi);
   em = em + c.dedt * t;
@@ -488,12 +487,12 @@ void Dspace(const Sgp4Coefficients& c, double t, double& em, double& argpm, doub
              c.d5220 * std::sin(xomi + xli - g52) + c.d5232 * std::sin(-xomi + xli - g52) +
              c.d5421 * std::sin(xomi + x2li - g54) + c.d5433 * std::sin(-xomi + x2li - g54);
       xldot = xni + c.xfact;
-      xnddt = c.d2201 * std::cos(x2omi + xli - g22) + c.d2211 * std::cos(xli - g22) +
-              c.d3210 * std::cos(xomi + xli - g32) + c.d3222 * std::cos(-xomi + xli - g32) +
-              c.d5220 * std::cos(xomi + xli - g52) + c.d5232 * std::cos(-xomi + xli - g52) +
-              2.0 * (c.d4410 * std::cos(x2omi + x2li - g44) + c.d4422 * std::cos(x2li - g44) +
-                     c.d5421 * std::cos(xomi + x2li - g54) +
-                     c.d5433 * std::cos(-xomi + x2li - g54));
+      xnddt =
+          c.d2201 * std::cos(x2omi + xli - g22) + c.d2211 * std::cos(xli - g22) +
+          c.d3210 * std::cos(xomi + xli - g32) + c.d3222 * std::cos(-xomi + xli - g32) +
+          c.d5220 * std::cos(xomi + xli - g52) + c.d5232 * std::cos(-xomi + xli - g52) +
+          2.0 * (c.d4410 * std::cos(x2omi + x2li - g44) + c.d4422 * std::cos(x2li - g44) +
+                 c.d5421 * std::cos(xomi + x2li - g54) + c.d5433 * std::cos(-xomi + x2li - g54));
       xnddt = xnddt * xldot;
     }
     if (std::fabs(t - atime) < stepp) {
@@ -519,13 +518,20 @@ void Dspace(const Sgp4Coefficients& c, double t, double& em, double& argpm, doub
 
 const char* Sgp4ErrorName(Sgp4Error e) {
   switch (e) {
-    case Sgp4Error::kNone: return "ok";
-    case Sgp4Error::kMeanEccentricity: return "mean eccentricity out of range";
-    case Sgp4Error::kMeanMotion: return "mean motion not positive";
-    case Sgp4Error::kPerturbedEccentricity: return "perturbed eccentricity out of range";
-    case Sgp4Error::kSemiLatusRectum: return "semi-latus rectum negative";
-    case Sgp4Error::kSubOrbital: return "epoch elements sub-orbital";
-    case Sgp4Error::kDecayed: return "satellite decayed";
+    case Sgp4Error::kNone:
+      return "ok";
+    case Sgp4Error::kMeanEccentricity:
+      return "mean eccentricity out of range";
+    case Sgp4Error::kMeanMotion:
+      return "mean motion not positive";
+    case Sgp4Error::kPerturbedEccentricity:
+      return "perturbed eccentricity out of range";
+    case Sgp4Error::kSemiLatusRectum:
+      return "semi-latus rectum negative";
+    case Sgp4Error::kSubOrbital:
+      return "epoch elements sub-orbital";
+    case Sgp4Error::kDecayed:
+      return "satellite decayed";
   }
   return "unknown";
 }
@@ -615,10 +621,9 @@ absl::StatusOr<Sgp4> Sgp4::Create(const ElementSet& elements, Sgp4Options option
   const double psisq = std::fabs(1.0 - etasq);
   const double coef = qzms24 * std::pow(tsi, 4.0);
   const double coef1 = coef / std::pow(psisq, 3.5);
-  const double cc2 =
-      coef1 * c.no_unkozai *
-      (ao * (1.0 + 1.5 * etasq + eeta * (4.0 + etasq)) +
-       0.375 * g.j2 * tsi / psisq * c.con41 * (8.0 + 3.0 * etasq * (8.0 + etasq)));
+  const double cc2 = coef1 * c.no_unkozai *
+                     (ao * (1.0 + 1.5 * etasq + eeta * (4.0 + etasq)) +
+                      0.375 * g.j2 * tsi / psisq * c.con41 * (8.0 + 3.0 * etasq * (8.0 + etasq)));
   c.cc1 = c.bstar * cc2;
   double cc3 = 0.0;
   if (c.ecco > 1.0e-4) cc3 = -2.0 * coef * tsi * g.j3oj2 * c.no_unkozai * sinio / c.ecco;
@@ -627,8 +632,7 @@ absl::StatusOr<Sgp4> Sgp4::Create(const ElementSet& elements, Sgp4Options option
           (c.eta * (2.0 + 0.5 * etasq) + c.ecco * (0.5 + 2.0 * etasq) -
            g.j2 * tsi / (ao * psisq) *
                (-3.0 * c.con41 * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta)) +
-                0.75 * c.x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq)) *
-                    std::cos(2.0 * c.argpo)));
+                0.75 * c.x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq)) * std::cos(2.0 * c.argpo)));
   c.cc5 = 2.0 * coef1 * ao * omeosq * (1.0 + 2.75 * (etasq + eeta) + eeta * etasq);
   const double cosio4 = cosio2 * cosio2;
   const double temp1 = 1.5 * g.j2 * pinvsq * c.no_unkozai;
@@ -639,8 +643,8 @@ absl::StatusOr<Sgp4> Sgp4::Create(const ElementSet& elements, Sgp4Options option
   c.argpdot = -0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4) +
               temp3 * (3.0 - 36.0 * cosio2 + 49.0 * cosio4);
   const double xhdot1 = -temp1 * cosio;
-  c.nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2) + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) *
-                           cosio;
+  c.nodedot =
+      xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2) + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio;
   const double xpidot = c.argpdot + c.nodedot;
   c.omgcof = c.bstar * cc3 * std::cos(c.argpo);
   c.xmcof = 0.0;
@@ -663,8 +667,7 @@ absl::StatusOr<Sgp4> Sgp4::Create(const ElementSet& elements, Sgp4Options option
   if (2 * kPi / c.no_unkozai >= 225.0) {
     c.method = 'd';
     c.isimp = 1;
-    const Dscom d =
-        ComputeDscom(epoch, c.ecco, c.argpo, 0.0, c.inclo, c.nodeo, c.no_unkozai, c);
+    const Dscom d = ComputeDscom(epoch, c.ecco, c.argpo, 0.0, c.inclo, c.nodeo, c.no_unkozai, c);
     ComputeDsinit(d, eccsq, xpidot, c);
   }
 
@@ -821,8 +824,7 @@ Sgp4Result Sgp4::Propagate(double tsince_min) const {
     x7thm1 = 7.0 * cosisq - 1.0;
   }
   // Short-period periodics.
-  const double mrt =
-      rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u;
+  const double mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u;
   su = su - 0.25 * temp2 * x7thm1 * sin2u;
   const double xnode = el.nodep + 1.5 * temp2 * cosip * sin2u;
   const double xinc = el.inclp + 1.5 * temp2 * cosip * sinip * cos2u;

@@ -1,14 +1,14 @@
 // SGP4/SDP4 against Vallado's published verification output (AIAA 2006-6753):
 // every element set of SGP4-VER.TLE, every time of tcppver.out, WGS-72, improved mode.
 // The data are read from ../shared/testdata/sgp4 (see the README there); nothing is copied.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "satfence/orbit/sgp4.h"
 #include "satfence/orbit/tle.h"

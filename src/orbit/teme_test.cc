@@ -1,8 +1,8 @@
 #include "satfence/orbit/teme.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace satfence::orbit {
 namespace {
@@ -15,10 +15,10 @@ double SlalibGmst_rad(double mjd_ut1) {
   constexpr double kS2r = 7.272205216643039903848711535369e-5;  // 2 pi / 86400
   const double tu = (mjd_ut1 - 51544.5) / 36525.0;
   const double frac = mjd_ut1 - std::floor(mjd_ut1);
-  double g = std::fmod(frac * 2.0 * M_PI +
-                           (24110.54841 + (8640184.812866 + (0.093104 - 6.2e-6 * tu) * tu) * tu) *
-                               kS2r,
-                       2.0 * M_PI);
+  double g =
+      std::fmod(frac * 2.0 * M_PI +
+                    (24110.54841 + (8640184.812866 + (0.093104 - 6.2e-6 * tu) * tu) * tu) * kS2r,
+                2.0 * M_PI);
   return g < 0 ? g + 2.0 * M_PI : g;
 }
 
@@ -31,8 +31,8 @@ TEST(Teme, GmstAgreesWithSlalibsFormulation) {
   }
   // Vallado, Fundamentals of Astrodynamics and Applications, Example 3-5:
   // 1992 August 20, 12:14 UT1 -> GMST 152.578787810 deg.
-  EXPECT_NEAR(GmstIau82_rad(*ParseRfc3339("1992-08-20T12:14:00Z")) * 180.0 / M_PI,
-              152.578787810, 1e-6);
+  EXPECT_NEAR(GmstIau82_rad(*ParseRfc3339("1992-08-20T12:14:00Z")) * 180.0 / M_PI, 152.578787810,
+              1e-6);
 }
 
 TEST(Teme, RotationKeepsLengthsAndZ) {

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 
-#include "satfence/base/text.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "satfence/base/text.h"
 
 namespace satfence::orbit {
 namespace {
@@ -135,8 +135,7 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
   const auto cat2 = DecodeAlpha5(l2.substr(2, 5));
   if (!cat2.ok()) return bad(2, kCatalog, l2.substr(2, 5), std::string(cat2.status().message()));
   if (*cat1 != *cat2) {
-    return LineError{2, kCatalog.Label(2),
-                     absl::StrCat(*cat2, " differs from line 1's ", *cat1)};
+    return LineError{2, kCatalog.Label(2), absl::StrCat(*cat2, " differs from line 1's ", *cat1)};
   }
   e.catalog_number = *cat1;
   e.classification = l1[7] == ' ' ? 'U' : l1[7];
@@ -199,10 +198,10 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
     Column column;
     double* out;
   };
-  for (const Angle& a : {Angle{kInclination, &e.inclination_deg}, Angle{kRaan, &e.raan_deg},
-                         Angle{kArgPerigee, &e.arg_perigee_deg},
-                         Angle{kMeanAnomaly, &e.mean_anomaly_deg},
-                         Angle{kMeanMotion, &e.mean_motion_rev_per_day}}) {
+  for (const Angle& a :
+       {Angle{kInclination, &e.inclination_deg}, Angle{kRaan, &e.raan_deg},
+        Angle{kArgPerigee, &e.arg_perigee_deg}, Angle{kMeanAnomaly, &e.mean_anomaly_deg},
+        Angle{kMeanMotion, &e.mean_motion_rev_per_day}}) {
     const auto v = ToDouble(Field(l2, a.column));
     if (!v) return bad(2, a.column, Field(l2, a.column), "not a number");
     *a.out = *v;
@@ -377,12 +376,11 @@ absl::StatusOr<std::pair<std::string, std::string>> FormatTle(const ElementSet& 
   std::string l1 = absl::StrFormat(
       "1 %s%c %-8s %02d%03lld.%08lld %s %s %s %d %4d", *cat, e.classification,
       ObjectIdToDesignator(e.international_designator), year2, units / 100000000 + 1,
-      units % 100000000, *ndot, *nddot, *bstar, e.ephemeris_type,
-      e.element_set_number % 10000);
-  std::string l2 = absl::StrFormat(
-      "2 %s %8.4f %8.4f %07lld %8.4f %8.4f %11.8f%5d", *cat, e.inclination_deg, e.raan_deg,
-      std::llround(e.eccentricity * 1e7), e.arg_perigee_deg, e.mean_anomaly_deg,
-      e.mean_motion_rev_per_day, e.rev_at_epoch % 100000);
+      units % 100000000, *ndot, *nddot, *bstar, e.ephemeris_type, e.element_set_number % 10000);
+  std::string l2 =
+      absl::StrFormat("2 %s %8.4f %8.4f %07lld %8.4f %8.4f %11.8f%5d", *cat, e.inclination_deg,
+                      e.raan_deg, std::llround(e.eccentricity * 1e7), e.arg_perigee_deg,
+                      e.mean_anomaly_deg, e.mean_motion_rev_per_day, e.rev_at_epoch % 100000);
   if (l1.size() != 68 || l2.size() != 68) {
     return absl::OutOfRangeError("a value does not fit its TLE columns");
   }

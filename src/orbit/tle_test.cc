@@ -1,11 +1,11 @@
 #include "satfence/orbit/tle.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace satfence::orbit {
 namespace {
@@ -107,7 +107,8 @@ TEST(Tle, BadFieldsAreNamedAndTheRestLoads) {
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].line, 6);
   EXPECT_EQ(r.errors[0].record, 2);
-  EXPECT_THAT(r.errors[0].ToString(), HasSubstr("mixed.tle:6: record 2: eccentricity (line 2, cols 27-33)"));
+  EXPECT_THAT(r.errors[0].ToString(),
+              HasSubstr("mixed.tle:6: record 2: eccentricity (line 2, cols 27-33)"));
   EXPECT_EQ(r.errors[1].line, 8);
   EXPECT_THAT(r.errors[1].message, HasSubstr("not followed by a line starting with '2 '"));
 

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   const size_t n_naive = smoke ? 200 : 5'000;
 
   const std::string path = std::string(SATFENCE_TESTDATA_DIR) + "/starlink/starlink_20250923.tle";
-  const orbit::Constellation c = orbit::Constellation::FromElements(orbit::ReadTleFile(path).records);
+  const orbit::Constellation c =
+      orbit::Constellation::FromElements(orbit::ReadTleFile(path).records);
   const UtcTime t = *ParseRfc3339("2025-09-23T12:00:00Z");
   const auto b0 = Clock::now();
   const orbit::VisibilityIndex index(c.EcefStatesAt(t), 25.0);

@@ -1,9 +1,9 @@
 #include "satfence/orbit/visibility.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "satfence/orbit/passes.h"
 #include "satfence/orbit/tle.h"
@@ -24,8 +24,8 @@ std::set<std::uint32_t> Ids(const std::vector<VisibleSatellite>& v) {
 void ExpectIndexEqualsBruteForce(const VisibilityIndex& index, unsigned seed, int n) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0), h(-400.0, 12000.0);
-  std::vector<geo::Geodetic> points = {{90, 0, 0},     {-90, 0, 0},      {0, 180, 0},
-                                       {0, -180, 0},   {89.9, 179.9, 0}, {-16.5, 179.99, 0},
+  std::vector<geo::Geodetic> points = {{90, 0, 0},        {-90, 0, 0},        {0, 180, 0},
+                                       {0, -180, 0},      {89.9, 179.9, 0},   {-16.5, 179.99, 0},
                                        {66.0, -179.5, 0}, {50.45, 30.52, 180}};
   for (int i = 0; i < n; ++i) {
     points.push_back({std::asin(u(rng)) * 180.0 / M_PI, lon(rng), h(rng)});  // uniform on sphere
@@ -69,7 +69,8 @@ TEST(Passes, MatchDenseSamplingOverADay) {
   int checked = 0;
   for (size_t k = 0; k < cat.records.size(); k += 997) {
     const Sgp4 sat = *Sgp4::Create(cat.records[k]);
-    const std::vector<Pass> passes = PredictPasses(sat, kyiv, start, end, {.min_elevation_deg = 25});
+    const std::vector<Pass> passes =
+        PredictPasses(sat, kyiv, start, end, {.min_elevation_deg = 25});
     // Reference: elevation every second; intervals above the mask.
     const geo::LocalFrame frame(kyiv);
     std::vector<std::pair<UtcTime, UtcTime>> truth;

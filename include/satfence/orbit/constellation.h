@@ -26,11 +26,11 @@ namespace satfence::orbit {
 // One shell of a Walker-delta constellation i: t/p/f (t = planes * sats_per_plane).
 struct WalkerShell {
   std::string name;
-  double altitude_km;      // above the WGS-72 equatorial radius, circular orbits
+  double altitude_km;  // above the WGS-72 equatorial radius, circular orbits
   double inclination_deg;
   int planes;
   int sats_per_plane;
-  int phasing;             // Walker f in [0, planes): plane k is shifted f*k*360/t deg
+  int phasing;                   // Walker f in [0, planes): plane k is shifted f*k*360/t deg
   double raan_offset_deg = 0.0;  // rotates the whole shell, to interleave shells
 };
 

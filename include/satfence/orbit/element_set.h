@@ -21,21 +21,21 @@ namespace satfence::orbit {
 inline constexpr std::uint32_t kMaxCatalogNumber = 999'999'999;
 
 struct ElementSet {
-  std::uint32_t catalog_number = 0;    // NORAD catalogue number, 1..999,999,999
-  std::string name;                    // OBJECT_NAME or the 3LE title line; may be empty
+  std::uint32_t catalog_number = 0;      // NORAD catalogue number, 1..999,999,999
+  std::string name;                      // OBJECT_NAME or the 3LE title line; may be empty
   std::string international_designator;  // COSPAR id as in OMM OBJECT_ID: "1998-067A"
-  char classification = 'U';           // U, C or S
-  UtcTime epoch{};                     // to the microsecond
+  char classification = 'U';             // U, C or S
+  UtcTime epoch{};                       // to the microsecond
   double mean_motion_rev_per_day = 0.0;  // Kozai mean motion (TLE and OMM both use Kozai)
   double eccentricity = 0.0;
   double inclination_deg = 0.0;
-  double raan_deg = 0.0;               // right ascension of the ascending node
+  double raan_deg = 0.0;  // right ascension of the ascending node
   double arg_perigee_deg = 0.0;
   double mean_anomaly_deg = 0.0;
-  double bstar_per_earth_radius = 0.0;  // B* drag term, 1/(Earth radii)
+  double bstar_per_earth_radius = 0.0;         // B* drag term, 1/(Earth radii)
   double mean_motion_dot_rev_per_day2 = 0.0;   // first derivative of mean motion / 2
   double mean_motion_ddot_rev_per_day3 = 0.0;  // second derivative of mean motion / 6
-  int ephemeris_type = 0;              // 0 for SGP4 element sets
+  int ephemeris_type = 0;                      // 0 for SGP4 element sets
   int element_set_number = 0;
   int rev_at_epoch = 0;
 };

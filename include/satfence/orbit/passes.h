@@ -1,7 +1,7 @@
 // Pass prediction for one satellite over one ground point: rise, culmination and set.
 //
-//   std::vector<Pass> passes = PredictPasses(sat, site, start, start + 24h, {.min_elevation_deg = 25});
-//   for (const Pass& p : passes) print(p.rise, p.culmination, p.set, p.max_elevation_deg);
+//   std::vector<Pass> passes = PredictPasses(sat, site, start, start + 24h, {.min_elevation_deg =
+//   25}); for (const Pass& p : passes) print(p.rise, p.culmination, p.set, p.max_elevation_deg);
 //
 // Method: elevation is sampled every `step` (default: 1/200 of the orbital period,
 // ~28 s for Starlink); mask crossings are refined by bisection to 1 ms and the culmination
