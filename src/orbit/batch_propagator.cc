@@ -10,11 +10,13 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/orbit/batch_propagator.cc"
-#include "satfence/orbit/batch_propagator.h"
-
-#include "hwy/contrib/math/math-inl.h"
+// Highway re-includes this file once per SIMD target: foreach_target.h comes first.
+// clang-format off
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "hwy/contrib/math/math-inl.h"
+// clang-format on
+#include "satfence/orbit/batch_propagator.h"
 
 #ifndef SATFENCE_ORBIT_BATCH_PROPAGATOR_COLUMNS_
 #define SATFENCE_ORBIT_BATCH_PROPAGATOR_COLUMNS_
