@@ -3,7 +3,14 @@
 //  - simplified-drag satellites (isimp = 1) get zero higher-order drag coefficients, which
 //    makes the extra terms add exactly 0.0, so one formula serves both kinds;
 //  - angle reduction is x - 2 pi trunc(x / 2 pi) instead of fmod (differs by ~1e-16 |x|);
-//  - Kepler's equation iterates until every lane has converged, freezing lanes that have.
+//  - Kepler's equation iterates until every lane has converged, freezing lanes that have;
+//  - angles that are a known angle plus a small correction (mean anomaly plus drag terms,
+//    each Kepler step, the short-period corrections to u, the node and the inclination)
+//    get their sine and cosine by rotating the known pair through the correction, whose
+//    sine and cosine come from their Taylor series (|d| <= 0.1 rad: truncation below
+//    1e-22); a vector with a larger correction in any lane evaluates the sum directly.
+//    sin u and cos u are the normalised (sinu, cosu) pair, so no arctangent is needed.
+//    This takes the kernel from 17 trigonometric evaluations to 8.
 // Per-satellite constants that the scalar path recomputes each call (pow(xke/n, 2/3),
 // bstar*cc4, bstar*cc5, sin and cos of the inclination) are precomputed with the same
 // operations, so they are bit-identical.
@@ -94,6 +101,43 @@ HWY_INLINE V Atan2(D d, V y, V x) {
   return hn::IfThenElse(x_neg, hn::Add(a, hn::CopySign(pi, y)), a);
 }
 
+template <class V>
+struct SinCos {
+  V s, c;
+};
+
+template <class D, class V>
+HWY_INLINE SinCos<V> SinCosOf(D d, V x) {
+  return {hn::Sin(d, x), hn::Cos(d, x)};
+}
+
+// sin and cos of base + delta from those of base. Exact trigonometry when every lane has
+// |delta| <= 0.1 (Taylor to delta^11 / delta^12); otherwise evaluated directly.
+template <class D, class V>
+HWY_INLINE SinCos<V> Rotate(D d, SinCos<V> base, V base_angle, V delta) {
+  if (!hn::AllTrue(d, hn::Le(hn::Abs(delta), hn::Set(d, 0.1)))) {
+    return SinCosOf(d, hn::Add(base_angle, delta));
+  }
+  // Taylor series in Horner form; with |delta| <= 0.1 the first omitted terms,
+  // delta^13/13! and delta^14/14!, are below 2e-23.
+  const V d2 = hn::Mul(delta, delta);
+  V sp = hn::Set(d, -1.0 / 39916800.0);  // -1/11!
+  sp = hn::MulAdd(sp, d2, hn::Set(d, 1.0 / 362880.0));
+  sp = hn::MulAdd(sp, d2, hn::Set(d, -1.0 / 5040.0));
+  sp = hn::MulAdd(sp, d2, hn::Set(d, 1.0 / 120.0));
+  sp = hn::MulAdd(sp, d2, hn::Set(d, -1.0 / 6.0));
+  const V sd = hn::MulAdd(hn::Mul(sp, d2), delta, delta);
+  V cp = hn::Set(d, 1.0 / 479001600.0);  // 1/12!
+  cp = hn::MulAdd(cp, d2, hn::Set(d, -1.0 / 3628800.0));
+  cp = hn::MulAdd(cp, d2, hn::Set(d, 1.0 / 40320.0));
+  cp = hn::MulAdd(cp, d2, hn::Set(d, -1.0 / 720.0));
+  cp = hn::MulAdd(cp, d2, hn::Set(d, 1.0 / 24.0));
+  cp = hn::MulAdd(cp, d2, hn::Set(d, -0.5));
+  const V cd = hn::MulAdd(cp, d2, hn::Set(d, 1.0));
+  return {hn::Add(hn::Mul(base.s, cd), hn::Mul(base.c, sd)),
+          hn::Sub(hn::Mul(base.c, cd), hn::Mul(base.s, sd))};
+}
+
 void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, const Constants& k,
                         const Outputs& out) {
   const hn::ScalableTag<double> d;
@@ -124,7 +168,9 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, 
     V templ = hn::Mul(L(kT2cof), t2);
 
     const V delomg = hn::Mul(L(kOmgcof), t);
-    const V delmtemp = hn::Add(one, hn::Mul(L(kEta), hn::Cos(d, ReduceTwoPi(d, xmdf))));
+    const V xmdf_r = ReduceTwoPi(d, xmdf);
+    const SinCos<V> xmdf_sc = SinCosOf(d, xmdf_r);
+    const V delmtemp = hn::Add(one, hn::Mul(L(kEta), xmdf_sc.c));
     const V delm =
         hn::Mul(L(kXmcof), hn::Sub(hn::Mul(hn::Mul(delmtemp, delmtemp), delmtemp), L(kDelmo)));
     const V temp0 = hn::Add(delomg, delm);
@@ -134,7 +180,8 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, 
     const V t4 = hn::Mul(t3, t);
     tempa = hn::Sub(hn::Sub(hn::Sub(tempa, hn::Mul(L(kD2), t2)), hn::Mul(L(kD3), t3)),
                     hn::Mul(L(kD4), t4));
-    tempe = hn::Add(tempe, hn::Mul(L(kBcc5), hn::Sub(hn::Sin(d, ReduceTwoPi(d, mm)), L(kSinmao))));
+    const V sin_mm = Rotate(d, xmdf_sc, xmdf_r, temp0).s;  // mm = xmdf + temp0
+    tempe = hn::Add(tempe, hn::Mul(L(kBcc5), hn::Sub(sin_mm, L(kSinmao))));
     templ = hn::Add(hn::Add(templ, hn::Mul(L(kT3cof), t3)),
                     hn::Mul(t4, hn::Add(L(kT4cof), hn::Mul(t, L(kT5cof)))));
 
@@ -156,27 +203,31 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, 
     // Long-period periodics (near-Earth: the epoch inclination).
     const V sinip = L(kSinio);
     const V cosip = L(kCosio);
-    const V axnl = hn::Mul(em, hn::Cos(d, argpm));
+    const SinCos<V> argpm_sc = SinCosOf(d, argpm);
+    const V axnl = hn::Mul(em, argpm_sc.c);
     V temp = hn::Div(one, hn::Mul(am, hn::Sub(one, hn::Mul(em, em))));
-    const V aynl = hn::Add(hn::Mul(em, hn::Sin(d, argpm)), hn::Mul(temp, L(kAycof)));
+    const V aynl = hn::Add(hn::Mul(em, argpm_sc.s), hn::Mul(temp, L(kAycof)));
     const V xl =
         hn::Add(hn::Add(hn::Add(mm, argpm), nodem), hn::Mul(hn::Mul(temp, L(kXlcof)), axnl));
 
     // Kepler's equation; converged lanes keep their last sine and cosine.
     const V u = ReduceTwoPi(d, hn::Sub(xl, nodem));
     V eo1 = u, sineo1 = zero, coseo1 = zero;
+    SinCos<V> at = SinCosOf(d, u);  // sine and cosine at the current eo1
     auto active = hn::Eq(zero, zero);
     const V tol = hn::Set(d, 1.0e-12);
     const V cap = hn::Set(d, 0.95);
     for (int ktr = 1; ktr <= 10 && !hn::AllFalse(d, active); ++ktr) {
-      const V s = hn::Sin(d, eo1);
-      const V co = hn::Cos(d, eo1);
+      const V s = at.s;
+      const V co = at.c;
       V tem5 = hn::Sub(hn::Sub(one, hn::Mul(co, axnl)), hn::Mul(s, aynl));
       tem5 = hn::Div(hn::Sub(hn::Add(hn::Sub(u, hn::Mul(aynl, co)), hn::Mul(axnl, s)), eo1), tem5);
       tem5 = hn::IfThenElse(hn::Ge(hn::Abs(tem5), cap), hn::CopySign(cap, tem5), tem5);
       sineo1 = hn::IfThenElse(active, s, sineo1);
       coseo1 = hn::IfThenElse(active, co, coseo1);
-      eo1 = hn::IfThenElse(active, hn::Add(eo1, tem5), eo1);
+      const V step = hn::IfThenElse(active, tem5, zero);
+      at = Rotate(d, at, eo1, step);
+      eo1 = hn::Add(eo1, step);
       active = hn::And(active, hn::Ge(hn::Abs(tem5), tol));
     }
 
@@ -194,7 +245,9 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, 
     const V am_rl = hn::Div(am, rl);
     const V sinu = hn::Mul(am_rl, hn::Sub(hn::Sub(sineo1, aynl), hn::Mul(axnl, temp)));
     const V cosu = hn::Mul(am_rl, hn::Add(hn::Sub(coseo1, axnl), hn::Mul(aynl, temp)));
-    V su = Atan2(d, sinu, cosu);
+    // sin and cos of su = atan2(sinu, cosu) are the normalised pair.
+    const V inv_norm = hn::Div(one, hn::Sqrt(hn::Add(hn::Mul(sinu, sinu), hn::Mul(cosu, cosu))));
+    const SinCos<V> su_sc{hn::Mul(sinu, inv_norm), hn::Mul(cosu, inv_norm)};
     const V sin2u = hn::Mul(hn::Add(cosu, cosu), sinu);
     const V cos2u = hn::Sub(one, hn::Mul(hn::Mul(hn::Set(d, 2.0), sinu), sinu));
     temp = hn::Div(one, pl);
@@ -207,20 +260,26 @@ void PropagateNearEarth(const double* const* c, const double* tsince, size_t n, 
     const V mrt =
         hn::Add(hn::Mul(rl, hn::Sub(one, hn::Mul(hn::Mul(hn::Mul(onep5, temp2), betal), con41))),
                 hn::Mul(hn::Mul(hn::Mul(half, temp1), x1mth2), cos2u));
-    su = hn::Sub(su, hn::Mul(hn::Mul(hn::Mul(hn::Set(d, 0.25), temp2), x7thm1), sin2u));
-    const V xnode = hn::Add(nodem, hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sin2u));
-    const V xinc =
-        hn::Add(L(kInclo), hn::Mul(hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sinip), cos2u));
+    const V dsu = hn::Neg(hn::Mul(hn::Mul(hn::Mul(hn::Set(d, 0.25), temp2), x7thm1), sin2u));
+    const V dnode = hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sin2u);
+    const V dinc = hn::Mul(hn::Mul(hn::Mul(hn::Mul(onep5, temp2), cosip), sinip), cos2u);
     const V mvt = hn::Sub(rdotl, hn::Div(hn::Mul(hn::Mul(hn::Mul(nm, temp1), x1mth2), sin2u), xke));
     const V rvdot = hn::Add(
         rvdotl,
         hn::Div(hn::Mul(hn::Mul(nm, temp1), hn::Add(hn::Mul(x1mth2, cos2u), hn::Mul(onep5, con41))),
                 xke));
 
-    // Orientation vectors.
-    const V sinsu = hn::Sin(d, su), cossu = hn::Cos(d, su);
-    const V snod = hn::Sin(d, xnode), cnod = hn::Cos(d, xnode);
-    const V sini = hn::Sin(d, xinc), cosi = hn::Cos(d, xinc);
+    // Orientation vectors: su, xnode and xinc are short-period corrections of known angles.
+    // (The angle itself, atan2(sinu, cosu), is needed only when a correction is too large
+    // for the rotation; |dsu| is ~1e-3 rad unless the orbit is decaying.)
+    const bool small_su = hn::AllTrue(d, hn::Le(hn::Abs(dsu), hn::Set(d, 0.1)));
+    const SinCos<V> su_c = small_su ? Rotate(d, su_sc, hn::Zero(d), dsu)
+                                    : SinCosOf(d, hn::Add(Atan2(d, su_sc.s, su_sc.c), dsu));
+    const SinCos<V> node_c = Rotate(d, SinCosOf(d, nodem), nodem, dnode);
+    const SinCos<V> inc_c = Rotate(d, SinCos<V>{sinip, cosip}, L(kInclo), dinc);
+    const V sinsu = su_c.s, cossu = su_c.c;
+    const V snod = node_c.s, cnod = node_c.c;
+    const V sini = inc_c.s, cosi = inc_c.c;
     const V xmx = hn::Neg(hn::Mul(snod, cosi));
     const V xmy = hn::Mul(cnod, cosi);
     const V ux = hn::Add(hn::Mul(xmx, sinsu), hn::Mul(cnod, cossu));

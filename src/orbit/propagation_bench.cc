@@ -4,6 +4,7 @@
 //
 //   build/release/src/orbit/orbit_propagation_bench            # full run, prints ratios
 //   build/release/src/orbit/orbit_propagation_bench --smoke    # CI: does it still run?
+//   build/release/src/orbit/orbit_propagation_bench --no-avx512  # as on an AVX2-only CPU
 //
 // Debian 12's python3-sgp4 is the pure-Python build (sgp4.api.accelerated == False): its
 // array mode loops over Python Satrec objects, not over Vallado's compiled C++.
@@ -14,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "hwy/targets.h"
 #include "satfence/orbit/batch_propagator.h"
 #include "satfence/orbit/constellation.h"
 #include "satfence/orbit/tle.h"
@@ -106,6 +108,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {
       smoke = true;
+    } else if (std::strcmp(argv[i], "--no-avx512") == 0) {
+      hwy::DisableTargets(HWY_AVX3 | HWY_AVX3_DL);
     } else {
       argv[kept++] = argv[i];
     }
@@ -117,8 +121,9 @@ int main(int argc, char** argv) {
   const double scalar = reporter.rate["BM_ScalarSgp4"];
   const double batch = reporter.rate["BM_BatchSgp4"];
   const double python = satfence::orbit::PythonSgp4Rate(smoke);
-  std::printf("\nSGP4 propagations per second, one core, %zu satellites:\n",
-              satfence::orbit::Models().size());
+  const int64_t targets = hwy::SupportedTargets() & HWY_TARGETS;
+  std::printf("\nSGP4 propagations per second, one core, %zu satellites (SIMD: %s):\n",
+              satfence::orbit::Models().size(), hwy::TargetName(targets & -targets));
   std::printf("  scalar (Vallado's algorithm)  %12.0f\n", scalar);
   std::printf("  batch (SIMD)                  %12.0f   %.2fx scalar\n", batch,
               scalar > 0 ? batch / scalar : 0.0);
