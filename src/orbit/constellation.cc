@@ -54,7 +54,7 @@ ReadResult<Sgp4> Constellation::ModelsFromElements(const std::vector<ElementSet>
     if (sat.ok()) {
       r.records.push_back(*std::move(sat));
     } else {
-      r.errors.push_back({"", 0, static_cast<int>(i + 1),
+      r.errors.push_back({"", 0, static_cast<int>(i + 1), "",
                           absl::StrCat("NORAD_CAT_ID ", elements[i].catalog_number),
                           std::string(sat.status().message())});
     }

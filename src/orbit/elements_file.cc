@@ -61,13 +61,13 @@ ReadResult<ElementSet> ReadElementsFile(const std::string& path) {
   ReadResult<ElementSet> r;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
-    r.errors.push_back({path, 0, 0, "", "cannot open the file"});
+    r.errors.push_back({path, 0, 0, "", "", "cannot open the file"});
     return r;
   }
   const std::streamoff size = in.tellg();
   if (size < 0 || static_cast<size_t>(size) > kMaxElementsInputBytes) {
     r.errors.push_back(
-        {path, 0, 0, "",
+        {path, 0, 0, "", "",
          absl::StrCat("file of ", size, " bytes exceeds the limit of ", kMaxElementsInputBytes)});
     return r;
   }

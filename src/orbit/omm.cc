@@ -29,7 +29,7 @@ struct Context {
 
   void Fail(int line, std::string field, std::string message) const {
     out->errors.push_back(
-        {source, line > 0 ? line : record_line, record, std::move(field), std::move(message)});
+        {source, line > 0 ? line : record_line, record, "", std::move(field), std::move(message)});
   }
 };
 
@@ -139,7 +139,7 @@ void AddRecord(const Fields& f, const Context& ctx) {
 
 bool TooLarge(std::string_view text, std::string_view source, ReadResult<ElementSet>& out) {
   if (text.size() <= kMaxElementsInputBytes) return false;
-  out.errors.push_back({std::string(source), 0, 0, "",
+  out.errors.push_back({std::string(source), 0, 0, "", "",
                         absl::StrCat("input of ", text.size(), " bytes exceeds the limit of ",
                                      kMaxElementsInputBytes)});
   return true;
@@ -182,14 +182,14 @@ ReadResult<ElementSet> ParseOmmJson(std::string_view text, std::string_view sour
   ReadResult<ElementSet> out;
   if (TooLarge(text, source, out)) return out;
   if (const int depth = JsonDepth(text); depth > 16) {
-    out.errors.push_back({std::string(source), 0, 0, "",
+    out.errors.push_back({std::string(source), 0, 0, "", "",
                           absl::StrCat("JSON nesting depth ", depth, " exceeds the limit of 16")});
     return out;
   }
   const nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr,
                                                    /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    out.errors.push_back({std::string(source), 0, 0, "", "not valid JSON"});
+    out.errors.push_back({std::string(source), 0, 0, "", "", "not valid JSON"});
     return out;
   }
   const nlohmann::json items = doc.is_array() ? doc : nlohmann::json::array({doc});
@@ -224,7 +224,7 @@ ReadResult<ElementSet> ParseOmmXml(std::string_view text, std::string_view sourc
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
   if (!parsed) {
-    out.errors.push_back({std::string(source), LineOfOffset(text, parsed.offset), 0, "",
+    out.errors.push_back({std::string(source), LineOfOffset(text, parsed.offset), 0, "", "",
                           absl::StrCat("not well-formed XML: ", parsed.description())});
     return out;
   }
@@ -241,7 +241,8 @@ ReadResult<ElementSet> ParseOmmXml(std::string_view text, std::string_view sourc
     }
     AddRecord(f, ctx);
   }
-  if (omms.empty()) out.errors.push_back({std::string(source), 0, 0, "omm", "no <omm> element"});
+  if (omms.empty())
+    out.errors.push_back({std::string(source), 0, 0, "", "omm", "no <omm> element"});
   return out;
 }
 
@@ -261,7 +262,7 @@ ReadResult<ElementSet> ParseOmmKvn(std::string_view text, std::string_view sourc
           line == "DATA_STOP") {
         continue;
       }
-      out.errors.push_back({std::string(source), line_no, ctx.record + (open ? 0 : 1), "",
+      out.errors.push_back({std::string(source), line_no, ctx.record + (open ? 0 : 1), "", "",
                             absl::StrCat("expected KEY = value, got '", std::string(line), "'")});
       continue;
     }
@@ -280,8 +281,8 @@ ReadResult<ElementSet> ParseOmmKvn(std::string_view text, std::string_view sourc
       continue;
     }
     if (!open) {
-      out.errors.push_back(
-          {std::string(source), line_no, 0, key, "keyword before the first CCSDS_OMM_VERS line"});
+      out.errors.push_back({std::string(source), line_no, 0, "", key,
+                            "keyword before the first CCSDS_OMM_VERS line"});
       continue;
     }
     f[key] = {std::string(value), line_no};
@@ -346,7 +347,7 @@ ReadResult<ElementSet> ParseOmmCsv(std::string_view text, std::string_view sourc
     for (size_t i = 0; i < cells.size(); ++i) f[header[i]] = {std::move(cells[i]), line_no};
     AddRecord(f, ctx);
   }
-  if (header.empty()) out.errors.push_back({std::string(source), 0, 0, "", "no header row"});
+  if (header.empty()) out.errors.push_back({std::string(source), 0, 0, "", "", "no header row"});
   return out;
 }
 

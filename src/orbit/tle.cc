@@ -276,7 +276,7 @@ ReadResult<ElementSet> ParseTle(std::string_view text, std::string_view source,
   int record = 0;
   auto fail = [&](int at_line, std::string field, std::string message) {
     result.errors.push_back(
-        {std::string(source), at_line, record, std::move(field), std::move(message)});
+        {std::string(source), at_line, record, "", std::move(field), std::move(message)});
   };
   for (size_t i = 0; i < lines.size();) {
     ++record;
@@ -317,7 +317,7 @@ ReadResult<ElementSet> ReadTleFile(const std::string& path, TleOptions options) 
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ReadResult<ElementSet> r;
-    r.errors.push_back({path, 0, 0, "", "cannot open the file"});
+    r.errors.push_back({path, 0, 0, "", "", "cannot open the file"});
     return r;
   }
   std::ostringstream buf;

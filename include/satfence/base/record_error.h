@@ -15,13 +15,14 @@
 namespace satfence {
 
 struct RecordError {
-  std::string source;   // file name, or "<stdin>"/"<string>"
-  int line = 0;         // 1-based line in `source`; 0 when the format has no lines
-  int record = 0;       // 1-based record (element set, feature, report) index; 0 if unknown
-  std::string field;    // the offending field, as named in the format ("ECCENTRICITY", ...)
-  std::string message;  // what is wrong, quoting the offending text
+  std::string source;     // file name, or "<stdin>"/"<string>"
+  int line = 0;           // 1-based line in `source`; 0 when the format has no lines
+  int record = 0;         // 1-based record (element set, feature, report) index; 0 if unknown
+  std::string record_id;  // the record's own id (feature id, terminal id), when it has one
+  std::string field;      // the offending field, as named in the format ("ECCENTRICITY", ...)
+  std::string message;    // what is wrong, quoting the offending text
 
-  // "source:line: record N: field: message", leaving out the parts that are unknown.
+  // "source:line: record N 'id': field: message", leaving out the parts that are unknown.
   std::string ToString() const;
 };
 
