@@ -15,6 +15,7 @@ struct ExitCode {
 };
 
 void RegisterOrbitCommands(CLI::App& app, ExitCode& exit);
+void RegisterZonesCommands(CLI::App& app, ExitCode& exit);
 void RegisterDemoCommand(CLI::App& app, ExitCode& exit);
 
 // The reference-data folder compiled in (../shared/testdata), overridable with the

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   satfence::cli::ExitCode exit;
   satfence::cli::RegisterOrbitCommands(app, exit);
+  satfence::cli::RegisterZonesCommands(app, exit);
   satfence::cli::RegisterDemoCommand(app, exit);
   CLI11_PARSE(app, argc, argv);
   return exit.value;

@@ -145,28 +145,6 @@ bool TooLarge(std::string_view text, std::string_view source, ReadResult<Element
   return true;
 }
 
-// Deepest bracket nesting outside strings; cheap, and run before any parser sees the text.
-int JsonDepth(std::string_view text) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 int LineOfOffset(std::string_view text, ptrdiff_t offset) {
   if (offset < 0) return 0;
   int line = 1;
@@ -181,7 +159,7 @@ int LineOfOffset(std::string_view text, ptrdiff_t offset) {
 ReadResult<ElementSet> ParseOmmJson(std::string_view text, std::string_view source) {
   ReadResult<ElementSet> out;
   if (TooLarge(text, source, out)) return out;
-  if (const int depth = JsonDepth(text); depth > 16) {
+  if (const int depth = MaxJsonNestingDepth(text); depth > 16) {
     out.errors.push_back({std::string(source), 0, 0, "", "",
                           absl::StrCat("JSON nesting depth ", depth, " exceeds the limit of 16")});
     return out;

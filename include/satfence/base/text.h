@@ -17,6 +17,30 @@ inline std::string_view Trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
 }
 
+// Deepest bracket nesting of JSON text, ignoring brackets inside strings. Linear and
+// allocation-free: readers call it before any parser sees untrusted input.
+inline int MaxJsonNestingDepth(std::string_view text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) max_depth = depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
 struct NumberedLine {
   int number;             // 1-based
   std::string_view text;  // without the line ending (LF or CRLF)

@@ -1,0 +1,72 @@
+// Zones from GeoJSON (RFC 7946): a FeatureCollection (or one Feature) of Polygon and
+// MultiPolygon features, with feature properties mapped to zone fields.
+//
+//   ZoneReadResult r = ReadZonesGeoJsonFile("zones.geojson", {.id_property = "A3"});
+//   for (const RecordError& e : r.errors) std::cerr << e.ToString() << "\n";  // skipped
+//   ZoneSet set(std::move(r.zones));
+//
+// Geometry is interpreted on the sphere (geodesic edges). Either winding is accepted: the
+// interior of each ring is the smaller of the two regions it bounds (so a single zone
+// cannot cover more than a hemisphere), and rings wound against RFC 7946 (exterior
+// counter-clockwise, holes clockwise) are reported as warnings. Shapes that cross the
+// antimeridian, shapes cut along it (parts meeting at +/-180), and rings through a pole
+// (including the "down the antimeridian to the pole and back" spike of cut polar shapes,
+// which is removed) are all accepted.
+//
+// Properties read when present (names configurable where noted): id (`id_property`,
+// default "id", else the feature's own "id"), name (`name_property`), kind, action,
+// priority, valid_from, valid_until (RFC 3339), source, source_date, approximate (bool).
+//
+// Rejected features, each with the file, feature index and id, and the offending
+// coordinate: unclosed ring, fewer than 4 positions, coordinates that are not numbers or
+// out of range, a ring that collapses to fewer than 3 distinct points, self-intersection
+// (with the crossing's location), a hole outside its shell, unknown geometry types,
+// missing or duplicate ids, bad property values. The other features still load.
+// Limits, checked before any geometry is built: bytes, JSON nesting depth, features,
+// positions per ring and in total.
+#ifndef SATFENCE_ZONES_GEOJSON_READER_H_
+#define SATFENCE_ZONES_GEOJSON_READER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "satfence/base/record_error.h"
+#include "satfence/zones/zone.h"
+
+namespace satfence::zones {
+
+struct ZoneMapping {
+  std::string id_property = "id";
+  std::string name_property = "name";
+  ZoneKind default_kind = ZoneKind::kOperator;
+  ZoneAction default_action = ZoneAction::kDeny;
+  int default_priority = 0;
+  std::string default_source;       // when a feature has no "source" property
+  std::string default_source_date;  // when a feature has no "source_date" property
+  bool default_approximate = false;
+};
+
+struct GeoJsonLimits {
+  size_t max_bytes = size_t{1} << 30;
+  int max_depth = 16;
+  size_t max_features = 1'000'000;
+  size_t max_ring_positions = 2'000'000;
+  size_t max_total_positions = 50'000'000;
+};
+
+struct ZoneReadResult {
+  std::vector<Zone> zones;
+  std::vector<RecordError> errors;    // rejected features (or the whole input)
+  std::vector<RecordError> warnings;  // accepted with a remark (winding, duplicates)
+  size_t rings = 0;                   // in the accepted zones
+};
+
+ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
+                                 const ZoneMapping& mapping = {}, const GeoJsonLimits& limits = {});
+ZoneReadResult ReadZonesGeoJsonFile(const std::string& path, const ZoneMapping& mapping = {},
+                                    const GeoJsonLimits& limits = {});
+
+}  // namespace satfence::zones
+
+#endif  // SATFENCE_ZONES_GEOJSON_READER_H_

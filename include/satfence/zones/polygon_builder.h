@@ -1,0 +1,50 @@
+// Turns polygon rings given as longitude/latitude positions (as GeoJSON, KML and
+// shapefiles carry them) into a validated ZoneGeometry on the sphere.
+//
+//   std::vector<PolygonRings> parts = {{{{30, 50}, {31, 50}, {31, 51}, {30, 50}}}};
+//   GeometryBuild g = BuildZoneGeometry(parts, /*multi=*/false);
+//   if (!g.geometry) report(g.error_path, g.error);
+//
+// Each ring must be closed (first position == last) with at least 4 positions and valid
+// coordinates. Consecutive duplicate points are dropped, and so are "spikes" that go to a
+// point and straight back (the cut-at-the-antimeridian-to-the-pole artefact of polar
+// shapes). A ring that touches itself at a point (allowed in shapefiles, common in real
+// borders, invalid in OGC and S2) is split there into simple rings; a piece that turns
+// the same way as the whole ring is a lobe, one that turns the other way is a hole. The
+// interior of each ring is the smaller region it bounds; S2 checks that the
+// ring does not cross itself, and holes must lie inside their shell.
+#ifndef SATFENCE_ZONES_POLYGON_BUILDER_H_
+#define SATFENCE_ZONES_POLYGON_BUILDER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "satfence/zones/zone.h"
+
+namespace satfence::zones {
+
+struct LonLat {
+  double lon_deg;
+  double lat_deg;
+};
+
+// One polygon: rings[0] is the shell, the rest are holes.
+using PolygonRings = std::vector<std::vector<LonLat>>;
+
+struct GeometryBuild {
+  std::shared_ptr<const ZoneGeometry> geometry;  // null when rejected
+  std::string error_path;         // "coordinates[1][0][17]" (GeoJSON-style) for the offending spot
+  std::string error;              // what is wrong, with the coordinate
+  int rings_against_rfc7946 = 0;  // accepted rings wound the other way
+  int duplicate_points_dropped = 0;
+  int spikes_removed = 0;
+  int rings_split_at_touching_points = 0;  // rings that passed through a point twice
+};
+
+// `multi`: the parts come from a MultiPolygon (paths get the part index).
+GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi);
+
+}  // namespace satfence::zones
+
+#endif  // SATFENCE_ZONES_POLYGON_BUILDER_H_

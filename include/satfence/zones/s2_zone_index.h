@@ -1,0 +1,50 @@
+// The exact reference for zone queries, built on the S2 geometry library: containment by
+// S2ContainsPointQuery (semi-open boundaries: a point on a shared border belongs to
+// exactly one side) and border distances by S2ClosestEdgeQuery. ZoneIndex is checked
+// against it; it is also the slow path ZoneIndex falls back to near the poles.
+//
+//   S2ZoneIndex ref(zone_set);
+//   std::vector<int> in = ref.Containing(S2LatLng::FromDegrees(48.6, 38.0).ToPoint());
+//
+// Thread-safe for concurrent const calls.
+#ifndef SATFENCE_ZONES_S2_ZONE_INDEX_H_
+#define SATFENCE_ZONES_S2_ZONE_INDEX_H_
+
+#include <memory>
+#include <vector>
+
+#include "s2/mutable_s2shape_index.h"
+#include "s2/s1chord_angle.h"
+#include "satfence/zones/zone_set.h"
+
+namespace satfence::zones {
+
+// Mean Earth radius used to turn angles on the unit sphere into metres (IUGG R1).
+inline constexpr double kEarthRadius_m = 6371008.8;
+
+struct NearestBorder {
+  int zone = -1;            // -1: no zone has a border (empty set)
+  double distance_m = 0.0;  // along the sphere of radius kEarthRadius_m
+};
+
+class S2ZoneIndex {
+ public:
+  explicit S2ZoneIndex(const ZoneSet& set);
+
+  // Indexes (into set.zones()) of the zones containing p, ascending.
+  std::vector<int> Containing(const S2Point& p) const;
+  // The nearest border edge of any zone.
+  NearestBorder Nearest(const S2Point& p) const;
+  // Zones with a border within `radius_m` of p, ascending, each with its distance.
+  std::vector<NearestBorder> BordersWithin(const S2Point& p, double radius_m) const;
+
+  const MutableS2ShapeIndex& index() const { return *index_; }
+
+ private:
+  std::unique_ptr<MutableS2ShapeIndex> index_;
+  std::vector<int> shape_zone_;  // shape id -> zone
+};
+
+}  // namespace satfence::zones
+
+#endif  // SATFENCE_ZONES_S2_ZONE_INDEX_H_

@@ -1,0 +1,250 @@
+#include "satfence/zones/polygon_builder.h"
+
+#include <cmath>
+#include <map>
+#include <regex>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "s2/s2edge_crossings.h"
+#include "s2/s2error.h"
+#include "s2/s2latlng.h"
+#include "s2/s2loop.h"
+#include "s2/s2loop_measures.h"
+
+namespace satfence::zones {
+namespace {
+
+std::string Where(LonLat p) {
+  return absl::StrFormat("(lon %.9g, lat %.9g)", p.lon_deg, p.lat_deg);
+}
+std::string Where(const S2Point& p) {
+  const S2LatLng ll(p);
+  return Where({ll.lng().degrees(), ll.lat().degrees()});
+}
+
+std::string Path(bool multi, size_t part, size_t ring, std::optional<size_t> pos = {}) {
+  std::string s = "coordinates";
+  if (multi) absl::StrAppend(&s, "[", part, "]");
+  absl::StrAppend(&s, "[", ring, "]");
+  if (pos) absl::StrAppend(&s, "[", *pos, "]");
+  return s;
+}
+
+// The unit vector of a position, with the antimeridian and the poles made exact: -180 and
+// +180 give the same point (so parts cut along the antimeridian share their vertices
+// bit for bit), and every longitude at a pole gives the pole itself.
+S2Point ToPoint(const LonLat& q) {
+  if (q.lat_deg == 90.0) return S2Point(0, 0, 1);
+  if (q.lat_deg == -90.0) return S2Point(0, 0, -1);
+  return S2LatLng::FromDegrees(q.lat_deg, q.lon_deg == -180.0 ? 180.0 : q.lon_deg).ToPoint();
+}
+
+struct Ring {
+  std::vector<S2Point> points;
+  std::vector<size_t> source_index;  // position in the input ring of each kept point
+};
+
+// Splits a ring that passes through the same point more than once (a "pinch", allowed in
+// shapefiles, not in OGC or S2) into simple rings, each keeping the traversal direction.
+std::vector<Ring> SplitAtRepeatedPoints(const Ring& ring) {
+  std::vector<Ring> out;
+  Ring path;
+  std::map<std::tuple<double, double, double>, size_t> where;  // point -> index in path
+  auto key = [](const S2Point& p) { return std::make_tuple(p.x(), p.y(), p.z()); };
+  for (size_t i = 0; i < ring.points.size(); ++i) {
+    const auto it = where.find(key(ring.points[i]));
+    if (it != where.end()) {
+      // Close the sub-ring from the earlier visit up to here.
+      Ring sub;
+      sub.points.assign(path.points.begin() + it->second, path.points.end());
+      sub.source_index.assign(path.source_index.begin() + it->second, path.source_index.end());
+      for (size_t j = it->second + 1; j < path.points.size(); ++j) where.erase(key(path.points[j]));
+      path.points.resize(it->second + 1);
+      path.source_index.resize(it->second + 1);
+      if (sub.points.size() >= 3) out.push_back(std::move(sub));
+      continue;
+    }
+    where[key(ring.points[i])] = path.points.size();
+    path.points.push_back(ring.points[i]);
+    path.source_index.push_back(ring.source_index[i]);
+  }
+  if (path.points.size() >= 3) out.push_back(std::move(path));
+  return out;
+}
+
+}  // namespace
+
+GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi) {
+  GeometryBuild out;
+  auto geometry = std::make_shared<ZoneGeometry>();
+  auto fail = [&](std::string path, std::string message) {
+    out.error_path = std::move(path);
+    out.error = std::move(message);
+    return out;
+  };
+  if (parts.empty()) return fail("coordinates", "no polygon");
+
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const PolygonRings& rings = parts[p];
+    if (rings.empty()) return fail(Path(multi, p, 0), "polygon without rings");
+    // Loops of this polygon, normalised (interior = smaller side), with their role.
+    struct Piece {
+      std::unique_ptr<S2Loop> loop;
+      bool shell;
+      size_t ring;
+      Ring points;
+    };
+    std::vector<Piece> pieces;
+    for (size_t r = 0; r < rings.size(); ++r) {
+      const std::vector<LonLat>& ring = rings[r];
+      if (ring.size() < 4) {
+        return fail(Path(multi, p, r), absl::StrCat("ring has ", ring.size(),
+                                                    " positions; a closed ring needs at least 4"));
+      }
+      for (size_t i = 0; i < ring.size(); ++i) {
+        const LonLat& q = ring[i];
+        if (!std::isfinite(q.lon_deg) || q.lon_deg < -180.0 || q.lon_deg > 180.0 ||
+            !std::isfinite(q.lat_deg) || q.lat_deg < -90.0 || q.lat_deg > 90.0) {
+          return fail(Path(multi, p, r, i),
+                      absl::StrCat("coordinate out of range ", Where(q),
+                                   ": longitude must be in [-180, 180], latitude in [-90, 90]"));
+        }
+      }
+      if (ring.front().lon_deg != ring.back().lon_deg ||
+          ring.front().lat_deg != ring.back().lat_deg) {
+        return fail(Path(multi, p, r, ring.size() - 1),
+                    absl::StrCat("ring is not closed: last position ", Where(ring.back()),
+                                 " differs from the first ", Where(ring.front())));
+      }
+
+      // Unit vectors without the closing repeat, consecutive duplicates and spikes.
+      Ring k;
+      for (size_t i = 0; i + 1 < ring.size(); ++i) {
+        const S2Point v = ToPoint(ring[i]);
+        if (!k.points.empty() && k.points.back() == v) {
+          ++out.duplicate_points_dropped;
+          continue;
+        }
+        // a -> b -> a: drop b and the second a.
+        if (k.points.size() >= 2 && k.points[k.points.size() - 2] == v) {
+          k.points.pop_back();
+          k.source_index.pop_back();
+          ++out.spikes_removed;
+          continue;
+        }
+        k.points.push_back(v);
+        k.source_index.push_back(i);
+      }
+      // The same across the closing vertex.
+      bool changed = true;
+      while (changed && k.points.size() >= 3) {
+        changed = false;
+        if (k.points.back() == k.points.front()) {
+          k.points.pop_back();
+          k.source_index.pop_back();
+          ++out.duplicate_points_dropped;
+          changed = true;
+        } else if (k.points[k.points.size() - 2] == k.points.front()) {
+          k.points.resize(k.points.size() - 2);
+          k.source_index.resize(k.source_index.size() - 2);
+          ++out.spikes_removed;
+          changed = true;
+        } else if (k.points.back() == k.points[1]) {
+          k.points.erase(k.points.begin());
+          k.points.pop_back();
+          k.source_index.erase(k.source_index.begin());
+          k.source_index.pop_back();
+          ++out.spikes_removed;
+          changed = true;
+        }
+      }
+      if (k.points.size() < 3) {
+        return fail(Path(multi, p, r),
+                    "ring collapses to fewer than 3 distinct points (repeated or "
+                    "back-and-forth positions)");
+      }
+
+      // A ring that touches itself is split; each piece keeps the ring's direction, so a
+      // piece turning the same way as the whole ring is a lobe, the other way a hole.
+      std::vector<Ring> subs = SplitAtRepeatedPoints(k);
+      if (subs.size() > 1) ++out.rings_split_at_touching_points;
+      const bool ring_ccw = S2::GetSignedArea(S2PointLoopSpan(k.points)) >= 0;
+      for (Ring& sub : subs) {
+        auto loop = std::make_unique<S2Loop>(sub.points, S2Debug::DISABLE);
+        S2Error err;
+        if (loop->FindValidationError(&err)) {
+          static const std::regex kCross("Edge (\\d+) crosses edge (\\d+)");
+          static const std::regex kEdge("Edge (\\d+)");
+          std::smatch m;
+          const std::string text = err.text();
+          const size_t n = sub.points.size();
+          if (std::regex_search(text, m, kCross)) {
+            const size_t a = std::stoul(m[1]), b = std::stoul(m[2]);
+            const S2Point x = S2::GetIntersection(sub.points[a], sub.points[(a + 1) % n],
+                                                  sub.points[b], sub.points[(b + 1) % n]);
+            return fail(Path(multi, p, r, sub.source_index[a]),
+                        absl::StrCat("ring crosses itself at ", Where(x), " (edges from positions ",
+                                     sub.source_index[a], " and ", sub.source_index[b], ")"));
+          }
+          size_t at = 0;
+          if (std::regex_search(text, m, kEdge)) at = std::min<size_t>(std::stoul(m[1]), n - 1);
+          return fail(Path(multi, p, r, sub.source_index[at]),
+                      absl::StrCat("invalid ring near ", Where(sub.points[at]), ": ", text));
+        }
+        const bool sub_ccw = loop->IsNormalized();
+        const bool shell = (r == 0) == (sub_ccw == ring_ccw);
+        // RFC 7946: shells counter-clockwise, holes clockwise, around their smaller side.
+        if (shell != sub_ccw) ++out.rings_against_rfc7946;
+        loop->Normalize();
+        pieces.push_back({std::move(loop), shell, r, std::move(sub)});
+      }
+    }
+
+    // Each hole goes to the shell that holds it; each shell becomes a part.
+    std::vector<std::vector<Piece*>> groups;
+    std::vector<Piece*> shells;
+    for (Piece& piece : pieces) {
+      if (piece.shell) {
+        shells.push_back(&piece);
+        groups.push_back({&piece});
+      }
+    }
+    for (Piece& piece : pieces) {
+      if (piece.shell) continue;
+      bool placed = false;
+      for (size_t s = 0; s < shells.size() && !placed; ++s) {
+        if (shells[s]->loop->Contains(*piece.loop)) {
+          groups[s].push_back(&piece);
+          placed = true;
+        }
+      }
+      if (!placed) {
+        return fail(Path(multi, p, piece.ring, piece.points.source_index[0]),
+                    absl::StrCat("hole is not inside its shell (its first point ",
+                                 Where(piece.points.points[0]), ")"));
+      }
+    }
+    for (const auto& group : groups) {
+      std::vector<std::vector<S2Point>> part;
+      for (size_t g = 0; g < group.size(); ++g) {
+        S2Loop& loop = *group[g]->loop;
+        const double area = loop.GetArea();
+        geometry->area_steradians += g == 0 ? area : -area;
+        geometry->bound = geometry->bound.Union(loop.GetRectBound());
+        if (g > 0) loop.Invert();  // holes: the zone's interior on the left
+        std::vector<S2Point> v;
+        v.reserve(loop.num_vertices());
+        for (int i = 0; i < loop.num_vertices(); ++i) v.push_back(loop.vertex(i));
+        geometry->vertices += v.size();
+        part.push_back(std::move(v));
+      }
+      geometry->parts.push_back(std::move(part));
+    }
+  }
+  out.geometry = std::move(geometry);
+  return out;
+}
+
+}  // namespace satfence::zones
