@@ -20,6 +20,7 @@ struct LoadOptions {
   std::string id_property = "id";
   std::string kind = "operator";
   std::string action = "deny";
+  bool repair = false;
 };
 
 zones::ZoneMapping Mapping(const LoadOptions& o) {
@@ -27,6 +28,7 @@ zones::ZoneMapping Mapping(const LoadOptions& o) {
   m.id_property = o.id_property;
   m.default_kind = *zones::ParseZoneKind(o.kind);
   m.default_action = *zones::ParseZoneAction(o.action);
+  m.repair = o.repair;
   return m;
 }
 
@@ -40,6 +42,8 @@ void AddLoadOptions(CLI::App* cmd, LoadOptions& o) {
   cmd->add_option("--action", o.action, "Action of zones whose features do not say")
       ->check(CLI::IsMember({"allow", "allow_if_whitelisted", "review", "deny"}))
       ->capture_default_str();
+  cmd->add_flag("--repair", o.repair,
+                "Repair invalid features with GEOS MakeValid (reported) instead of rejecting");
 }
 
 std::string Rect(const S2LatLngRect& r) {
@@ -73,7 +77,12 @@ void Check(const LoadOptions& o, ExitCode& exit) {
     std::printf("  bounds    %s\n", Rect(bound).c_str());
     std::printf("  version   %s\n", set.version().c_str());
     std::printf("  read in   %.2f s\n", seconds);
-    for (const RecordError& w : r.warnings) std::printf("  warning: %s\n", w.ToString().c_str());
+    size_t repaired = 0;
+    for (const RecordError& w : r.warnings) {
+      if (w.message.rfind("repaired", 0) == 0 && ++repaired > 5) continue;
+      std::printf("  warning: %s\n", w.ToString().c_str());
+    }
+    if (repaired > 5) std::printf("  warning: ... %zu repaired features in all\n", repaired);
     for (const RecordError& e : r.errors)
       std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
     rejected |= !r.errors.empty();

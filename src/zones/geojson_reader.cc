@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "satfence/base/text.h"
+#include "satfence/zones/geos_repair.h"
 #include "satfence/zones/polygon_builder.h"
 
 namespace satfence::zones {
@@ -295,7 +296,16 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
       reader.Error(f.index, f.zone.id, "id", "duplicate id; an earlier feature has it");
       continue;
     }
-    GeometryBuild g = BuildZoneGeometry(f.parts, f.multi);
+    const RingRepair repair = [](const std::vector<LonLat>& ring) {
+      return RepairWithGeos({PolygonRings{ring}});
+    };
+    GeometryBuild g = BuildZoneGeometry(f.parts, f.multi, mapping.repair ? repair : RingRepair());
+    if (!g.repairs.empty()) {
+      out.warnings.push_back(
+          {std::string(source), 0, f.index, f.zone.id, "geometry",
+           absl::StrCat("repaired: ", g.repairs.size(), " ring", g.repairs.size() == 1 ? "" : "s",
+                        ", first ", g.repairs[0])});
+    }
     if (!g.geometry) {
       reader.Error(f.index, f.zone.id, "geometry." + g.error_path, g.error);
       continue;

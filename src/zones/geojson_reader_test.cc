@@ -190,6 +190,29 @@ TEST(GeoJsonReader, HolesAndRingsTouchingThemselves) {
   EXPECT_THAT(r.warnings.back().message, HasSubstr("1 rings touching themselves"));
 }
 
+TEST(GeoJsonReader, RepairIsOptInAndReported) {
+  // A bow-tie shell and a hole outside its shell: rejected by default; with repair the
+  // bow-tie becomes its two triangles (GEOS MakeValid) and the stray hole an island.
+  const std::string text = Collection(
+      {Feature("bowtie", Polygon("[[0,0],[1,1],[1,0],[0,1],[0,0]]")),
+       Feature("stray", Polygon(kSquareCcw + ",[[40,10],[40,11],[41,11],[41,10],[40,10]]"))});
+  EXPECT_EQ(ParseZonesGeoJson(text, "r").errors.size(), 2u);
+  const ZoneReadResult r = ParseZonesGeoJson(text, "r", {.repair = true});
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  const ZoneSet set(r.zones);
+  const S2ZoneIndex index(set);
+  const int bowtie = set.Find("bowtie"), stray = set.Find("stray");
+  EXPECT_EQ(set.zones()[bowtie].geometry->parts.size(), 2u);
+  EXPECT_EQ(index.Containing(P(0.5, 0.2)), std::vector<int>{bowtie});   // left triangle
+  EXPECT_EQ(index.Containing(P(0.5, 0.8)), std::vector<int>{bowtie});   // right triangle
+  EXPECT_TRUE(index.Containing(P(0.2, 0.5)).empty());                   // between them
+  EXPECT_EQ(index.Containing(P(10.5, 40.5)), std::vector<int>{stray});  // the island
+  EXPECT_EQ(index.Containing(P(50.5, 30.5)), std::vector<int>{stray});  // the shell
+  int repaired = 0;
+  for (const RecordError& w : r.warnings) repaired += w.message.rfind("repaired: 1 ring", 0) == 0;
+  EXPECT_EQ(repaired, 2);
+}
+
 TEST(ZoneSet, VersionIsTheContentNotTheOrder) {
   const std::string a = Feature("A", Polygon(kSquareCcw));
   const std::string b = Feature("B", Polygon("[[10,10],[11,10],[11,11],[10,10]]"));

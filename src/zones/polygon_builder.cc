@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <regex>
 #include <tuple>
 
@@ -76,26 +77,33 @@ std::vector<Ring> SplitAtRepeatedPoints(const Ring& ring) {
 
 }  // namespace
 
-GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi) {
-  GeometryBuild out;
-  auto geometry = std::make_shared<ZoneGeometry>();
-  auto fail = [&](std::string path, std::string message) {
-    out.error_path = std::move(path);
-    out.error = std::move(message);
-    return out;
-  };
-  if (parts.empty()) return fail("coordinates", "no polygon");
+namespace {
 
-  for (size_t p = 0; p < parts.size(); ++p) {
-    const PolygonRings& rings = parts[p];
-    if (rings.empty()) return fail(Path(multi, p, 0), "polygon without rings");
-    // Loops of this polygon, normalised (interior = smaller side), with their role.
-    struct Piece {
-      std::unique_ptr<S2Loop> loop;
-      bool shell;
-      size_t ring;
-      Ring points;
+// Builds one polygon (shell + holes) into `geometry`, or explains why it cannot be.
+// Nothing is added to `geometry` unless the whole polygon is valid.
+class PartBuilder {
+ public:
+  PartBuilder(bool multi, GeometryBuild& out, ZoneGeometry& geometry, const RingRepair& repair)
+      : multi_(multi), out_(out), geometry_(geometry), repair_(repair) {}
+
+  struct Failure {
+    std::string path, message;
+  };
+  // A loop of the polygon, normalised (interior = smaller side), with its role.
+  struct Piece {
+    std::unique_ptr<S2Loop> loop;
+    bool shell;
+    size_t ring;
+    Ring points;
+  };
+
+  std::optional<Failure> Build(const PolygonRings& rings, size_t p) {
+    const bool multi = multi_;
+    GeometryBuild& out = out_;
+    auto fail = [&](std::string path, std::string message) {
+      return std::optional<Failure>(Failure{std::move(path), std::move(message)});
     };
+    if (rings.empty()) return fail(Path(multi, p, 0), "polygon without rings");
     std::vector<Piece> pieces;
     for (size_t r = 0; r < rings.size(); ++r) {
       const std::vector<LonLat>& ring = rings[r];
@@ -175,6 +183,10 @@ GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool mul
         auto loop = std::make_unique<S2Loop>(sub.points, S2Debug::DISABLE);
         S2Error err;
         if (loop->FindValidationError(&err)) {
+          if (RepairRing(ring, sub, /*shell=*/r == 0, r, pieces)) {
+            out.repairs.push_back(absl::StrCat(Path(multi, p, r), ": ", err.text()));
+            continue;
+          }
           static const std::regex kCross("Edge (\\d+) crosses edge (\\d+)");
           static const std::regex kEdge("Edge (\\d+)");
           std::smatch m;
@@ -220,6 +232,15 @@ GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool mul
           placed = true;
         }
       }
+      if (!placed && repair_) {
+        // What MakeValid makes of a hole outside its shell: an island of its own.
+        out.repairs.push_back(
+            absl::StrCat(Path(multi, p, piece.ring), ": hole outside its shell kept as an island"));
+        piece.shell = true;
+        shells.push_back(&piece);
+        groups.push_back({&piece});
+        continue;
+      }
       if (!placed) {
         return fail(Path(multi, p, piece.ring, piece.points.source_index[0]),
                     absl::StrCat("hole is not inside its shell (its first point ",
@@ -231,16 +252,81 @@ GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool mul
       for (size_t g = 0; g < group.size(); ++g) {
         S2Loop& loop = *group[g]->loop;
         const double area = loop.GetArea();
-        geometry->area_steradians += g == 0 ? area : -area;
-        geometry->bound = geometry->bound.Union(loop.GetRectBound());
+        geometry_.area_steradians += g == 0 ? area : -area;
+        geometry_.bound = geometry_.bound.Union(loop.GetRectBound());
         if (g > 0) loop.Invert();  // holes: the zone's interior on the left
         std::vector<S2Point> v;
         v.reserve(loop.num_vertices());
         for (int i = 0; i < loop.num_vertices(); ++i) v.push_back(loop.vertex(i));
-        geometry->vertices += v.size();
+        geometry_.vertices += v.size();
         part.push_back(std::move(v));
       }
-      geometry->parts.push_back(std::move(part));
+      geometry_.parts.push_back(std::move(part));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Normalised loops for a ring that failed validation, from the repair hook; nothing if
+  // there is no hook or its result is not valid either. Pieces keep the ring's role,
+  // their holes the other one.
+  bool RepairRing(const std::vector<LonLat>& ring, const Ring& sub, bool shell, size_t r,
+                  std::vector<Piece>& pieces) {
+    if (!repair_) return false;
+    std::vector<LonLat> positions;
+    for (size_t i : sub.source_index) positions.push_back(ring[i]);
+    positions.push_back(positions.front());
+    const std::optional<std::vector<PolygonRings>> fixed = repair_(positions);
+    if (!fixed) return false;
+    std::vector<Piece> added;
+    for (const PolygonRings& polygon : *fixed) {
+      for (size_t k = 0; k < polygon.size(); ++k) {
+        Ring piece;
+        for (size_t i = 0; i + 1 < polygon[k].size(); ++i) {
+          const S2Point v = ToPoint(polygon[k][i]);
+          if (!piece.points.empty() && piece.points.back() == v) continue;
+          piece.points.push_back(v);
+          piece.source_index.push_back(sub.source_index[0]);
+        }
+        if (piece.points.size() >= 2 && piece.points.back() == piece.points.front()) {
+          piece.points.pop_back();
+          piece.source_index.pop_back();
+        }
+        if (piece.points.size() < 3) continue;
+        auto loop = std::make_unique<S2Loop>(piece.points, S2Debug::DISABLE);
+        S2Error err;
+        if (loop->FindValidationError(&err)) return false;
+        loop->Normalize();
+        added.push_back({std::move(loop), k == 0 ? shell : !shell, r, std::move(piece)});
+      }
+    }
+    for (Piece& piece : added) pieces.push_back(std::move(piece));
+    return true;
+  }
+
+  bool multi_;
+  GeometryBuild& out_;
+  ZoneGeometry& geometry_;
+  const RingRepair& repair_;
+};
+
+}  // namespace
+
+GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi,
+                                const RingRepair& repair) {
+  GeometryBuild out;
+  auto geometry = std::make_shared<ZoneGeometry>();
+  if (parts.empty()) {
+    out.error_path = "coordinates";
+    out.error = "no polygon";
+    return out;
+  }
+  PartBuilder builder(multi, out, *geometry, repair);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    if (std::optional<PartBuilder::Failure> failure = builder.Build(parts[p], p)) {
+      out.error_path = std::move(failure->path);
+      out.error = std::move(failure->message);
+      return out;
     }
   }
   out.geometry = std::move(geometry);

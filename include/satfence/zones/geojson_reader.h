@@ -42,9 +42,13 @@ struct ZoneMapping {
   ZoneKind default_kind = ZoneKind::kOperator;
   ZoneAction default_action = ZoneAction::kDeny;
   int default_priority = 0;
-  std::string default_source;       // when a feature has no "source" property
-  std::string default_source_date;  // when a feature has no "source_date" property
+  std::string default_source = {};       // when a feature has no "source" property
+  std::string default_source_date = {};  // when a feature has no "source_date" property
   bool default_approximate = false;
+  // Invalid features are repaired with GEOS MakeValid (geos_repair.h) and reported as
+  // warnings instead of rejected. For curated data with known defects (the world
+  // default); operator zones should be fixed at the source.
+  bool repair = false;
 };
 
 struct GeoJsonLimits {

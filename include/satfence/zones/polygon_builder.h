@@ -16,7 +16,9 @@
 #ifndef SATFENCE_ZONES_POLYGON_BUILDER_H_
 #define SATFENCE_ZONES_POLYGON_BUILDER_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,10 +42,22 @@ struct GeometryBuild {
   int duplicate_points_dropped = 0;
   int spikes_removed = 0;
   int rings_split_at_touching_points = 0;  // rings that passed through a point twice
+  std::vector<std::string> repairs;        // "path: what was wrong", for each repaired polygon
 };
 
-// `multi`: the parts come from a MultiPolygon (paths get the part index).
-GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi);
+// Turns one invalid ring (closed, as positions) into valid polygons, or gives up (see
+// geos_repair.h).
+using RingRepair =
+    std::function<std::optional<std::vector<PolygonRings>>(const std::vector<LonLat>& ring)>;
+
+// `multi`: the parts come from a MultiPolygon (paths get the part index). With `repair`,
+// a ring that fails validation (it crosses itself) is handed to it and its valid result
+// used in its place (a shell's pieces stay shells, a hole's pieces holes), and a hole
+// outside its shell is kept as an island, each listed in `repairs`. Without, the first
+// failure rejects the geometry. Repair works ring by ring because that is where the
+// defects are, and because whole-polygon repair is super-linear in the number of rings.
+GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi,
+                                const RingRepair& repair = {});
 
 }  // namespace satfence::zones
 
