@@ -1,15 +1,24 @@
 // `satfence zones ...`: validate zone files, classify points against zones.
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "commands.h"
 #include "s2/s2latlng.h"
+#include "satfence/base/text.h"
 #include "satfence/zones/geojson_reader.h"
+#include "satfence/zones/s2_zone_index.h"
 #include "satfence/zones/zone_set.h"
 
 namespace satfence::cli {
@@ -55,9 +64,12 @@ std::string Rect(const S2LatLngRect& r) {
 
 void Check(const LoadOptions& o, ExitCode& exit) {
   bool rejected = false;
+  std::vector<zones::Zone> loaded;  // earlier files, for "country" references
   for (const std::string& file : o.files) {
     const auto t0 = std::chrono::steady_clock::now();
-    const zones::ZoneReadResult r = zones::ReadZonesGeoJsonFile(file, Mapping(o));
+    zones::ZoneMapping mapping = Mapping(o);
+    mapping.countries = &loaded;
+    const zones::ZoneReadResult r = zones::ReadZonesGeoJsonFile(file, mapping);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     size_t vertices = 0;
@@ -86,8 +98,137 @@ void Check(const LoadOptions& o, ExitCode& exit) {
     for (const RecordError& e : r.errors)
       std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
     rejected |= !r.errors.empty();
+    loaded.insert(loaded.end(), r.zones.begin(), r.zones.end());
   }
   exit.value = rejected ? 1 : 0;
+}
+
+// Loads the files in order (later files may refer to countries in earlier ones), merging
+// them; reports rejected features and ids repeated across files on stderr.
+struct Loaded {
+  std::vector<zones::Zone> zones;
+  bool rejected = false;
+};
+Loaded LoadFiles(const LoadOptions& o) {
+  Loaded out;
+  std::set<std::string> ids;
+  for (const std::string& file : o.files) {
+    zones::ZoneMapping mapping = Mapping(o);
+    mapping.countries = &out.zones;
+    zones::ZoneReadResult r = zones::ReadZonesGeoJsonFile(file, mapping);
+    for (const RecordError& e : r.errors) {
+      std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
+    }
+    out.rejected |= !r.errors.empty();
+    for (zones::Zone& z : r.zones) {
+      if (!ids.insert(z.id).second) {
+        std::fprintf(stderr, "satfence: %s: zone '%s': id already used by an earlier file\n",
+                     file.c_str(), z.id.c_str());
+        out.rejected = true;
+        continue;
+      }
+      out.zones.push_back(std::move(z));
+    }
+  }
+  return out;
+}
+
+struct ClassifyOptions {
+  LoadOptions load;
+  std::string points;
+  std::string time;
+};
+
+std::optional<double> Number(std::string_view s) {
+  s = Trim(s);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+void Classify(const ClassifyOptions& o, ExitCode& exit) {
+  std::optional<UtcTime> at;
+  if (!o.time.empty()) {
+    const absl::StatusOr<UtcTime> t = ParseRfc3339(o.time);
+    if (!t.ok()) {
+      std::fprintf(stderr, "satfence zones classify: --time: %s\n",
+                   std::string(t.status().message()).c_str());
+      exit.value = 2;
+      return;
+    }
+    at = *t;
+  }
+  std::ifstream in(o.points, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "satfence zones classify: cannot open %s\n", o.points.c_str());
+    exit.value = 2;
+    return;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Loaded loaded = LoadFiles(o.load);
+  if (at) {
+    std::erase_if(loaded.zones, [&](const zones::Zone& z) { return !z.ActiveAt(*at); });
+  }
+  const zones::ZoneSet set(std::move(loaded.zones));
+  const zones::S2ZoneIndex index(set);
+  std::fprintf(stderr, "satfence: %zu zones, version %s\n", set.size(), set.version().c_str());
+
+  bool bad_rows = false;
+  std::string out = "id,zones,border_distance_m,class\n";
+  for (const NumberedLine& line : SplitLines(text)) {
+    if (Trim(line.text).empty()) continue;
+    std::vector<std::string_view> cells;
+    for (size_t start = 0;;) {
+      const size_t comma = line.text.find(',', start);
+      cells.push_back(Trim(line.text.substr(start, comma - start)));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    if (line.number == 1 && cells[0] == "id") continue;  // header
+    auto reject = [&](const char* field, std::string why) {
+      std::fprintf(stderr, "satfence: %s\n",
+                   RecordError{o.points, line.number, 0, std::string(cells[0]), field, why}
+                       .ToString()
+                       .c_str());
+      bad_rows = true;
+    };
+    if (cells.size() < 3 || cells.size() > 4) {
+      reject("", absl::StrCat("has ", cells.size(), " cells; expected id,lat,lon[,radius_m]"));
+      continue;
+    }
+    const auto lat = Number(cells[1]), lon = Number(cells[2]);
+    const auto radius = cells.size() == 4 ? Number(cells[3]) : std::optional<double>(0.0);
+    if (!lat || *lat < -90 || *lat > 90) {
+      reject("lat", absl::StrCat("'", std::string(cells[1]), "' is not a latitude in [-90, 90]"));
+      continue;
+    }
+    if (!lon || *lon < -180 || *lon > 180) {
+      reject("lon",
+             absl::StrCat("'", std::string(cells[2]), "' is not a longitude in [-180, 180]"));
+      continue;
+    }
+    if (!radius || *radius < 0 || *radius > 2e7) {
+      reject("radius_m",
+             absl::StrCat("'", std::string(cells[3]), "' is not a radius in [0, 20000000] m"));
+      continue;
+    }
+    const S2Point p = S2LatLng::FromDegrees(*lat, *lon).ToPoint();
+    std::vector<std::string> ids;
+    for (int z : index.Containing(p)) ids.push_back(set.zones()[z].id);
+    std::sort(ids.begin(), ids.end());
+    const zones::NearestBorder nb = index.Nearest(p);
+    const char* cls = nb.zone >= 0 && nb.distance_m <= *radius ? "straddles"
+                      : ids.empty()                            ? "outside"
+                                                               : "inside";
+    absl::StrAppend(&out, std::string(cells[0]), ",", absl::StrJoin(ids, ";"), ",",
+                    nb.zone >= 0 ? absl::StrFormat("%.3f", nb.distance_m) : std::string(""), ",",
+                    cls, "\n");
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  exit.value = loaded.rejected || bad_rows ? 1 : 0;
 }
 
 }  // namespace
@@ -102,6 +243,24 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
   c->add_option("FILE", check->files, "GeoJSON files")->required()->check(CLI::ExistingFile);
   AddLoadOptions(c, *check);
   c->callback([check, &exit] { Check(*check, exit); });
+
+  auto classify = std::make_shared<ClassifyOptions>();
+  CLI::App* k = zones_cmd->add_subcommand(
+      "classify",
+      "Which zones hold each point, the distance to the nearest border, and whether a circle "
+      "of the given radius is inside, outside or straddles a border. Reads id,lat,lon[,radius_m] "
+      "and writes CSV: id,zones,border_distance_m,class");
+  k->add_option(
+       "--zones", classify->load.files,
+       "Zone files (GeoJSON), in order: later files may refer to countries in earlier ones")
+      ->required()
+      ->check(CLI::ExistingFile);
+  k->add_option("--points", classify->points, "CSV of id,lat,lon[,radius_m]")
+      ->required()
+      ->check(CLI::ExistingFile);
+  k->add_option("--time", classify->time, "Only zones valid at this instant (RFC 3339)");
+  AddLoadOptions(k, classify->load);
+  k->callback([classify, &exit] { Classify(*classify, exit); });
 }
 
 }  // namespace satfence::cli

@@ -25,6 +25,7 @@ struct RawFeature {
   Zone zone;      // fields, no geometry yet
   std::vector<PolygonRings> parts;
   bool multi = false;
+  std::shared_ptr<const ZoneGeometry> borrowed;  // outline taken from a loaded country
   size_t positions = 0;
 };
 
@@ -121,6 +122,9 @@ struct Reader {
     if (!props[mapping.id_property].get(v)) {
       if (auto t = Text(v)) z.id = *t;
     }
+    if (z.id.empty() && mapping.id_property != "id" && !props["id"].get(v)) {
+      if (auto t = Text(v)) z.id = *t;
+    }
     if (z.id.empty() && !feature["id"].get(v)) {
       if (auto t = Text(v)) z.id = *t;
     }
@@ -208,8 +212,29 @@ struct Reader {
     if (!ReadProperties(has_props ? &props : nullptr, feature, f)) return std::nullopt;
     object geometry;
     element geometry_json;
-    if (obj["geometry"].get(geometry_json) || geometry_json.is_null() ||
-        geometry_json.get_object().get(geometry)) {
+    const bool null_geometry = obj["geometry"].get(geometry_json) || geometry_json.is_null();
+    if (null_geometry && has_props) {
+      element country;
+      std::string_view code;
+      if (!props["country"].get(country) && !country.get_string().get(code)) {
+        if (mapping.countries == nullptr) {
+          Error(index, f.zone.id, "properties.country",
+                absl::StrCat("refers to country '", std::string(code),
+                             "', but no country zones are loaded (load them first)"));
+          return std::nullopt;
+        }
+        for (const Zone& c : *mapping.countries) {
+          if (c.id == code) f.borrowed = c.geometry;
+        }
+        if (!f.borrowed) {
+          Error(index, f.zone.id, "properties.country",
+                absl::StrCat("no loaded zone has the id '", std::string(code), "'"));
+          return std::nullopt;
+        }
+        return f;
+      }
+    }
+    if (null_geometry || geometry_json.get_object().get(geometry)) {
       Error(index, f.zone.id, "geometry", "missing");
       return std::nullopt;
     }
@@ -299,6 +324,12 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
     const RingRepair repair = [](const std::vector<LonLat>& ring) {
       return RepairWithGeos({PolygonRings{ring}});
     };
+    if (f.borrowed) {
+      for (const auto& part : f.borrowed->parts) out.rings += part.size();
+      f.zone.geometry = std::move(f.borrowed);
+      out.zones.push_back(std::move(f.zone));
+      continue;
+    }
     GeometryBuild g = BuildZoneGeometry(f.parts, f.multi, mapping.repair ? repair : RingRepair());
     if (!g.repairs.empty()) {
       out.warnings.push_back(

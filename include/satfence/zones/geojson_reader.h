@@ -14,8 +14,9 @@
 // which is removed) are all accepted.
 //
 // Properties read when present (names configurable where noted): id (`id_property`,
-// default "id", else the feature's own "id"), name (`name_property`), kind, action,
-// priority, valid_from, valid_until (RFC 3339), source, source_date, approximate (bool).
+// then "id", then the feature's own "id"), name (`name_property`), kind, action,
+// priority, valid_from, valid_until (RFC 3339), source, source_date, approximate (bool),
+// country (with a null geometry: the outline of that zone in `ZoneMapping::countries`).
 //
 // Rejected features, each with the file, feature index and id, and the offending
 // coordinate: unclosed ring, fewer than 4 positions, coordinates that are not numbers or
@@ -49,6 +50,10 @@ struct ZoneMapping {
   // warnings instead of rejected. For curated data with known defects (the world
   // default); operator zones should be fixed at the source.
   bool repair = false;
+  // Zones already loaded (the world default, say). A feature with "geometry": null and a
+  // "country" property takes the outline of the zone with that id from here, so that a
+  // rule file can say "Russia: deny" without copying Russia's border.
+  const std::vector<Zone>* countries = nullptr;
 };
 
 struct GeoJsonLimits {
