@@ -34,6 +34,17 @@ std::vector<int> S2ZoneIndex::Containing(const S2Point& p) const {
   return zones;
 }
 
+std::vector<int> S2ZoneIndex::ContainingShapes(const S2Point& p) const {
+  auto query = MakeS2ContainsPointQuery(index_.get());
+  std::vector<int> shapes;
+  query.VisitContainingShapes(p, [&](S2Shape* shape) {
+    shapes.push_back(shape->id());
+    return true;
+  });
+  std::sort(shapes.begin(), shapes.end());
+  return shapes;
+}
+
 NearestBorder S2ZoneIndex::Nearest(const S2Point& p) const {
   S2ClosestEdgeQuery query(index_.get());
   query.mutable_options()->set_include_interiors(false);

@@ -33,6 +33,10 @@ class S2ZoneIndex {
 
   // Indexes (into set.zones()) of the zones containing p, ascending.
   std::vector<int> Containing(const S2Point& p) const;
+  // The same per shape: one shape per polygon part, numbered zone by zone, part by part.
+  std::vector<int> ContainingShapes(const S2Point& p) const;
+  int shape_zone(int shape) const { return shape_zone_[shape]; }
+  int num_shapes() const { return static_cast<int>(shape_zone_.size()); }
   // The nearest border edge of any zone.
   NearestBorder Nearest(const S2Point& p) const;
   // Zones with a border within `radius_m` of p, ascending, each with its distance.

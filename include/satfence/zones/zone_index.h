@@ -1,0 +1,75 @@
+// Point -> containing zones, fast, with the same answers as S2ZoneIndex.
+//
+//   ZoneIndex index(zone_set);                        // builds the cell table
+//   std::vector<int> in = index.Containing(48.60, 38.00);   // lat, lon in degrees
+//
+// Method: a table of 0.25-degree latitude/longitude cells between 85 S and 85 N. Each cell
+// holds the polygon parts (S2 shapes) that contain its centre (asked of S2 once, at build time) and
+// the zone edges that can pass through it (every edge whose geodesic latitude/longitude bound,
+// padded by 0.01 degree, meets the cell; the padding covers how far a geodesic between two
+// points of a cell bulges out of it below 85 degrees of latitude). A point in a cell with
+// no edges gets the centre's answer from the table without touching an edge. Otherwise
+// the answer starts from the centre's and flips a part each time the geodesic from the
+// centre to the point crosses one of that part's edges in the cell (per part, because the
+// parts of one zone may overlap, and a zone holds a point if any of its parts does), counted with
+// S2's EdgeOrVertexCrossing: the predicate S2ContainsPointQuery itself uses, so points on borders
+// and vertices go to the same side as in S2 (semi-open boundaries). Beyond 85 degrees the index
+// asks S2ZoneIndex. Immutable after construction; thread-safe.
+#ifndef SATFENCE_ZONES_ZONE_INDEX_H_
+#define SATFENCE_ZONES_ZONE_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "s2/s2point.h"
+#include "satfence/zones/s2_zone_index.h"
+#include "satfence/zones/zone_set.h"
+
+namespace satfence::zones {
+
+class ZoneIndex {
+ public:
+  explicit ZoneIndex(const ZoneSet& set);
+
+  // Zones (indexes into the set) containing the point, ascending. Degrees, WGS-84 taken
+  // as the sphere (S2's convention for geodetic coordinates). REQUIRES: valid lat/lon.
+  std::vector<int> Containing(double lat_deg, double lon_deg) const;
+  std::vector<int> Containing(const S2Point& p) const;
+
+  const S2ZoneIndex& reference() const { return reference_; }
+
+  struct Stats {
+    size_t cells = 0, cells_with_edges = 0, edge_refs = 0, edges = 0, bytes = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  static constexpr double kCellDeg = 0.25;
+  static constexpr double kMaxLatDeg = 85.0;
+  static constexpr int kLatCells = static_cast<int>(2 * kMaxLatDeg / kCellDeg);
+  static constexpr int kLonCells = static_cast<int>(360.0 / kCellDeg);
+
+  int CellOf(double lat_deg, double lon_deg) const;
+  S2Point CellCenter(int cell) const;
+  std::vector<int> Resolve(int cell, const S2Point& p) const;
+
+  S2ZoneIndex reference_;
+  // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
+  // (vertices_[k], vertices_[k + 1]); edge_shape_[k] is its part (-1: no edge starts here).
+  std::vector<S2Point> vertices_;
+  std::vector<std::int32_t> edge_shape_;
+  // Per cell (CSR): parts containing the centre, and edges passing through.
+  std::vector<std::uint32_t> zone_start_, edge_start_;
+  std::vector<std::int32_t> cell_shapes_;
+  // Per cell: the zones containing the centre, for cells without edges (the fast path).
+  std::vector<std::uint32_t> zone_start_only_;
+  std::vector<std::int32_t> cell_zones_;
+  std::vector<std::uint32_t> cell_edges_;
+  std::vector<S2Point> centers_;
+  Stats stats_;
+};
+
+}  // namespace satfence::zones
+
+#endif  // SATFENCE_ZONES_ZONE_INDEX_H_
