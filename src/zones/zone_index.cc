@@ -10,30 +10,75 @@
 namespace satfence::zones {
 namespace {
 
-constexpr double kPadDeg = 0.01;
+// How far a geodesic between two points of a cell can leave the cell's latitude band,
+// below 85 degrees: about (size in rad)^2 / 8 * tan(85 deg). For a 0.25-degree cell that
+// is 0.0016 degree, for a 1/32-degree sub-cell 0.00003 degree; the paddings leave a
+// margin of 6 or more.
+constexpr double kCellPadDeg = 0.01;
+constexpr double kSubCellPadDeg = 0.0002;
+
+struct Box {
+  double lat_lo, lat_hi;
+  std::vector<std::pair<double, double>> lon;  // ranges within [-180, 180]
+};
+
+// The padded latitude/longitude box of a geodesic edge.
+Box EdgeBox(const S2Point& a, const S2Point& b, double pad) {
+  S2LatLngRectBounder bounder;
+  bounder.AddPoint(a);
+  bounder.AddPoint(b);
+  const S2LatLngRect r = bounder.GetBound();
+  Box box{r.lat_lo().degrees() - pad, r.lat_hi().degrees() + pad, {}};
+  std::vector<std::pair<double, double>> raw;
+  if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
+    raw.push_back({-180.0, 180.0});
+  } else if (r.lng().is_inverted()) {
+    raw.push_back({r.lng_lo().degrees() - pad, 180.0});
+    raw.push_back({-180.0, r.lng_hi().degrees() + pad});
+  } else {
+    raw.push_back({r.lng_lo().degrees() - pad, r.lng_hi().degrees() + pad});
+  }
+  for (auto [lo, hi] : raw) {  // wrap padded ends that went past +/-180
+    if (lo < -180.0) {
+      box.lon.push_back({lo + 360.0, 180.0});
+      lo = -180.0;
+    }
+    if (hi > 180.0) {
+      box.lon.push_back({-180.0, hi - 360.0});
+      hi = 180.0;
+    }
+    box.lon.push_back({lo, hi});
+  }
+  return box;
+}
 
 }  // namespace
 
 int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   const int row = std::clamp(static_cast<int>((lat_deg + kMaxLatDeg) / kCellDeg), 0, kLatCells - 1);
-  int col = static_cast<int>(std::floor((lon_deg + 180.0) / kCellDeg));
-  col = std::clamp(col, 0, kLonCells - 1);  // lon = 180 joins the last column
+  const int col =
+      std::clamp(static_cast<int>(std::floor((lon_deg + 180.0) / kCellDeg)), 0, kLonCells - 1);
   return row * kLonCells + col;
 }
 
-S2Point ZoneIndex::CellCenter(int cell) const {
-  const int row = cell / kLonCells, col = cell % kLonCells;
-  return S2LatLng::FromDegrees(-kMaxLatDeg + (row + 0.5) * kCellDeg,
-                               -180.0 + (col + 0.5) * kCellDeg)
-      .ToPoint();
+std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
+  const int cell = CellOf(lat_deg, lon_deg);
+  const std::uint32_t first = children_[cell];
+  if (first == 0) return static_cast<std::uint32_t>(cell);
+  const double sub = kCellDeg / kSplit;
+  const double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+  const double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
+  const int r = std::clamp(static_cast<int>((lat_deg - lat0) / sub), 0, kSplit - 1);
+  const int c = std::clamp(static_cast<int>((lon_deg - lon0) / sub), 0, kSplit - 1);
+  return first + r * kSplit + c;
 }
 
 ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   const int cells = kLatCells * kLonCells;
   // Flat edges, numbered by part in the order S2ZoneIndex numbers its shapes.
   std::int32_t shape = 0;
-  for (size_t z = 0; z < set.zones().size(); ++z) {
-    for (const auto& part : set.zones()[z].geometry->parts) {
+  for (const Zone& zone : set.zones()) {
+    for (const auto& part : zone.geometry->parts) {
       for (const auto& ring : part) {
         for (const S2Point& v : ring) {
           vertices_.push_back(v);
@@ -45,164 +90,159 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       ++shape;
     }
   }
-  // Edges per cell: counts, prefix sums, fill (two passes over the same cell ranges).
-  std::vector<std::uint32_t> count(cells + 1, 0);
-  auto for_each_cell = [&](size_t k, auto&& visit) {
-    S2LatLngRectBounder bounder;
-    bounder.AddPoint(vertices_[k]);
-    bounder.AddPoint(vertices_[k + 1]);
-    const S2LatLngRect r = bounder.GetBound();
-    const double lat_lo = r.lat_lo().degrees() - kPadDeg, lat_hi = r.lat_hi().degrees() + kPadDeg;
-    if (lat_hi < -kMaxLatDeg || lat_lo >= kMaxLatDeg) return;
-    const int row_lo = CellOf(std::max(lat_lo, -kMaxLatDeg), 0) / kLonCells;
-    const int row_hi = CellOf(std::min(lat_hi, kMaxLatDeg), 0) / kLonCells;
-    // Longitude range, possibly across the antimeridian (inverted), padded.
-    std::vector<std::pair<double, double>> lon_ranges;
-    if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
-      lon_ranges.push_back({-180.0, 180.0});
-    } else if (r.lng().is_inverted()) {
-      lon_ranges.push_back({r.lng_lo().degrees() - kPadDeg, 180.0});
-      lon_ranges.push_back({-180.0, r.lng_hi().degrees() + kPadDeg});
-    } else {
-      lon_ranges.push_back({r.lng_lo().degrees() - kPadDeg, r.lng_hi().degrees() + kPadDeg});
-    }
-    // Wrap padded ends that went past +/-180 onto the other side.
-    std::vector<std::pair<double, double>> wrapped;
-    for (auto [lo, hi] : lon_ranges) {
-      if (lo < -180.0) {
-        wrapped.push_back({lo + 360.0, 180.0});
-        lo = -180.0;
-      }
-      if (hi > 180.0) {
-        wrapped.push_back({-180.0, hi - 360.0});
-        hi = 180.0;
-      }
-      wrapped.push_back({lo, hi});
-    }
-    for (const auto& [lo, hi] : wrapped) {
-      const int col_lo = CellOf(0, lo) % kLonCells, col_hi = CellOf(0, hi) % kLonCells;
-      for (int row = row_lo; row <= row_hi; ++row) {
-        for (int col = col_lo; col <= col_hi; ++col) visit(row * kLonCells + col);
-      }
-    }
-  };
+
+  // Edges per cell.
+  std::vector<std::vector<std::uint32_t>> cell_edges(cells);
   for (size_t k = 0; k + 1 < vertices_.size(); ++k) {
     if (edge_shape_[k] < 0) continue;
     ++stats_.edges;
-    for_each_cell(k, [&](int c) { ++count[c + 1]; });
-  }
-  edge_start_.assign(cells + 1, 0);
-  for (int c = 0; c < cells; ++c) edge_start_[c + 1] = edge_start_[c] + count[c + 1];
-  cell_edges_.resize(edge_start_[cells]);
-  std::vector<std::uint32_t> fill(edge_start_.begin(), edge_start_.end() - 1);
-  for (size_t k = 0; k + 1 < vertices_.size(); ++k) {
-    if (edge_shape_[k] < 0) continue;
-    for_each_cell(k, [&](int c) {
-      // An edge can reach a cell through two padded ranges; keep it once.
-      const std::uint32_t at = fill[c];
-      if (at > edge_start_[c] && cell_edges_[at - 1] == k) return;
-      cell_edges_[fill[c]++] = static_cast<std::uint32_t>(k);
-    });
-  }
-  // Compact away the duplicates skipped above.
-  {
-    std::vector<std::uint32_t> starts(cells + 1, 0), edges;
-    edges.reserve(cell_edges_.size());
-    for (int c = 0; c < cells; ++c) {
-      starts[c] = static_cast<std::uint32_t>(edges.size());
-      edges.insert(edges.end(), cell_edges_.begin() + edge_start_[c],
-                   cell_edges_.begin() + fill[c]);
+    const Box box = EdgeBox(vertices_[k], vertices_[k + 1], kCellPadDeg);
+    if (box.lat_hi < -kMaxLatDeg || box.lat_lo >= kMaxLatDeg) continue;
+    const int row_lo = CellOf(std::max(box.lat_lo, -kMaxLatDeg), 0) / kLonCells;
+    const int row_hi = CellOf(std::min(box.lat_hi, kMaxLatDeg), 0) / kLonCells;
+    for (const auto& [lo, hi] : box.lon) {
+      const int col_lo = CellOf(0, lo) % kLonCells, col_hi = CellOf(0, hi) % kLonCells;
+      for (int row = row_lo; row <= row_hi; ++row) {
+        for (int col = col_lo; col <= col_hi; ++col) {
+          auto& list = cell_edges[row * kLonCells + col];
+          if (list.empty() || list.back() != k) list.push_back(static_cast<std::uint32_t>(k));
+        }
+      }
     }
-    starts[cells] = static_cast<std::uint32_t>(edges.size());
-    edge_start_ = std::move(starts);
-    cell_edges_ = std::move(edges);
   }
-  // Centre containment from the reference: parts for the crossing path, zones for the
-  // fast path.
-  centers_.resize(cells);
-  zone_start_.assign(cells + 1, 0);
-  zone_start_only_.assign(cells + 1, 0);
-  for (int c = 0; c < cells; ++c) {
-    centers_[c] = CellCenter(c);
-    const std::vector<int> shapes = reference_.ContainingShapes(centers_[c]);
+
+  // Nodes: centre answers from the reference, edges as found.
+  shape_start_ = {0};
+  zone_start_ = {0};
+  edge_start_ = {0};
+  auto add_node = [&](const S2Point& center, const std::vector<std::uint32_t>& edges) {
+    centers_.push_back(center);
     std::vector<int> zones;
-    for (int sh : shapes) {
-      cell_shapes_.push_back(sh);
+    for (int sh : reference_.ContainingShapes(center)) {
+      node_shapes_.push_back(sh);
       zones.push_back(reference_.shape_zone(sh));
     }
     std::sort(zones.begin(), zones.end());
     zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
-    cell_zones_.insert(cell_zones_.end(), zones.begin(), zones.end());
-    zone_start_[c + 1] = static_cast<std::uint32_t>(cell_shapes_.size());
-    zone_start_only_[c + 1] = static_cast<std::uint32_t>(cell_zones_.size());
-    stats_.cells_with_edges += edge_start_[c + 1] > edge_start_[c];
+    node_zones_.insert(node_zones_.end(), zones.begin(), zones.end());
+    node_edges_.insert(node_edges_.end(), edges.begin(), edges.end());
+    shape_start_.push_back(static_cast<std::uint32_t>(node_shapes_.size()));
+    zone_start_.push_back(static_cast<std::uint32_t>(node_zones_.size()));
+    edge_start_.push_back(static_cast<std::uint32_t>(node_edges_.size()));
+  };
+  for (int c = 0; c < cells; ++c) {
+    const int row = c / kLonCells, col = c % kLonCells;
+    add_node(
+        S2LatLng::FromDegrees(-kMaxLatDeg + (row + 0.5) * kCellDeg, -180.0 + (col + 0.5) * kCellDeg)
+            .ToPoint(),
+        cell_edges[c].size() > kDense ? std::vector<std::uint32_t>() : cell_edges[c]);
+    stats_.cells_with_edges += !cell_edges[c].empty();
   }
+  // Dense cells: 8 x 8 sub-cells each.
+  children_.assign(cells, 0);
+  const double sub = kCellDeg / kSplit;
+  for (int c = 0; c < cells; ++c) {
+    if (cell_edges[c].size() <= kDense) continue;
+    ++stats_.dense_cells;
+    const double lat0 = -kMaxLatDeg + (c / kLonCells) * kCellDeg;
+    const double lon0 = -180.0 + (c % kLonCells) * kCellDeg;
+    std::vector<std::vector<std::uint32_t>> child_edges(kSplit * kSplit);
+    for (std::uint32_t k : cell_edges[c]) {
+      const Box box = EdgeBox(vertices_[k], vertices_[k + 1], kSubCellPadDeg);
+      const int r_lo =
+          std::clamp(static_cast<int>(std::floor((box.lat_lo - lat0) / sub)), 0, kSplit - 1);
+      const int r_hi =
+          std::clamp(static_cast<int>(std::floor((box.lat_hi - lat0) / sub)), 0, kSplit - 1);
+      if (box.lat_hi < lat0 || box.lat_lo > lat0 + kCellDeg) continue;
+      for (const auto& [lo, hi] : box.lon) {
+        if (hi < lon0 || lo > lon0 + kCellDeg) continue;
+        const int c_lo = std::clamp(static_cast<int>(std::floor((lo - lon0) / sub)), 0, kSplit - 1);
+        const int c_hi = std::clamp(static_cast<int>(std::floor((hi - lon0) / sub)), 0, kSplit - 1);
+        for (int r = r_lo; r <= r_hi; ++r) {
+          for (int cc = c_lo; cc <= c_hi; ++cc) {
+            auto& list = child_edges[r * kSplit + cc];
+            if (list.empty() || list.back() != k) list.push_back(k);
+          }
+        }
+      }
+    }
+    children_[c] = static_cast<std::uint32_t>(centers_.size());
+    for (int r = 0; r < kSplit; ++r) {
+      for (int cc = 0; cc < kSplit; ++cc) {
+        add_node(S2LatLng::FromDegrees(lat0 + (r + 0.5) * sub, lon0 + (cc + 0.5) * sub).ToPoint(),
+                 child_edges[r * kSplit + cc]);
+      }
+    }
+  }
+
   stats_.cells = cells;
-  stats_.edge_refs = cell_edges_.size();
+  stats_.edge_refs = node_edges_.size();
   stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 4 +
-                 (zone_start_.size() + zone_start_only_.size() + edge_start_.size()) * 4 +
-                 (cell_shapes_.size() + cell_zones_.size() + cell_edges_.size()) * 4 +
-                 centers_.size() * sizeof(S2Point);
+                 centers_.size() * sizeof(S2Point) +
+                 (shape_start_.size() + zone_start_.size() + edge_start_.size()) * 4 +
+                 (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
+                 children_.size() * 4;
 }
 
-std::vector<int> ZoneIndex::Resolve(int cell, const S2Point& p) const {
-  const std::uint32_t e0 = edge_start_[cell], e1 = edge_start_[cell + 1];
+void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const {
+  out.clear();
+  const std::uint32_t e0 = edge_start_[node], e1 = edge_start_[node + 1];
   if (e0 == e1) {
-    return {cell_zones_.begin() + zone_start_only_[cell],
-            cell_zones_.begin() + zone_start_only_[cell + 1]};
+    out.assign(node_zones_.begin() + zone_start_[node],
+               node_zones_.begin() + zone_start_[node + 1]);
+    return;
   }
-  std::vector<int> shapes(cell_shapes_.begin() + zone_start_[cell],
-                          cell_shapes_.begin() + zone_start_[cell + 1]);
-  // Parity of crossings per part along centre -> p.
-  const S2Point& c = centers_[cell];
+  // Parts containing the centre, flipped by each crossing along centre -> p (parity per
+  // part). A cell holds few parts, so a small linear list beats anything cleverer.
+  thread_local std::vector<int> shapes;
+  shapes.assign(node_shapes_.begin() + shape_start_[node],
+                node_shapes_.begin() + shape_start_[node + 1]);
+  const S2Point& c = centers_[node];
   S2EdgeCrosser crosser(&c, &p);
-  std::vector<std::pair<int, int>> flips;  // (part, crossings)
   for (std::uint32_t i = e0; i < e1; ++i) {
-    const std::uint32_t k = cell_edges_[i];
+    const std::uint32_t k = node_edges_[i];
     if (!crosser.EdgeOrVertexCrossing(&vertices_[k], &vertices_[k + 1])) continue;
     const int sh = edge_shape_[k];
-    auto it =
-        std::find_if(flips.begin(), flips.end(), [sh](const auto& f) { return f.first == sh; });
-    if (it == flips.end()) {
-      flips.push_back({sh, 1});
+    const auto it = std::find(shapes.begin(), shapes.end(), sh);
+    if (it == shapes.end()) {
+      shapes.push_back(sh);
     } else {
-      ++it->second;
+      *it = shapes.back();
+      shapes.pop_back();
     }
   }
-  for (const auto& [sh, n] : flips) {
-    if (n % 2 == 0) continue;
-    const auto it = std::lower_bound(shapes.begin(), shapes.end(), sh);
-    if (it != shapes.end() && *it == sh) {
-      shapes.erase(it);
-    } else {
-      shapes.insert(it, sh);
-    }
+  for (int sh : shapes) out.push_back(reference_.shape_zone(sh));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
+  if (std::abs(lat_deg) >= kMaxLatDeg) {
+    out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+    return;
   }
-  std::vector<int> zones;
-  for (int sh : shapes) zones.push_back(reference_.shape_zone(sh));
-  std::sort(zones.begin(), zones.end());
-  zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
-  return zones;
+  const std::uint32_t node = NodeOf(lat_deg, lon_deg);
+  if (edge_start_[node] == edge_start_[node + 1]) {  // the fast path: no edge here
+    out.assign(node_zones_.begin() + zone_start_[node],
+               node_zones_.begin() + zone_start_[node + 1]);
+    return;
+  }
+  Resolve(node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
 std::vector<int> ZoneIndex::Containing(double lat_deg, double lon_deg) const {
-  if (std::abs(lat_deg) >= kMaxLatDeg) {
-    return reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
-  }
-  const int cell = CellOf(lat_deg, lon_deg);
-  if (edge_start_[cell] == edge_start_[cell + 1]) {  // the fast path: no edge in the cell
-    return {cell_zones_.begin() + zone_start_only_[cell],
-            cell_zones_.begin() + zone_start_only_[cell + 1]};
-  }
-  return Resolve(cell, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  std::vector<int> out;
+  Containing(lat_deg, lon_deg, out);
+  return out;
 }
 
 std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
   if (std::abs(lat) >= kMaxLatDeg) return reference_.Containing(p);
-  const int cell = CellOf(lat, ll.lng().degrees());
-  return Resolve(cell, p);
+  std::vector<int> out;
+  Resolve(NodeOf(lat, ll.lng().degrees()), p, out);
+  return out;
 }
 
 }  // namespace satfence::zones

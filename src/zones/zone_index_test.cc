@@ -73,8 +73,8 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
   EXPECT_EQ(disagreements, 0);
   EXPECT_GT(in_table, n * 9 / 10);
   const ZoneIndex::Stats& s = index.stats();
-  std::printf("cells %zu (%zu with edges), edges %zu, edge refs %zu, %.0f MB\n", s.cells,
-              s.cells_with_edges, s.edges, s.edge_refs, s.bytes / 1e6);
+  std::printf("cells %zu (%zu with edges, %zu divided), edges %zu, edge refs %zu, %.0f MB\n",
+              s.cells, s.cells_with_edges, s.dense_cells, s.edges, s.edge_refs, s.bytes / 1e6);
 }
 
 TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {

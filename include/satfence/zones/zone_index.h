@@ -36,11 +36,14 @@ class ZoneIndex {
   // as the sphere (S2's convention for geodetic coordinates). REQUIRES: valid lat/lon.
   std::vector<int> Containing(double lat_deg, double lon_deg) const;
   std::vector<int> Containing(const S2Point& p) const;
+  // The same into `out` (cleared first), for loops over many points: no allocation once
+  // `out` has grown to the largest answer.
+  void Containing(double lat_deg, double lon_deg, std::vector<int>& out) const;
 
   const S2ZoneIndex& reference() const { return reference_; }
 
   struct Stats {
-    size_t cells = 0, cells_with_edges = 0, edge_refs = 0, edges = 0, bytes = 0;
+    size_t cells = 0, cells_with_edges = 0, dense_cells = 0, edge_refs = 0, edges = 0, bytes = 0;
   };
   const Stats& stats() const { return stats_; }
 
@@ -50,23 +53,26 @@ class ZoneIndex {
   static constexpr int kLatCells = static_cast<int>(2 * kMaxLatDeg / kCellDeg);
   static constexpr int kLonCells = static_cast<int>(360.0 / kCellDeg);
 
+  static constexpr int kSplit = 8;             // sub-cells per side of a dense cell
+  static constexpr std::uint32_t kDense = 24;  // edges above which a cell is divided
+
   int CellOf(double lat_deg, double lon_deg) const;
-  S2Point CellCenter(int cell) const;
-  std::vector<int> Resolve(int cell, const S2Point& p) const;
+  // The node (cell, or sub-cell of a dense cell) holding the point.
+  std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
+  void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
   // (vertices_[k], vertices_[k + 1]); edge_shape_[k] is its part (-1: no edge starts here).
   std::vector<S2Point> vertices_;
   std::vector<std::int32_t> edge_shape_;
-  // Per cell (CSR): parts containing the centre, and edges passing through.
-  std::vector<std::uint32_t> zone_start_, edge_start_;
-  std::vector<std::int32_t> cell_shapes_;
-  // Per cell: the zones containing the centre, for cells without edges (the fast path).
-  std::vector<std::uint32_t> zone_start_only_;
-  std::vector<std::int32_t> cell_zones_;
-  std::vector<std::uint32_t> cell_edges_;
+  // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 at a time.
+  // Per node (CSR): parts containing the centre, zones containing the centre, edges.
   std::vector<S2Point> centers_;
+  std::vector<std::uint32_t> shape_start_, zone_start_, edge_start_;
+  std::vector<std::int32_t> node_shapes_, node_zones_;
+  std::vector<std::uint32_t> node_edges_;
+  std::vector<std::uint32_t> children_;  // per cell: first sub-cell node, or 0 if not dense
   Stats stats_;
 };
 
