@@ -1,8 +1,9 @@
 // `satfence demo`: the main job a newcomer runs first.
 //
-// Today it runs the stage that exists end to end, the orbit module, on real data: the
-// Starlink element-set snapshot, propagated for the region the project is about, answering
-// "which satellites could measure a terminal here, and how well covered is each place".
+// Today it runs the stages that exist, on real data: the orbit module (the Starlink
+// element-set snapshot, propagated for the region the project is about: "which satellites
+// could measure a terminal here, and how well covered is each place") and the zones module
+// (world borders and the example operator zones: "which rules apply here").
 // The verification, decision and audit stages (issues 3-6) will extend this command.
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include "satfence/orbit/elements_file.h"
 #include "satfence/orbit/passes.h"
 #include "satfence/orbit/visibility.h"
+#include "satfence/zones/geojson_reader.h"
+#include "satfence/zones/zone_index.h"
 
 namespace satfence::cli {
 namespace {
@@ -40,10 +43,52 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-void RunDemo(const std::string& elements_path, const std::string& time_text,
-             const std::string& out_dir, ExitCode& exit) {
+// The zones stage: world borders with territorial waters and the example operator zones,
+// and what they say at each place (highest priority first).
+void ShowZones(const std::string& world_path, const std::string& scenario_path) {
   using Clock = std::chrono::steady_clock;
-  std::printf("satfence demo: the orbit stage on real data\n");
+  const auto t0 = Clock::now();
+  std::printf("\n[zones] loading %s\n        and %s ...\n", world_path.c_str(),
+              scenario_path.c_str());
+  zones::ZoneReadResult world = zones::ReadZonesGeoJsonFile(
+      world_path, {.id_property = "A3", .default_kind = zones::ZoneKind::kTerritorialWaters});
+  if (world.zones.empty()) {
+    std::printf("        no world zones (run scripts/setup to install them); zones skipped\n");
+    return;
+  }
+  zones::ZoneReadResult scenario =
+      zones::ReadZonesGeoJsonFile(scenario_path, {.countries = &world.zones});
+  const size_t rejected = world.errors.size() + scenario.errors.size();
+  for (zones::Zone& z : scenario.zones) world.zones.push_back(std::move(z));
+  const zones::ZoneSet set(std::move(world.zones));
+  const zones::ZoneIndex index(set);
+  std::printf(
+      "        %zu zones (%zu rejected, see `satfence zones check`), version %.23s..., "
+      "indexed (%.1f s)\n\n",
+      set.size(), rejected, set.version().c_str(),
+      std::chrono::duration<double>(Clock::now() - t0).count());
+  std::printf("  %-24s %-22s %s\n", "place", "operator rule", "zones holding it");
+  for (const Place& p : kPlaces) {
+    std::vector<int> in = index.Containing(p.where.lat_deg, p.where.lon_deg);
+    std::sort(in.begin(), in.end(),
+              [&](int a, int b) { return set.zones()[a].priority > set.zones()[b].priority; });
+    std::string rule = "(none)", list;
+    for (int z : in) {
+      const zones::Zone& zone = set.zones()[z];
+      if (zone.kind == zones::ZoneKind::kOperator && rule == "(none)") {
+        rule = zones::ZoneActionName(zone.action);
+      }
+      list += (list.empty() ? "" : ", ") + zone.id + (zone.approximate ? " (approx.)" : "");
+    }
+    std::printf("  %-24s %-22s %s\n", p.name, rule.c_str(), list.c_str());
+  }
+}
+
+void RunDemo(const std::string& elements_path, const std::string& time_text,
+             const std::string& out_dir, const std::string& world_path,
+             const std::string& scenario_path, ExitCode& exit) {
+  using Clock = std::chrono::steady_clock;
+  std::printf("satfence demo: the orbit and zones stages on real data\n");
   std::printf("(verification, decisions and the audit log are not built yet; see README)\n\n");
 
   auto t0 = Clock::now();
@@ -141,6 +186,7 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
       }
     }
   }
+  ShowZones(world_path, scenario_path);
   std::printf("\nwrote %s\n", grid_path.c_str());
   exit.value = cat.errors.empty() ? 0 : 1;
 }
@@ -149,16 +195,24 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
 
 void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
   struct Options {
-    std::string elements, time, out = "out/demo";
+    std::string elements, time, out = "out/demo", world, scenario;
   };
   auto o = std::make_shared<Options>();
   o->elements = TestdataDir() + "/starlink/starlink_20250923.tle";
+  o->world = std::string(SATFENCE_SOURCE_DIR) +
+             "/data/world/node_modules/@geo-maps/countries-maritime-10m/map.geo.json";
+  o->scenario = std::string(SATFENCE_SOURCE_DIR) + "/data/zones/ukraine_scenario.geojson";
   CLI::App* demo = app.add_subcommand(
       "demo", "Run the main job on real data (today: the orbit stage; see README)");
   demo->add_option("--elements", o->elements, "Element-set file")->capture_default_str();
   demo->add_option("--time", o->time, "Instant (RFC 3339); default: the latest epoch");
   demo->add_option("--out", o->out, "Output folder")->capture_default_str();
-  demo->callback([o, &exit] { RunDemo(o->elements, o->time, o->out, exit); });
+  demo->add_option("--world-zones", o->world, "World borders (GeoJSON, ISO A3 ids)")
+      ->capture_default_str();
+  demo->add_option("--scenario-zones", o->scenario, "Operator zones (GeoJSON)")
+      ->capture_default_str();
+  demo->callback(
+      [o, &exit] { RunDemo(o->elements, o->time, o->out, o->world, o->scenario, exit); });
 }
 
 }  // namespace satfence::cli
