@@ -1,9 +1,8 @@
 #include "satfence/orbit/elements_file.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "satfence/base/file.h"
 #include "satfence/base/text.h"
 #include "satfence/orbit/omm.h"
 #include "satfence/orbit/tle.h"
@@ -58,23 +57,13 @@ ReadResult<ElementSet> ParseElements(std::string_view text, std::string_view sou
 }
 
 ReadResult<ElementSet> ReadElementsFile(const std::string& path) {
-  ReadResult<ElementSet> r;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    r.errors.push_back({path, 0, 0, "", "", "cannot open the file"});
+  const absl::StatusOr<std::string> text = ReadFileLimited(path, kMaxElementsInputBytes);
+  if (!text.ok()) {
+    ReadResult<ElementSet> r;
+    r.errors.push_back({path, 0, 0, "", "", std::string(text.status().message())});
     return r;
   }
-  const std::streamoff size = in.tellg();
-  if (size < 0 || static_cast<size_t>(size) > kMaxElementsInputBytes) {
-    r.errors.push_back(
-        {path, 0, 0, "", "",
-         absl::StrCat("file of ", size, " bytes exceeds the limit of ", kMaxElementsInputBytes)});
-    return r;
-  }
-  in.seekg(0);
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), size);
-  return ParseElements(text, path);
+  return ParseElements(*text, path);
 }
 
 }  // namespace satfence::orbit

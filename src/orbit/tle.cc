@@ -3,13 +3,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "satfence/base/file.h"
 #include "satfence/base/text.h"
+#include "satfence/orbit/omm.h"
 
 namespace satfence::orbit {
 namespace {
@@ -314,15 +314,13 @@ ReadResult<ElementSet> ParseTle(std::string_view text, std::string_view source,
 }
 
 ReadResult<ElementSet> ReadTleFile(const std::string& path, TleOptions options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const absl::StatusOr<std::string> text = ReadFileLimited(path, kMaxElementsInputBytes);
+  if (!text.ok()) {
     ReadResult<ElementSet> r;
-    r.errors.push_back({path, 0, 0, "", "", "cannot open the file"});
+    r.errors.push_back({path, 0, 0, "", "", std::string(text.status().message())});
     return r;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return ParseTle(buf.str(), path, options);
+  return ParseTle(*text, path, options);
 }
 
 namespace {

@@ -3,10 +3,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "satfence/base/file.h"
 #include "satfence/base/text.h"
 #include "satfence/zones/geos_repair.h"
 #include "satfence/zones/polygon_builder.h"
@@ -377,23 +377,13 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
 
 ZoneReadResult ReadZonesGeoJsonFile(const std::string& path, const ZoneMapping& mapping,
                                     const GeoJsonLimits& limits) {
-  ZoneReadResult out;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    out.errors.push_back({path, 0, 0, "", "", "cannot open the file"});
+  const absl::StatusOr<std::string> text = ReadFileLimited(path, limits.max_bytes);
+  if (!text.ok()) {
+    ZoneReadResult out;
+    out.errors.push_back({path, 0, 0, "", "", std::string(text.status().message())});
     return out;
   }
-  const std::streamoff size = in.tellg();
-  if (size < 0 || static_cast<size_t>(size) > limits.max_bytes) {
-    out.errors.push_back(
-        {path, 0, 0, "", "",
-         absl::StrCat("file of ", size, " bytes exceeds the limit of ", limits.max_bytes)});
-    return out;
-  }
-  in.seekg(0);
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), size);
-  return ParseZonesGeoJson(text, path, mapping, limits);
+  return ParseZonesGeoJson(*text, path, mapping, limits);
 }
 
 }  // namespace satfence::zones
