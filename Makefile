@@ -7,4 +7,5 @@ build:     ; scripts/build release
 bench: build
 	taskset -c 0 build/release/src/orbit/orbit_propagation_bench
 	taskset -c 0 build/release/src/orbit/orbit_visibility_bench
+	taskset -c 0 build/release/src/zones/zones_index_bench
 format:    ; clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -4,7 +4,7 @@
 // element-set snapshot, propagated for the region the project is about: "which satellites
 // could measure a terminal here, and how well covered is each place") and the zones module
 // (world borders and the example operator zones: "which rules apply here").
-// The verification, decision and audit stages (issues 3-6) will extend this command.
+// The verification, decision and audit stages (issues 4-6) will extend this command.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
