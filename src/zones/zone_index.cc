@@ -15,7 +15,14 @@ namespace {
 // is 0.0016 degree, for a 1/32-degree sub-cell 0.00003 degree; the paddings leave a
 // margin of 6 or more.
 constexpr double kCellPadDeg = 0.01;
-constexpr double kSubCellPadDeg = 0.0002;
+
+int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
+// Padding for a node of `size` degrees: the bulge bound with a margin of 6, and never
+// below 1e-7 degree (1 cm) to stay clear of rounding in the bounds.
+double PadFor(double size_deg) {
+  const double size_rad = size_deg * M_PI / 180.0;
+  return std::max(6.0 * size_rad * size_rad * 1.43 * 180.0 / M_PI, 1e-7);
+}
 
 struct Box {
   double lat_lo, lat_hi;
@@ -63,14 +70,80 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
 
 std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
   const int cell = CellOf(lat_deg, lon_deg);
-  const std::uint32_t first = children_[cell];
-  if (first == 0) return static_cast<std::uint32_t>(cell);
-  const double sub = kCellDeg / kSplit;
-  const double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
-  const double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-  const int r = std::clamp(static_cast<int>((lat_deg - lat0) / sub), 0, kSplit - 1);
-  const int c = std::clamp(static_cast<int>((lon_deg - lon0) / sub), 0, kSplit - 1);
-  return first + r * kSplit + c;
+  std::uint32_t node = static_cast<std::uint32_t>(cell);
+  double size = kCellDeg;
+  double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+  double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
+  for (int depth = 1; children_[node] != 0; ++depth) {
+    const int n = SplitAt(depth);
+    size /= n;
+    const int r = std::clamp(static_cast<int>((lat_deg - lat0) / size), 0, n - 1);
+    const int c = std::clamp(static_cast<int>((lon_deg - lon0) / size), 0, n - 1);
+    lat0 += r * size;
+    lon0 += c * size;
+    node = children_[node] + r * n + c;
+  }
+  return node;
+}
+
+void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges) {
+  centers_.push_back(center);
+  std::vector<int> zones;
+  for (int sh : reference_.ContainingShapes(center)) {
+    node_shapes_.push_back(sh);
+    zones.push_back(reference_.shape_zone(sh));
+  }
+  std::sort(zones.begin(), zones.end());
+  zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+  node_zones_.insert(node_zones_.end(), zones.begin(), zones.end());
+  node_edges_.insert(node_edges_.end(), edges.begin(), edges.end());
+  shape_start_.push_back(static_cast<std::uint32_t>(node_shapes_.size()));
+  zone_start_.push_back(static_cast<std::uint32_t>(node_zones_.size()));
+  edge_start_.push_back(static_cast<std::uint32_t>(node_edges_.size()));
+  children_.push_back(0);
+}
+
+void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
+                      const std::vector<std::uint32_t>& edges) {
+  const int n = SplitAt(depth);
+  const double sub = size / n;
+  const double pad = PadFor(sub);
+  std::vector<std::vector<std::uint32_t>> child_edges(n * n);
+  for (std::uint32_t k : edges) {
+    const Box box = EdgeBox(vertices_[k], vertices_[k + 1], pad);
+    if (box.lat_hi < lat0 || box.lat_lo > lat0 + size) continue;
+    const int r_lo = std::clamp(static_cast<int>(std::floor((box.lat_lo - lat0) / sub)), 0, n - 1);
+    const int r_hi = std::clamp(static_cast<int>(std::floor((box.lat_hi - lat0) / sub)), 0, n - 1);
+    for (const auto& [lo, hi] : box.lon) {
+      if (hi < lon0 || lo > lon0 + size) continue;
+      const int c_lo = std::clamp(static_cast<int>(std::floor((lo - lon0) / sub)), 0, n - 1);
+      const int c_hi = std::clamp(static_cast<int>(std::floor((hi - lon0) / sub)), 0, n - 1);
+      for (int r = r_lo; r <= r_hi; ++r) {
+        for (int c = c_lo; c <= c_hi; ++c) {
+          auto& list = child_edges[r * n + c];
+          if (list.empty() || list.back() != k) list.push_back(k);
+        }
+      }
+    }
+  }
+  // Children are contiguous; those that will be divided again keep no edges of their own.
+  const std::uint32_t first = static_cast<std::uint32_t>(centers_.size());
+  children_[node] = first;
+  auto divide = [&](int i) { return child_edges[i].size() > kDense && depth < kMaxDepth; };
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < n; ++c) {
+      const int i = r * n + c;
+      AddNode(S2LatLng::FromDegrees(lat0 + (r + 0.5) * sub, lon0 + (c + 0.5) * sub).ToPoint(),
+              divide(i) ? std::vector<std::uint32_t>() : child_edges[i]);
+    }
+  }
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < n; ++c) {
+      const int i = r * n + c;
+      if (divide(i))
+        Split(first + i, lat0 + r * sub, lon0 + c * sub, sub, depth + 1, child_edges[i]);
+    }
+  }
 }
 
 ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
@@ -111,68 +184,24 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
-  // Nodes: centre answers from the reference, edges as found.
+  // Nodes: the cells, centre answers from the reference; then the division of dense ones.
   shape_start_ = {0};
   zone_start_ = {0};
   edge_start_ = {0};
-  auto add_node = [&](const S2Point& center, const std::vector<std::uint32_t>& edges) {
-    centers_.push_back(center);
-    std::vector<int> zones;
-    for (int sh : reference_.ContainingShapes(center)) {
-      node_shapes_.push_back(sh);
-      zones.push_back(reference_.shape_zone(sh));
-    }
-    std::sort(zones.begin(), zones.end());
-    zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
-    node_zones_.insert(node_zones_.end(), zones.begin(), zones.end());
-    node_edges_.insert(node_edges_.end(), edges.begin(), edges.end());
-    shape_start_.push_back(static_cast<std::uint32_t>(node_shapes_.size()));
-    zone_start_.push_back(static_cast<std::uint32_t>(node_zones_.size()));
-    edge_start_.push_back(static_cast<std::uint32_t>(node_edges_.size()));
-  };
   for (int c = 0; c < cells; ++c) {
     const int row = c / kLonCells, col = c % kLonCells;
-    add_node(
+    AddNode(
         S2LatLng::FromDegrees(-kMaxLatDeg + (row + 0.5) * kCellDeg, -180.0 + (col + 0.5) * kCellDeg)
             .ToPoint(),
         cell_edges[c].size() > kDense ? std::vector<std::uint32_t>() : cell_edges[c]);
     stats_.cells_with_edges += !cell_edges[c].empty();
   }
-  // Dense cells: 8 x 8 sub-cells each.
-  children_.assign(cells, 0);
-  const double sub = kCellDeg / kSplit;
   for (int c = 0; c < cells; ++c) {
     if (cell_edges[c].size() <= kDense) continue;
     ++stats_.dense_cells;
-    const double lat0 = -kMaxLatDeg + (c / kLonCells) * kCellDeg;
-    const double lon0 = -180.0 + (c % kLonCells) * kCellDeg;
-    std::vector<std::vector<std::uint32_t>> child_edges(kSplit * kSplit);
-    for (std::uint32_t k : cell_edges[c]) {
-      const Box box = EdgeBox(vertices_[k], vertices_[k + 1], kSubCellPadDeg);
-      const int r_lo =
-          std::clamp(static_cast<int>(std::floor((box.lat_lo - lat0) / sub)), 0, kSplit - 1);
-      const int r_hi =
-          std::clamp(static_cast<int>(std::floor((box.lat_hi - lat0) / sub)), 0, kSplit - 1);
-      if (box.lat_hi < lat0 || box.lat_lo > lat0 + kCellDeg) continue;
-      for (const auto& [lo, hi] : box.lon) {
-        if (hi < lon0 || lo > lon0 + kCellDeg) continue;
-        const int c_lo = std::clamp(static_cast<int>(std::floor((lo - lon0) / sub)), 0, kSplit - 1);
-        const int c_hi = std::clamp(static_cast<int>(std::floor((hi - lon0) / sub)), 0, kSplit - 1);
-        for (int r = r_lo; r <= r_hi; ++r) {
-          for (int cc = c_lo; cc <= c_hi; ++cc) {
-            auto& list = child_edges[r * kSplit + cc];
-            if (list.empty() || list.back() != k) list.push_back(k);
-          }
-        }
-      }
-    }
-    children_[c] = static_cast<std::uint32_t>(centers_.size());
-    for (int r = 0; r < kSplit; ++r) {
-      for (int cc = 0; cc < kSplit; ++cc) {
-        add_node(S2LatLng::FromDegrees(lat0 + (r + 0.5) * sub, lon0 + (cc + 0.5) * sub).ToPoint(),
-                 child_edges[r * kSplit + cc]);
-      }
-    }
+    Split(static_cast<std::uint32_t>(c), -kMaxLatDeg + (c / kLonCells) * kCellDeg,
+          -180.0 + (c % kLonCells) * kCellDeg, kCellDeg, 1, cell_edges[c]);
+    std::vector<std::uint32_t>().swap(cell_edges[c]);
   }
 
   stats_.cells = cells;

@@ -53,8 +53,8 @@ class ZoneIndex {
   static constexpr int kLatCells = static_cast<int>(2 * kMaxLatDeg / kCellDeg);
   static constexpr int kLonCells = static_cast<int>(360.0 / kCellDeg);
 
-  static constexpr int kSplit = 8;             // sub-cells per side of a dense cell
-  static constexpr std::uint32_t kDense = 24;  // edges above which a cell is divided
+  static constexpr std::uint32_t kDense = 8;  // edges above which a node is divided
+  static constexpr int kMaxDepth = 4;          // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
@@ -72,7 +72,12 @@ class ZoneIndex {
   std::vector<std::uint32_t> shape_start_, zone_start_, edge_start_;
   std::vector<std::int32_t> node_shapes_, node_zones_;
   std::vector<std::uint32_t> node_edges_;
-  std::vector<std::uint32_t> children_;  // per cell: first sub-cell node, or 0 if not dense
+  std::vector<std::uint32_t> children_;  // per node: first child node, or 0 for a leaf
+
+  // Divides a node whose box is (lat0, lon0, size) at `depth`; appends its children.
+  void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
+             const std::vector<std::uint32_t>& edges);
+  void AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges);
   Stats stats_;
 };
 
