@@ -5,7 +5,10 @@
 #define SATFENCE_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
+
+#include "satfence/base/utc_time.h"
 
 namespace satfence::cli {
 
@@ -24,6 +27,10 @@ std::string TestdataDir();
 
 // Shortest text that reads back to the same double ("0.1", "6378.137", "-1e-07").
 std::string ExactDouble(double v);
+
+// Parses a --time option (RFC 3339). On error, says so on stderr as "satfence VERB: --time:
+// why", sets the exit status to 2 and returns nothing.
+std::optional<UtcTime> ParseTimeOption(const std::string& text, const char* verb, ExitCode& exit);
 
 }  // namespace satfence::cli
 

@@ -106,13 +106,8 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   for (const orbit::ElementSet& e : cat.records) latest = std::max(latest, e.epoch);
   UtcTime t = latest;
   if (!time_text.empty()) {
-    const absl::StatusOr<UtcTime> parsed = ParseRfc3339(time_text);
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "satfence demo: --time: %s\n",
-                   std::string(parsed.status().message()).c_str());
-      exit.value = 2;
-      return;
-    }
+    const std::optional<UtcTime> parsed = ParseTimeOption(time_text, "demo", exit);
+    if (!parsed) return;
     t = *parsed;
   }
   std::printf("      %zu satellites, %zu rejected, latest epoch %s (%.2f s)\n", real.size(),

@@ -1,5 +1,6 @@
 // satfence: spoof-proof geofencing for satellite-internet terminals. See README.md.
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 
 #include "commands.h"
@@ -15,6 +16,15 @@ std::string ExactDouble(double v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+std::optional<UtcTime> ParseTimeOption(const std::string& text, const char* verb, ExitCode& exit) {
+  const absl::StatusOr<UtcTime> t = ParseRfc3339(text);
+  if (t.ok()) return *t;
+  std::fprintf(stderr, "satfence %s: --time: %s\n", verb,
+               std::string(t.status().message()).c_str());
+  exit.value = 2;
+  return std::nullopt;
 }
 
 }  // namespace satfence::cli

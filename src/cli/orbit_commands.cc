@@ -110,12 +110,9 @@ struct SiteOptions {
 
 bool ParseSite(const SiteOptions& o, UtcTime& t, geo::Geodetic& site, const char* verb,
                ExitCode& exit) {
-  const absl::StatusOr<UtcTime> parsed = ParseRfc3339(o.time);
-  if (!parsed.ok()) {
-    std::cerr << "satfence orbit " << verb << ": --time: " << parsed.status().message() << "\n";
-    exit.value = 2;
-    return false;
-  }
+  const std::optional<UtcTime> parsed =
+      ParseTimeOption(o.time, absl::StrCat("orbit ", verb).c_str(), exit);
+  if (!parsed) return false;
   t = *parsed;
   site = {o.lat_deg, o.lon_deg, o.alt_m};
   if (const absl::Status s = geo::ValidateGeodetic(site); !s.ok()) {

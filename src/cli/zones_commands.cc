@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "commands.h"
 #include "s2/s2latlng.h"
+#include "satfence/base/file.h"
 #include "satfence/base/text.h"
 #include "satfence/zones/geojson_reader.h"
 #include "satfence/zones/s2_zone_index.h"
@@ -152,22 +152,16 @@ std::optional<double> Number(std::string_view s) {
 void Classify(const ClassifyOptions& o, ExitCode& exit) {
   std::optional<UtcTime> at;
   if (!o.time.empty()) {
-    const absl::StatusOr<UtcTime> t = ParseRfc3339(o.time);
-    if (!t.ok()) {
-      std::fprintf(stderr, "satfence zones classify: --time: %s\n",
-                   std::string(t.status().message()).c_str());
-      exit.value = 2;
-      return;
-    }
-    at = *t;
+    at = ParseTimeOption(o.time, "zones classify", exit);
+    if (!at) return;
   }
-  std::ifstream in(o.points, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "satfence zones classify: cannot open %s\n", o.points.c_str());
+  const absl::StatusOr<std::string> text = ReadFileLimited(o.points, size_t{1} << 30);
+  if (!text.ok()) {
+    std::fprintf(stderr, "satfence zones classify: %s: %s\n", o.points.c_str(),
+                 std::string(text.status().message()).c_str());
     exit.value = 2;
     return;
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Loaded loaded = LoadFiles(o.load);
   if (at) {
     std::erase_if(loaded.zones, [&](const zones::Zone& z) { return !z.ActiveAt(*at); });
@@ -178,7 +172,7 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
 
   bool bad_rows = false;
   std::string out = "id,zones,border_distance_m,class\n";
-  for (const NumberedLine& line : SplitLines(text)) {
+  for (const NumberedLine& line : SplitLines(*text)) {
     if (Trim(line.text).empty()) continue;
     std::vector<std::string_view> cells;
     for (size_t start = 0;;) {
