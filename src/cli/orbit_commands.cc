@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -138,12 +139,11 @@ void Visible(const SiteOptions& o, ExitCode& exit) {
   if (!vis.empty()) {
     std::printf("%10s  %-26s %9s %9s %10s\n", "norad_id", "name", "az_deg", "elev_deg", "range_km");
   }
+  std::map<std::uint32_t, const std::string*> names;
+  for (const orbit::ElementSet& e : c.elements()) names[e.catalog_number] = &e.name;
   for (const orbit::VisibleSatellite& v : vis) {
     const orbit::SatelliteState& s = index.states()[v.index];
-    std::string name;
-    for (const orbit::ElementSet& e : c.elements()) {
-      if (e.catalog_number == s.catalog_number) name = e.name;
-    }
+    const std::string& name = *names[s.catalog_number];
     std::printf("%10u  %-26s %9.2f %9.2f %10.1f\n", s.catalog_number, name.c_str(),
                 v.look.azimuth_deg, v.look.elevation_deg, v.look.range_m / 1000.0);
   }

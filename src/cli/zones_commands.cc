@@ -1,5 +1,4 @@
 // `satfence zones ...`: validate zone files, classify points against zones.
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -139,16 +138,6 @@ struct ClassifyOptions {
   std::string time;
 };
 
-std::optional<double> Number(std::string_view s) {
-  s = Trim(s);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 void Classify(const ClassifyOptions& o, ExitCode& exit) {
   std::optional<UtcTime> at;
   if (!o.time.empty()) {
@@ -193,8 +182,8 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
       reject("", absl::StrCat("has ", cells.size(), " cells; expected id,lat,lon[,radius_m]"));
       continue;
     }
-    const auto lat = Number(cells[1]), lon = Number(cells[2]);
-    const auto radius = cells.size() == 4 ? Number(cells[3]) : std::optional<double>(0.0);
+    const auto lat = ParseNumber(cells[1]), lon = ParseNumber(cells[2]);
+    const auto radius = cells.size() == 4 ? ParseNumber(cells[3]) : std::optional<double>(0.0);
     if (!lat || *lat < -90 || *lat > 90) {
       reject("lat", absl::StrCat("'", std::string(cells[1]), "' is not a latitude in [-90, 90]"));
       continue;

@@ -1,6 +1,6 @@
 #include "satfence/orbit/omm.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,26 +32,6 @@ struct Context {
         {source, line > 0 ? line : record_line, record, "", std::move(field), std::move(message)});
   }
 };
-
-std::optional<double> ParseDouble(std::string_view s) {
-  s = Trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  double v = 0.0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::optional<long long> ParseInteger(std::string_view s) {
-  s = Trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 // Converts one OMM's keywords into an element set, or reports the first bad keyword.
 void AddRecord(const Fields& f, const Context& ctx) {
@@ -105,7 +85,7 @@ void AddRecord(const Fields& f, const Context& ctx) {
       if (n.required) return ctx.Fail(0, n.key, "missing");
       continue;
     }
-    const auto x = ParseDouble(v->text);
+    const auto x = ParseNumber(v->text);
     if (!x) return ctx.Fail(v->line, n.key, absl::StrCat("'", v->text, "' is not a number"));
     *n.out = *x;
   }
@@ -145,14 +125,25 @@ bool TooLarge(std::string_view text, std::string_view source, ReadResult<Element
   return true;
 }
 
-int LineOfOffset(std::string_view text, ptrdiff_t offset) {
-  if (offset < 0) return 0;
-  int line = 1;
-  for (ptrdiff_t i = 0; i < offset && i < static_cast<ptrdiff_t>(text.size()); ++i) {
-    if (text[i] == '\n') ++line;
+// Line numbers of byte offsets: the newlines are found once, then each lookup is a
+// binary search (an XML file asks for one per element).
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') newlines_.push_back(static_cast<ptrdiff_t>(i));
+    }
   }
-  return line;
-}
+  // 1-based line of `offset`; 0 when the offset is unknown (negative).
+  int LineOf(ptrdiff_t offset) const {
+    if (offset < 0) return 0;
+    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) -
+                                newlines_.begin());
+  }
+
+ private:
+  std::vector<ptrdiff_t> newlines_;
+};
 
 }  // namespace
 
@@ -202,20 +193,21 @@ ReadResult<ElementSet> ParseOmmXml(std::string_view text, std::string_view sourc
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
   if (!parsed) {
-    out.errors.push_back({std::string(source), LineOfOffset(text, parsed.offset), 0, "", "",
+    out.errors.push_back({std::string(source), LineIndex(text).LineOf(parsed.offset), 0, "", "",
                           absl::StrCat("not well-formed XML: ", parsed.description())});
     return out;
   }
   Context ctx{std::string(source), 0, 0, &out};
+  const LineIndex lines(text);
   const pugi::xpath_node_set omms = doc.select_nodes("//omm");
   for (const pugi::xpath_node& node : omms) {
     ++ctx.record;
-    ctx.record_line = LineOfOffset(text, node.node().offset_debug());
+    ctx.record_line = lines.LineOf(node.node().offset_debug());
     Fields f;
     // Keywords are the leaf elements of metadata and data, whatever their grouping.
     for (const pugi::xpath_node& leaf : node.node().select_nodes(".//*[not(*)]")) {
       const pugi::xml_node n = leaf.node();
-      f[n.name()] = {n.child_value(), LineOfOffset(text, n.offset_debug())};
+      f[n.name()] = {n.child_value(), lines.LineOf(n.offset_debug())};
     }
     AddRecord(f, ctx);
   }

@@ -1,6 +1,5 @@
 #include "satfence/orbit/tle.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -53,23 +52,6 @@ struct LineError {
   std::string message;
 };
 
-std::optional<double> ToDouble(std::string_view s) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  double v = 0.0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<long long> ToInt(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 // " 12345-3" -> 0.12345e-3: sign, five mantissa digits with an implied leading decimal
 // point, exponent sign and one exponent digit.
 std::optional<double> ToImpliedDecimalExponent(std::string_view raw) {
@@ -82,12 +64,12 @@ std::optional<double> ToImpliedDecimalExponent(std::string_view raw) {
   }
   const size_t e = s.find_last_of("+-");
   if (e == std::string_view::npos || e == 0) {
-    const auto m = ToDouble(absl::StrCat("0.", std::string(s)));  // no exponent
+    const auto m = ParseNumber(absl::StrCat("0.", std::string(s)));  // no exponent
     if (!m) return std::nullopt;
     return sign * *m;
   }
-  const auto mantissa = ToDouble(absl::StrCat("0.", std::string(s.substr(0, e))));
-  const auto exponent = ToInt(s.substr(e + 1));
+  const auto mantissa = ParseNumber(absl::StrCat("0.", std::string(s.substr(0, e))));
+  const auto exponent = ParseInteger(s.substr(e + 1));
   if (!mantissa || !exponent) return std::nullopt;
   const double exp_sign = s[e] == '-' ? -1.0 : 1.0;
   return sign * *mantissa * std::pow(10.0, exp_sign * static_cast<double>(*exponent));
@@ -144,14 +126,14 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
   // Epoch: two-digit year (57-99 -> 19xx, 00-56 -> 20xx) and day of year with fraction,
   // converted exactly: the fraction's digits times 86,400 s, rounded to the microsecond.
   const std::string_view year_text = Field(l1, kEpochYear);
-  const auto yy = ToInt(year_text);
+  const auto yy = ParseInteger(year_text);
   if (!yy || !AllDigits(year_text)) return bad(1, kEpochYear, year_text, "not a number");
   const std::string_view day_text = Field(l1, kEpochDay);
   const size_t dot = day_text.find('.');
   const std::string_view day_int = day_text.substr(0, dot);
   const std::string_view day_frac =
       dot == std::string_view::npos ? std::string_view() : day_text.substr(dot + 1);
-  const auto doy = ToInt(day_int);
+  const auto doy = ParseInteger(day_int);
   if (!doy || !AllDigits(day_int) || (!day_frac.empty() && !AllDigits(day_frac)) ||
       day_frac.size() > 12) {
     return bad(1, kEpochDay, day_text, "not a day of year DDD.DDDDDDDD");
@@ -178,7 +160,7 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
       ndot_fixed.size() > 1 && ndot_fixed[1] == '.') {
     ndot_fixed.insert(1, "0");
   }
-  const auto ndot = ToDouble(ndot_fixed);
+  const auto ndot = ParseNumber(ndot_fixed);
   if (!ndot) return bad(1, kNdot, ndot_text, "not a number");
   e.mean_motion_dot_rev_per_day2 = *ndot;
   const auto nddot = ToImpliedDecimalExponent(Field(l1, kNddot));
@@ -192,7 +174,7 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
   e.ephemeris_type = eph.empty() ? 0 : eph[0] - '0';
   const std::string_view esn = Field(l1, kElementSetNo);
   if (!esn.empty() && !AllDigits(esn)) return bad(1, kElementSetNo, esn, "not a number");
-  e.element_set_number = esn.empty() ? 0 : static_cast<int>(*ToInt(esn));
+  e.element_set_number = esn.empty() ? 0 : static_cast<int>(*ParseInteger(esn));
 
   struct Angle {
     Column column;
@@ -202,16 +184,16 @@ std::optional<LineError> ParseLines(std::string_view l1, std::string_view l2,
        {Angle{kInclination, &e.inclination_deg}, Angle{kRaan, &e.raan_deg},
         Angle{kArgPerigee, &e.arg_perigee_deg}, Angle{kMeanAnomaly, &e.mean_anomaly_deg},
         Angle{kMeanMotion, &e.mean_motion_rev_per_day}}) {
-    const auto v = ToDouble(Field(l2, a.column));
+    const auto v = ParseNumber(Field(l2, a.column));
     if (!v) return bad(2, a.column, Field(l2, a.column), "not a number");
     *a.out = *v;
   }
   const std::string_view ecc_text = Field(l2, kEccentricity);
   if (!AllDigits(ecc_text)) return bad(2, kEccentricity, ecc_text, "not 7 digits");
-  e.eccentricity = *ToDouble(absl::StrCat("0.", std::string(ecc_text)));
+  e.eccentricity = *ParseNumber(absl::StrCat("0.", std::string(ecc_text)));
   const std::string_view rev = Field(l2, kRevNumber);
   if (!rev.empty() && !AllDigits(rev)) return bad(2, kRevNumber, rev, "not a number");
-  e.rev_at_epoch = rev.empty() ? 0 : static_cast<int>(*ToInt(rev));
+  e.rev_at_epoch = rev.empty() ? 0 : static_cast<int>(*ParseInteger(rev));
 
   if (const absl::Status s = ValidateElementSet(e); !s.ok()) {
     return LineError{2, "", std::string(s.message())};
@@ -248,10 +230,10 @@ absl::StatusOr<std::uint32_t> DecodeAlpha5(std::string_view field) {
     lead = 10 + (c - 'A') - (c > 'I' ? 1 : 0) - (c > 'O' ? 1 : 0);
     s.remove_prefix(1);
     if (!AllDigits(s)) return absl::InvalidArgumentError("not an Alpha-5 catalogue number");
-    return lead * 10000 + static_cast<std::uint32_t>(*ToInt(s));
+    return lead * 10000 + static_cast<std::uint32_t>(*ParseInteger(s));
   }
   if (!AllDigits(s)) return absl::InvalidArgumentError("not a catalogue number");
-  return static_cast<std::uint32_t>(*ToInt(s));
+  return static_cast<std::uint32_t>(*ParseInteger(s));
 }
 
 absl::StatusOr<std::string> EncodeAlpha5(std::uint32_t n) {

@@ -4,6 +4,9 @@
 #ifndef SATFENCE_BASE_TEXT_H_
 #define SATFENCE_BASE_TEXT_H_
 
+#include <charconv>
+#include <cmath>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +18,29 @@ inline std::string_view Trim(std::string_view s) {
   const size_t first = s.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
+// A decimal number filling the whole of `s` (blanks around it and a leading '+' allowed),
+// or nothing; infinities and NaN are not numbers here.
+inline std::optional<double> ParseNumber(std::string_view s) {
+  s = Trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  double v = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+// The same for a decimal integer.
+inline std::optional<long long> ParseInteger(std::string_view s) {
+  s = Trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
 }
 
 // Deepest bracket nesting of JSON text, ignoring brackets inside strings. Linear and

@@ -49,14 +49,11 @@ class BatchPropagator {
   // Every satellite at one instant.
   void PropagateTo(UtcTime t, BatchStates& out) const;
 
-  // Coefficients of the near-Earth satellites, one array per quantity (see the .cc).
-  struct NearEarthArrays;
-
  private:
   std::vector<Sgp4> satellites_;
   std::vector<std::uint32_t> near_index_;  // positions in satellites_ of the SIMD lanes
   std::vector<std::uint32_t> scalar_index_;
-  std::vector<std::vector<double>> near_;  // NearEarthArrays, padded to whole vectors
+  std::vector<std::vector<double>> near_;  // one array per coefficient (batch::Column), padded
 };
 
 }  // namespace satfence::orbit
