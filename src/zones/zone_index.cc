@@ -150,15 +150,20 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   const int cells = kLatCells * kLonCells;
   // Flat edges, numbered by part in the order S2ZoneIndex numbers its shapes.
   std::int32_t shape = 0;
-  for (const Zone& zone : set.zones()) {
-    for (const auto& part : zone.geometry->parts) {
+  for (size_t z = 0; z < set.zones().size(); ++z) {
+    const ZoneGeometry& g = *set.zones()[z].geometry;
+    const std::vector<bool> border = BorderEdgeMask(g);
+    size_t e = 0;
+    for (const auto& part : g.parts) {
       for (const auto& ring : part) {
         for (const S2Point& v : ring) {
           vertices_.push_back(v);
           edge_shape_.push_back(shape);
+          edge_zone_.push_back(border[e++] ? static_cast<std::int32_t>(z) : -1);
         }
         vertices_.push_back(ring.front());
         edge_shape_.push_back(-1);  // the closing copy starts no edge
+        edge_zone_.push_back(-1);
       }
       ++shape;
     }
@@ -206,7 +211,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
 
   stats_.cells = cells;
   stats_.edge_refs = node_edges_.size();
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 4 +
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 8 +
                  centers_.size() * sizeof(S2Point) +
                  (shape_start_.size() + zone_start_.size() + edge_start_.size()) * 4 +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +

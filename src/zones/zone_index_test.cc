@@ -25,24 +25,52 @@ ZoneSet WorldAndScenario() {
   return ZoneSet(std::move(world.zones));
 }
 
-TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
-  const ZoneSet set = WorldAndScenario();
-  const ZoneIndex index(set);
-  const unsigned seed = 20261124;
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0), unit(0.0, 1.0);
+// Built once for the tests below (about 7 s).
+const ZoneSet& World() {
+  static const ZoneSet* set = new ZoneSet(WorldAndScenario());
+  return *set;
+}
+const ZoneIndex& WorldIndex() {
+  static const ZoneIndex* index = new ZoneIndex(World());
+  return *index;
+}
 
-  // Half uniform on the sphere, half within 50 km of a border vertex (of a random zone,
-  // at a random bearing and distance).
-  std::vector<S2Point> border_vertices;
+// Vertices of the set's borders, every `step`th.
+std::vector<S2Point> BorderVertices(const ZoneSet& set, size_t step) {
+  std::vector<S2Point> out;
   for (const Zone& z : set.zones()) {
     for (const auto& part : z.geometry->parts) {
       for (const auto& ring : part) {
-        for (size_t i = 0; i < ring.size(); i += 7) border_vertices.push_back(ring[i]);
+        for (size_t i = 0; i < ring.size(); i += step) out.push_back(ring[i]);
       }
     }
   }
-  std::uniform_int_distribution<size_t> pick(0, border_vertices.size() - 1);
+  return out;
+}
+
+// A point up to `max_m` from v in a random direction (local flat offsets are enough to
+// scatter points around borders), as degrees.
+S2LatLng Scatter(const S2Point& v, double max_m, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const S2LatLng ll(v);
+  const double d_rad = max_m * unit(rng) / kEarthRadius_m, az = 2 * M_PI * unit(rng);
+  const double lat_deg = std::clamp(ll.lat().degrees() + d_rad * std::cos(az) * 180 / M_PI, -90.0, 90.0);
+  const double lon_deg = ll.lng().degrees() + d_rad * std::sin(az) * 180 / M_PI /
+                                                   std::max(0.05, std::cos(ll.lat().radians()));
+  return S2LatLng::FromDegrees(lat_deg, std::remainder(lon_deg, 360.0));
+}
+
+TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const unsigned seed = 20261124;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
+
+  // Half uniform on the sphere, half within 50 km of a border vertex (of a random zone,
+  // at a random bearing and distance).
+  const std::vector<S2Point> border = BorderVertices(set, 7);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
   int in_table = 0, disagreements = 0;
   const int n = 1'000'000;
   for (int i = 0; i < n; ++i) {
@@ -51,13 +79,9 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
       lat_deg = std::asin(u(rng)) * 180.0 / M_PI;
       lon_deg = lon(rng);
     } else {
-      const S2LatLng v(border_vertices[pick(rng)]);
-      const double d_rad = 50e3 * unit(rng) / kEarthRadius_m, az = 2 * M_PI * unit(rng);
-      // Small offsets: a local flat approximation is enough to scatter points near borders.
-      lat_deg = std::clamp(v.lat().degrees() + d_rad * std::cos(az) * 180 / M_PI, -90.0, 90.0);
-      lon_deg = v.lng().degrees() +
-                d_rad * std::sin(az) * 180 / M_PI / std::max(0.05, std::cos(v.lat().radians()));
-      lon_deg = std::remainder(lon_deg, 360.0);
+      const S2LatLng ll = Scatter(border[pick(rng)], 50e3, rng);
+      lat_deg = ll.lat().degrees();
+      lon_deg = ll.lng().degrees();
     }
     const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
     const std::vector<int> fast = index.Containing(lat_deg, lon_deg);
@@ -78,8 +102,8 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
 }
 
 TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
-  const ZoneSet set = WorldAndScenario();
-  const ZoneIndex index(set);
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
   int checked = 0;
   // Every 97th vertex of every zone (points exactly on borders), and the midpoints of the
   // edges that leave them.
@@ -108,6 +132,111 @@ TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
                 index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint()))
           << lat << ", " << lon;
     }
+  }
+}
+
+// Border distances and uncertainty classes against S2ClosestEdgeQuery (S2ZoneIndex), on
+// 8,000 points within 30 km of borders, with discs and ellipses of up to 20 km.
+TEST(ZoneIndex, ClassifiesRegionsAsS2Does) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const S2ZoneIndex& ref = index.reference();
+  const std::vector<S2Point> border = BorderVertices(set, 13);
+  const unsigned seed = 777;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Proximity mine, theirs, theirs_out;
+  int straddling = 0, ellipses = 0, skipped = 0, far_zones = 0;
+  for (int i = 0; i < 8000; ++i) {
+    const S2LatLng ll = Scatter(border[pick(rng)], 30e3, rng);
+    const double lat = ll.lat().degrees(), lon = ll.lng().degrees();
+    const S2Point p = S2LatLng::FromDegrees(lat, lon).ToPoint();
+    const bool ellipse = i % 2 == 1;
+    const double a = 20e3 * unit(rng);
+    const Region region =
+        ellipse ? Region::Ellipse(a / 3, a / 3 * unit(rng), 360 * unit(rng), 3.0) : Region::Circle(a);
+    const double search_m = 25e3;
+    index.Classify(lat, lon, region, search_m, mine);
+    ref.Classify(p, region, search_m, theirs);
+    SCOPED_TRACE(testing::Message() << "seed " << seed << " point " << i << " (" << lat << ", "
+                                    << lon << ") axes " << region.semi_major_m << " "
+                                    << region.semi_minor_m << " az " << region.azimuth_deg);
+    if (ellipse) {
+      // S2 tests the polygon inscribed in the ellipse; where it and the circumscribed one
+      // disagree the border passes within 5e-6 of the ellipse's size from it: skipped.
+      Region outer = region;
+      outer.k_sigma /= std::cos(M_PI / 1024);
+      ref.Classify(p, outer, search_m, theirs_out);
+      if (theirs_out.Straddled() != theirs.Straddled()) {
+        ++skipped;
+        continue;
+      }
+      ++ellipses;
+    }
+    ASSERT_EQ(mine.zones.size(), theirs.zones.size());
+    for (size_t j = 0; j < mine.zones.size(); ++j) {
+      const ZoneNearby &m = mine.zones[j], &t = theirs.zones[j];
+      ASSERT_EQ(m.zone, t.zone);
+      EXPECT_EQ(m.contains, t.contains) << set.zones()[m.zone].id;
+      EXPECT_EQ(m.region, t.region) << set.zones()[m.zone].id;
+      if (std::isinf(t.border_m)) {
+        EXPECT_TRUE(std::isinf(m.border_m));
+        ++far_zones;
+      } else {
+        EXPECT_NEAR(m.border_m, t.border_m, 1e-6) << set.zones()[m.zone].id;  // 1 micrometre
+      }
+    }
+    EXPECT_EQ(mine.overall, theirs.overall);
+    straddling += mine.overall == RegionClass::kStraddles;
+  }
+  EXPECT_GT(straddling, 1200);
+  EXPECT_GT(ellipses, 3900);
+  EXPECT_LT(skipped, 40);
+  EXPECT_GT(far_zones, 40);  // zones holding a point with no border within the search
+}
+
+TEST(ZoneIndex, NearestBorderIsS2s) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const std::vector<S2Point> border = BorderVertices(set, 31);
+  const unsigned seed = 4242;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
+  for (int i = 0; i < 20000; ++i) {
+    // Near borders at every scale the search steps through, and uniform on the sphere.
+    S2LatLng ll = i % 4 == 3 ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
+                             : Scatter(border[pick(rng)], std::pow(10.0, 3 + i % 4), rng);
+    const double lat_deg = ll.lat().degrees(), lon_deg = ll.lng().degrees();
+    const NearestBorder mine = index.Nearest(lat_deg, lon_deg);
+    const NearestBorder theirs =
+        index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+    // Zones sharing a border are equally near: compare the distances.
+    ASSERT_NEAR(mine.distance_m, theirs.distance_m, 1e-6)
+        << "seed " << seed << " point " << i << " (" << lat_deg << ", " << lon_deg << ")";
+    ASSERT_GE(mine.zone, 0);
+  }
+}
+
+// A shape cut along the antimeridian has no border there: Fiji's territorial sea is two
+// parts meeting at 180 E (drawn a metre apart in places), and a point on the cut between
+// Vanua Levu and the Lau islands is kilometres from Fiji's real border.
+TEST(ZoneIndex, TheAntimeridianCutIsNoBorder) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const int fji = set.Find("FJI");
+  ASSERT_GE(fji, 0);
+  for (double lon : {180.0, -180.0, 179.9999, -179.9999}) {
+    Proximity p;
+    index.Classify(-17.5, lon, Region::Circle(1000.0), 1000.0, p);
+    EXPECT_EQ(p.Containing(), std::vector<int>{fji}) << lon;
+    EXPECT_EQ(p.overall, RegionClass::kInside) << lon;
+    const NearestBorder nb = index.Nearest(-17.5, lon);
+    EXPECT_GT(nb.distance_m, 10e3) << lon;
+    EXPECT_NEAR(nb.distance_m,
+                index.reference().Nearest(S2LatLng::FromDegrees(-17.5, lon).ToPoint()).distance_m,
+                1e-6);
   }
 }
 

@@ -48,6 +48,15 @@ struct ZoneGeometry {
   double area_steradians = 0.0;  // of the whole zone (holes subtracted)
 };
 
+// Which edges of `g` are borders, flattened part by part, ring by ring (edge i of a ring
+// runs from vertex i to vertex i + 1, the last one back to vertex 0). Not borders: an edge
+// whose reverse is also an edge of `g` (a seam inside the zone, such as where a ring that
+// touched itself was split), and an edge along the antimeridian (both ends within 1e-9
+// degree of it, or at a pole): RFC 7946 cuts shapes there, and sources do not always draw
+// the two sides of a cut identically (Natural Earth's Fiji differs by up to 1e-5 degree), so
+// the cut is recognised by where it lies rather than by matching.
+std::vector<bool> BorderEdgeMask(const ZoneGeometry& g);
+
 struct Zone {
   std::string id;
   std::string name;

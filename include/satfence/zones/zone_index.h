@@ -15,6 +15,16 @@
 // S2's EdgeOrVertexCrossing: the predicate S2ContainsPointQuery itself uses, so points on borders
 // and vertices go to the same side as in S2 (semi-open boundaries). Beyond 85 degrees the index
 // asks S2ZoneIndex. Immutable after construction; thread-safe.
+//
+// Border distances and uncertainty classes (region.h) walk the same table: the leaves under
+// the latitude/longitude box of the searched disc give every border edge that can come
+// within the searched radius, and each is measured in the gnomonic plane at the position,
+// where geodesic edges are straight segments and the distance d from the centre to the
+// nearest point of a segment is exactly tan of the angle to the nearest point of the edge
+// (so angle = atan(d), to the rounding of a few dot products: about 1e-15 rad, 10 nm). The
+// uncertainty ellipse is a whitening of that plane, so "the region meets the edge" is "the
+// whitened segment comes within 1 of the origin". A disc beyond 85 degrees of latitude or
+// wider than 10 degrees goes to S2ZoneIndex; so does the nearest border farther than 500 km.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
@@ -40,6 +50,14 @@ class ZoneIndex {
   // `out` has grown to the largest answer.
   void Containing(double lat_deg, double lon_deg, std::vector<int>& out) const;
 
+  // The region centred on (lat, lon) against every zone, borders looked for up to
+  // max(search_m, region.extent_m()) away; the same answer as S2ZoneIndex::Classify (whose
+  // ellipse polygon converges on this exact ellipse). Reuses `out`'s storage.
+  void Classify(double lat_deg, double lon_deg, const Region& region, double search_m,
+                Proximity& out) const;
+  // The nearest border of any zone, however far (zone -1 for a set without borders).
+  NearestBorder Nearest(double lat_deg, double lon_deg) const;
+
   const S2ZoneIndex& reference() const { return reference_; }
 
   struct Stats {
@@ -60,12 +78,20 @@ class ZoneIndex {
   // The node (cell, or sub-cell of a dense cell) holding the point.
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
+  // Calls f(node) for every leaf node meeting the box (longitudes may run past +/-180).
+  // REQUIRES: the box is within +/-85 degrees of latitude.
+  template <typename F>
+  void ForEachLeaf(double lat_lo, double lat_hi, double lon_lo, double lon_hi, F&& f) const;
+  template <typename F>
+  void ForEachLeafBelow(std::uint32_t node, double lat0, double lon0, double size, int depth,
+                        double lat_lo, double lat_hi, double lon_lo, double lon_hi, F& f) const;
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
   // (vertices_[k], vertices_[k + 1]); edge_shape_[k] is its part (-1: no edge starts here).
   std::vector<S2Point> vertices_;
   std::vector<std::int32_t> edge_shape_;
+  std::vector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
   // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 at a time.
   // Per node (CSR): parts containing the centre, zones containing the centre, edges.
   std::vector<S2Point> centers_;

@@ -1,0 +1,244 @@
+// ZoneIndex: border distances and uncertainty classes (the method is in zone_index.h).
+#include <algorithm>
+#include <cmath>
+
+#include "s2/s2edge_distances.h"
+#include "s2/s2latlng.h"
+#include "satfence/zones/zone_index.h"
+
+namespace satfence::zones {
+namespace {
+
+constexpr double kDeg = M_PI / 180.0;
+// Discs wider than this, or nearest borders farther than kMaxNearest_m, go to S2ZoneIndex:
+// the table is made for the neighbourhood of a position, S2's cell hierarchy for far reaches.
+constexpr double kMaxSearchRad = 10.0 * kDeg;
+constexpr double kMaxNearest_m = 500e3;
+// A vertex this close to the horizon of the gnomonic plane (cosine of its angle from the
+// centre, about 84 degrees) is measured on the sphere instead.
+constexpr double kMinCos = 0.1;
+
+// The plane tangent at p, with its east and north axes, and the whitening of the region.
+struct Plane {
+  S2Point p, east, north;
+  // Whitened coordinates: (x, y) . major / A and (x, y) . minor / B.
+  double ue, un, we, wn;
+
+  Plane(double lat_deg, double lon_deg, const Region& region) {
+    const double lat = lat_deg * kDeg, lon = lon_deg * kDeg;
+    const double sl = std::sin(lat), cl = std::cos(lat), so = std::sin(lon), co = std::cos(lon);
+    p = S2Point(cl * co, cl * so, sl);
+    east = S2Point(-so, co, 0.0);
+    north = S2Point(-sl * co, -sl * so, cl);
+    const double az = region.azimuth_deg * kDeg;
+    // Semi-axes on the plane; a zero axis is given the smallest positive one so the
+    // whitening stays finite (a degenerate region meets only what passes through it).
+    const double a = std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m),
+                              1e-300);
+    const double b = std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m),
+                              1e-300);
+    ue = std::sin(az) / a;
+    un = std::cos(az) / a;
+    we = std::cos(az) / b;
+    wn = -std::sin(az) / b;
+  }
+
+  // Gnomonic coordinates of v; false when v is too near the plane's horizon.
+  bool Project(const S2Point& v, double& x, double& y) const {
+    const double d = v.DotProd(p);
+    if (d < kMinCos) return false;
+    x = v.DotProd(east) / d;
+    y = v.DotProd(north) / d;
+    return true;
+  }
+};
+
+// Squared distance from the origin to the segment (ax, ay)-(bx, by).
+double SegmentDistance2(double ax, double ay, double bx, double by) {
+  const double dx = bx - ax, dy = by - ay;
+  const double len2 = dx * dx + dy * dy;
+  const double t = len2 > 0.0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
+  const double x = ax + t * dx, y = ay + t * dy;
+  return x * x + y * y;
+}
+
+// Per zone met in the search: the smallest tan^2 of the angle to its border, and the
+// smallest squared whitened distance.
+struct Near {
+  int zone;
+  double tan2;
+  double white2;
+};
+
+int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
+
+}  // namespace
+
+template <typename F>
+void ZoneIndex::ForEachLeafBelow(std::uint32_t node, double lat0, double lon0, double size,
+                                 int depth, double lat_lo, double lat_hi, double lon_lo,
+                                 double lon_hi, F& f) const {
+  if (children_[node] == 0) {
+    f(node);
+    return;
+  }
+  const int n = SplitAt(depth);
+  const double sub = size / n;
+  const int r0 = std::clamp(static_cast<int>(std::floor((lat_lo - lat0) / sub)), 0, n - 1);
+  const int r1 = std::clamp(static_cast<int>(std::floor((lat_hi - lat0) / sub)), 0, n - 1);
+  const int c0 = std::clamp(static_cast<int>(std::floor((lon_lo - lon0) / sub)), 0, n - 1);
+  const int c1 = std::clamp(static_cast<int>(std::floor((lon_hi - lon0) / sub)), 0, n - 1);
+  for (int r = r0; r <= r1; ++r) {
+    for (int c = c0; c <= c1; ++c) {
+      ForEachLeafBelow(children_[node] + r * n + c, lat0 + r * sub, lon0 + c * sub, sub,
+                       depth + 1, lat_lo, lat_hi, lon_lo, lon_hi, f);
+    }
+  }
+}
+
+template <typename F>
+void ZoneIndex::ForEachLeaf(double lat_lo, double lat_hi, double lon_lo, double lon_hi,
+                            F&& f) const {
+  const int row0 = CellOf(lat_lo, 0.0) / kLonCells, row1 = CellOf(lat_hi, 0.0) / kLonCells;
+  int col0 = static_cast<int>(std::floor((lon_lo + 180.0) / kCellDeg));
+  int col1 = static_cast<int>(std::floor((lon_hi + 180.0) / kCellDeg));
+  if (col1 - col0 + 1 >= kLonCells) {  // all the way round
+    col0 = 0;
+    col1 = kLonCells - 1;
+    lon_lo = -180.0;
+    lon_hi = 180.0;
+  }
+  for (int row = row0; row <= row1; ++row) {
+    for (int c = col0; c <= col1; ++c) {
+      // Column c in the box's own longitudes (past +/-180 if the box runs past them).
+      const int col = ((c % kLonCells) + kLonCells) % kLonCells;
+      ForEachLeafBelow(static_cast<std::uint32_t>(row * kLonCells + col),
+                       -kMaxLatDeg + row * kCellDeg, -180.0 + c * kCellDeg, kCellDeg, 1, lat_lo,
+                       lat_hi, lon_lo, lon_hi, f);
+    }
+  }
+}
+
+void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, double search_m,
+                         Proximity& out) const {
+  const double searched_m = std::max(search_m, region.extent_m());
+  const double theta = searched_m / kEarthRadius_m;
+  const double theta_deg = theta / kDeg;
+  // The latitude/longitude box of the searched disc (a spherical cap), with a margin for
+  // rounding; its longitude half-width is asin(sin(theta) / cos(lat)).
+  const double margin_deg = 1e-9;
+  const double lat_lo = lat_deg - theta_deg - margin_deg, lat_hi = lat_deg + theta_deg + margin_deg;
+  if (theta > kMaxSearchRad || lat_lo <= -kMaxLatDeg || lat_hi >= kMaxLatDeg) {
+    reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
+    return;
+  }
+  const double half_lon_deg =
+      std::asin(std::min(1.0, std::sin(theta) / std::cos(lat_deg * kDeg))) / kDeg + margin_deg;
+
+  const Plane plane(lat_deg, lon_deg, region);
+  const double tan2_searched = std::tan(theta) * std::tan(theta);
+  thread_local std::vector<Near> near;
+  near.clear();
+  auto edge = [&](std::uint32_t k) {
+    const int zone = edge_zone_[k];
+    if (zone < 0) return;
+    const S2Point &a = vertices_[k], &b = vertices_[k + 1];
+    double ax, ay, bx, by, tan2, white2;
+    if (plane.Project(a, ax, ay) && plane.Project(b, bx, by)) {
+      tan2 = SegmentDistance2(ax, ay, bx, by);
+      if (tan2 > tan2_searched) return;
+      white2 = SegmentDistance2(plane.ue * ax + plane.un * ay, plane.we * ax + plane.wn * ay,
+                                plane.ue * bx + plane.un * by, plane.we * bx + plane.wn * by);
+    } else {
+      // An edge reaching the horizon (only a very long one can also come near): its
+      // distance on the sphere, and the region's whole disc taken as the region.
+      const double angle = S2::GetDistance(plane.p, a, b).radians();
+      if (angle > theta) return;
+      tan2 = std::tan(angle) * std::tan(angle);
+      white2 = angle <= region.k_sigma * region.semi_major_m / kEarthRadius_m ? 0.0 : 2.0;
+    }
+    for (Near& n : near) {
+      if (n.zone == zone) {
+        n.tan2 = std::min(n.tan2, tan2);
+        n.white2 = std::min(n.white2, white2);
+        return;
+      }
+    }
+    near.push_back({zone, tan2, white2});
+  };
+  ForEachLeaf(lat_lo, lat_hi, lon_deg - half_lon_deg, lon_deg + half_lon_deg,
+              [&](std::uint32_t node) {
+                for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
+                  edge(node_edges_[i]);
+                }
+              });
+
+  thread_local std::vector<int> containing;
+  Containing(lat_deg, lon_deg, containing);
+  out.zones.clear();
+  out.searched_m = searched_m;
+  bool straddles = false;
+  for (int z : containing) out.zones.push_back({.zone = z, .contains = true});
+  for (const Near& n : near) {
+    ZoneNearby* zn = nullptr;
+    for (ZoneNearby& c : out.zones) {
+      if (c.zone == n.zone) zn = &c;
+    }
+    if (zn == nullptr) {
+      out.zones.push_back({.zone = n.zone});
+      zn = &out.zones.back();
+    }
+    zn->border_m = std::atan(std::sqrt(n.tan2)) * kEarthRadius_m;
+    if (n.white2 <= 1.0) {
+      zn->region = RegionClass::kStraddles;
+      straddles = true;
+    }
+  }
+  for (ZoneNearby& z : out.zones) {
+    if (z.region != RegionClass::kStraddles) {
+      z.region = z.contains ? RegionClass::kInside : RegionClass::kOutside;
+    }
+  }
+  std::sort(out.zones.begin(), out.zones.end(),
+            [](const ZoneNearby& a, const ZoneNearby& b) { return a.zone < b.zone; });
+  out.overall = straddles            ? RegionClass::kStraddles
+                : containing.empty() ? RegionClass::kOutside
+                                     : RegionClass::kInside;
+}
+
+NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
+  for (double radius_m = 5e3; radius_m <= kMaxNearest_m; radius_m *= 10.0) {
+    const double theta = radius_m / kEarthRadius_m, theta_deg = theta / kDeg;
+    const double lat_lo = lat_deg - theta_deg - 1e-9, lat_hi = lat_deg + theta_deg + 1e-9;
+    if (lat_lo <= -kMaxLatDeg || lat_hi >= kMaxLatDeg) break;
+    const double half_lon_deg =
+        std::asin(std::min(1.0, std::sin(theta) / std::cos(lat_deg * kDeg))) / kDeg + 1e-9;
+    const Plane plane(lat_deg, lon_deg, Region::Circle(0.0));
+    double best_tan2 = std::tan(theta) * std::tan(theta);  // tan^2 of the angle: monotonic
+    int best_zone = -1;
+    ForEachLeaf(lat_lo, lat_hi, lon_deg - half_lon_deg, lon_deg + half_lon_deg,
+                [&](std::uint32_t node) {
+                  for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
+                    const std::uint32_t k = node_edges_[i];
+                    if (edge_zone_[k] < 0) continue;
+                    double ax, ay, bx, by, tan2;
+                    if (plane.Project(vertices_[k], ax, ay) &&
+                        plane.Project(vertices_[k + 1], bx, by)) {
+                      tan2 = SegmentDistance2(ax, ay, bx, by);
+                    } else {
+                      const double t =
+                          std::tan(S2::GetDistance(plane.p, vertices_[k], vertices_[k + 1]).radians());
+                      tan2 = t * t;
+                    }
+                    if (tan2 < best_tan2 || (tan2 == best_tan2 && best_zone < 0)) {
+                      best_tan2 = tan2;
+                      best_zone = edge_zone_[k];
+                    }
+                  }
+                });
+    if (best_zone >= 0) return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
+  }
+  return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+}
+
+}  // namespace satfence::zones
