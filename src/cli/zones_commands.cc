@@ -17,7 +17,7 @@
 #include "satfence/base/file.h"
 #include "satfence/base/text.h"
 #include "satfence/zones/geojson_reader.h"
-#include "satfence/zones/s2_zone_index.h"
+#include "satfence/zones/zone_index.h"
 #include "satfence/zones/zone_set.h"
 
 namespace satfence::cli {
@@ -136,6 +136,8 @@ struct ClassifyOptions {
   LoadOptions load;
   std::string points;
   std::string time;
+  double k_sigma = 1.0;
+  bool straddled = false;
 };
 
 void Classify(const ClassifyOptions& o, ExitCode& exit) {
@@ -156,11 +158,13 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
     std::erase_if(loaded.zones, [&](const zones::Zone& z) { return !z.ActiveAt(*at); });
   }
   const zones::ZoneSet set(std::move(loaded.zones));
-  const zones::S2ZoneIndex index(set);
+  const zones::ZoneIndex index(set);
   std::fprintf(stderr, "satfence: %zu zones, version %s\n", set.size(), set.version().c_str());
 
   bool bad_rows = false;
-  std::string out = "id,zones,border_distance_m,class\n";
+  std::string out = o.straddled ? "id,zones,border_distance_m,class,straddled\n"
+                                : "id,zones,border_distance_m,class\n";
+  zones::Proximity proximity;
   for (const NumberedLine& line : SplitLines(*text)) {
     if (Trim(line.text).empty()) continue;
     std::vector<std::string_view> cells;
@@ -178,12 +182,13 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
                        .c_str());
       bad_rows = true;
     };
-    if (cells.size() < 3 || cells.size() > 4) {
-      reject("", absl::StrCat("has ", cells.size(), " cells; expected id,lat,lon[,radius_m]"));
+    if (cells.size() != 3 && cells.size() != 4 && cells.size() != 6) {
+      reject("", absl::StrCat("has ", cells.size(),
+                              " cells; expected id,lat,lon[,radius_m] or "
+                              "id,lat,lon,semi_major_m,semi_minor_m,azimuth_deg"));
       continue;
     }
     const auto lat = ParseNumber(cells[1]), lon = ParseNumber(cells[2]);
-    const auto radius = cells.size() == 4 ? ParseNumber(cells[3]) : std::optional<double>(0.0);
     if (!lat || *lat < -90 || *lat > 90) {
       reject("lat", absl::StrCat("'", std::string(cells[1]), "' is not a latitude in [-90, 90]"));
       continue;
@@ -193,22 +198,56 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
              absl::StrCat("'", std::string(cells[2]), "' is not a longitude in [-180, 180]"));
       continue;
     }
-    if (!radius || *radius < 0 || *radius > 2e7) {
-      reject("radius_m",
-             absl::StrCat("'", std::string(cells[3]), "' is not a radius in [0, 20000000] m"));
+    // Lengths up to a quarter of the Earth's circumference.
+    auto length = [&](size_t i, const char* field) -> std::optional<double> {
+      const auto v = ParseNumber(cells[i]);
+      if (!v || *v < 0 || *v > 1e7) {
+        reject(field, absl::StrCat("'", std::string(cells[i]), "' is not a length in [0, 1e7] m"));
+        return std::nullopt;
+      }
+      return v;
+    };
+    zones::Region region;
+    if (cells.size() == 6) {
+      const auto a = length(3, "semi_major_m");
+      if (!a) continue;
+      const auto b = length(4, "semi_minor_m");
+      if (!b) continue;
+      if (*b > *a) {
+        reject("semi_minor_m", absl::StrCat("'", std::string(cells[4]),
+                                            "' is longer than semi_major_m"));
+        continue;
+      }
+      const auto az = ParseNumber(cells[5]);
+      if (!az || *az < -360 || *az > 360) {
+        reject("azimuth_deg",
+               absl::StrCat("'", std::string(cells[5]), "' is not an azimuth in [-360, 360]"));
+        continue;
+      }
+      region = zones::Region::Ellipse(*a, *b, *az, o.k_sigma);
+    } else {
+      const auto radius = cells.size() == 4 ? length(3, "radius_m") : std::optional<double>(0.0);
+      if (!radius) continue;
+      region = zones::Region::Ellipse(*radius, *radius, 0.0, o.k_sigma);
+    }
+    if (region.extent_m() > 1e7) {
+      reject("", absl::StrCat("the ", o.k_sigma, "-sigma region reaches beyond 1e7 m"));
       continue;
     }
-    const S2Point p = S2LatLng::FromDegrees(*lat, *lon).ToPoint();
-    std::vector<std::string> ids;
-    for (int z : index.Containing(p)) ids.push_back(set.zones()[z].id);
+    index.Classify(*lat, *lon, region, 0.0, proximity);
+    std::vector<std::string> ids, straddled;
+    for (const zones::ZoneNearby& z : proximity.zones) {
+      if (z.contains) ids.push_back(set.zones()[z.zone].id);
+      if (z.region == zones::RegionClass::kStraddles) straddled.push_back(set.zones()[z.zone].id);
+    }
     std::sort(ids.begin(), ids.end());
-    const zones::NearestBorder nb = index.Nearest(p);
-    const char* cls = nb.zone >= 0 && nb.distance_m <= *radius ? "straddles"
-                      : ids.empty()                            ? "outside"
-                                                               : "inside";
+    std::sort(straddled.begin(), straddled.end());
+    const zones::NearestBorder nb = index.Nearest(*lat, *lon);
     absl::StrAppend(&out, std::string(cells[0]), ",", absl::StrJoin(ids, ";"), ",",
                     nb.zone >= 0 ? absl::StrFormat("%.3f", nb.distance_m) : std::string(""), ",",
-                    cls, "\n");
+                    zones::ToString(proximity.overall));
+    if (o.straddled) absl::StrAppend(&out, ",", absl::StrJoin(straddled, ";"));
+    out += '\n';
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   exit.value = loaded.rejected || bad_rows ? 1 : 0;
@@ -230,17 +269,26 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
   auto classify = std::make_shared<ClassifyOptions>();
   CLI::App* k = zones_cmd->add_subcommand(
       "classify",
-      "Which zones hold each point, the distance to the nearest border, and whether a circle "
-      "of the given radius is inside, outside or straddles a border. Reads id,lat,lon[,radius_m] "
-      "and writes CSV: id,zones,border_distance_m,class");
+      "Which zones hold each point, the distance to the nearest border, and whether the "
+      "point's uncertainty region (a radius, or a 1-sigma error ellipse, times --k-sigma) is "
+      "inside, outside or straddles a border. Reads id,lat,lon[,radius_m] or "
+      "id,lat,lon,semi_major_m,semi_minor_m,azimuth_deg and writes CSV: "
+      "id,zones,border_distance_m,class");
   k->add_option(
        "--zones", classify->load.files,
        "Zone files (GeoJSON), in order: later files may refer to countries in earlier ones")
       ->required()
       ->check(CLI::ExistingFile);
-  k->add_option("--points", classify->points, "CSV of id,lat,lon[,radius_m]")
+  k->add_option("--points", classify->points,
+                "CSV of id,lat,lon[,radius_m] or id,lat,lon,semi_major_m,semi_minor_m,azimuth_deg "
+                "(azimuth of the major axis, degrees clockwise from north); rows may mix the forms")
       ->required()
       ->check(CLI::ExistingFile);
+  k->add_option("--k-sigma", classify->k_sigma,
+                "The region is the radius or ellipse times this (default 1)")
+      ->check(CLI::Range(0.0, 100.0));
+  k->add_flag("--straddled", classify->straddled,
+              "Add a column 'straddled': the zones whose border the region straddles");
   k->add_option("--time", classify->time, "Only zones valid at this instant (RFC 3339)");
   AddLoadOptions(k, classify->load);
   k->callback([classify, &exit] { Classify(*classify, exit); });
