@@ -96,7 +96,13 @@ void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>&
   std::sort(zones.begin(), zones.end());
   zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
   node_zones_.insert(node_zones_.end(), zones.begin(), zones.end());
+  // Edges zone by zone, so border searches can pass over a zone's run at once.
+  const size_t first_edge = node_edges_.size();
   node_edges_.insert(node_edges_.end(), edges.begin(), edges.end());
+  std::sort(node_edges_.begin() + first_edge, node_edges_.end(),
+            [&](std::uint32_t a, std::uint32_t b) {
+              return std::pair(edge_zone_[a], a) < std::pair(edge_zone_[b], b);
+            });
   shape_start_.push_back(static_cast<std::uint32_t>(node_shapes_.size()));
   zone_start_.push_back(static_cast<std::uint32_t>(node_zones_.size()));
   edge_start_.push_back(static_cast<std::uint32_t>(node_edges_.size()));

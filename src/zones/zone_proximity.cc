@@ -72,49 +72,94 @@ struct Near {
 
 int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
 
+// A node waiting in the best-first search: its box (degrees, longitudes in the query's
+// unwrapped frame) and the lower bound of its angle from the query point.
+struct Pending {
+  double lb;
+  std::uint32_t node;
+  int depth;
+  double lat0, lon0, size;
+  bool operator>(const Pending& o) const { return lb > o.lb; }
+};
+
+// Lower bound (radians) of the angle from (lat, lon) to any point of the box, REQUIRES:
+// the box's longitudes in the same unwrapped frame as lon.
+double LowerBound(double lat, double lon, double cos_lat, double lat0, double lon0, double size) {
+  const double dlat = lat < lat0 ? lat0 - lat : (lat > lat0 + size ? lat - lat0 - size : 0.0);
+  const double g = std::min(std::max(std::abs(lon - (lon0 + 0.5 * size)) - 0.5 * size, 0.0) * kDeg,
+                            M_PI / 2);
+  return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
+}
+
 }  // namespace
 
 template <typename F>
-void ZoneIndex::ForEachLeafBelow(std::uint32_t node, double lat0, double lon0, double size,
-                                 int depth, double lat_lo, double lat_hi, double lon_lo,
-                                 double lon_hi, F& f) const {
-  if (children_[node] == 0) {
-    f(node);
-    return;
-  }
-  const int n = SplitAt(depth);
-  const double sub = size / n;
-  const int r0 = std::clamp(static_cast<int>(std::floor((lat_lo - lat0) / sub)), 0, n - 1);
-  const int r1 = std::clamp(static_cast<int>(std::floor((lat_hi - lat0) / sub)), 0, n - 1);
-  const int c0 = std::clamp(static_cast<int>(std::floor((lon_lo - lon0) / sub)), 0, n - 1);
-  const int c1 = std::clamp(static_cast<int>(std::floor((lon_hi - lon0) / sub)), 0, n - 1);
-  for (int r = r0; r <= r1; ++r) {
-    for (int c = c0; c <= c1; ++c) {
-      ForEachLeafBelow(children_[node] + r * n + c, lat0 + r * sub, lon0 + c * sub, sub,
-                       depth + 1, lat_lo, lat_hi, lon_lo, lon_hi, f);
-    }
-  }
-}
-
-template <typename F>
-void ZoneIndex::ForEachLeaf(double lat_lo, double lat_hi, double lon_lo, double lon_hi,
-                            F&& f) const {
+void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf) const {
+  const double cos_lat = std::cos(lat_deg * kDeg);
+  // The latitude/longitude box of the disc within `limit` (a cap's longitude half-width is
+  // asin(sin(limit) / cos(lat))), with a margin for rounding; it shrinks with the limit.
+  double limit = radius_rad;
+  double lat_lo, lat_hi, lon_lo, lon_hi;
+  auto set_box = [&] {
+    constexpr double kMarginDeg = 1e-9;
+    const double half_lat = limit / kDeg + kMarginDeg;
+    const double half_lon = std::asin(std::min(1.0, std::sin(limit) / cos_lat)) / kDeg + kMarginDeg;
+    lat_lo = lat_deg - half_lat;
+    lat_hi = lat_deg + half_lat;
+    lon_lo = lon_deg - half_lon;
+    lon_hi = lon_deg + half_lon;
+  };
+  set_box();
   const int row0 = CellOf(lat_lo, 0.0) / kLonCells, row1 = CellOf(lat_hi, 0.0) / kLonCells;
   int col0 = static_cast<int>(std::floor((lon_lo + 180.0) / kCellDeg));
   int col1 = static_cast<int>(std::floor((lon_hi + 180.0) / kCellDeg));
-  if (col1 - col0 + 1 >= kLonCells) {  // all the way round
-    col0 = 0;
-    col1 = kLonCells - 1;
-    lon_lo = -180.0;
-    lon_hi = 180.0;
+  if (col1 - col0 + 1 > kLonCells) {  // all the way round: each column once
+    col0 = static_cast<int>(std::floor((lon_deg + 180.0) / kCellDeg)) - kLonCells / 2;
+    col1 = col0 + kLonCells - 1;
   }
+  thread_local std::vector<Pending> heap;
+  heap.clear();
   for (int row = row0; row <= row1; ++row) {
     for (int c = col0; c <= col1; ++c) {
-      // Column c in the box's own longitudes (past +/-180 if the box runs past them).
       const int col = ((c % kLonCells) + kLonCells) % kLonCells;
-      ForEachLeafBelow(static_cast<std::uint32_t>(row * kLonCells + col),
-                       -kMaxLatDeg + row * kCellDeg, -180.0 + c * kCellDeg, kCellDeg, 1, lat_lo,
-                       lat_hi, lon_lo, lon_hi, f);
+      const std::uint32_t node = static_cast<std::uint32_t>(row * kLonCells + col);
+      if (children_[node] == 0 && edge_start_[node] == edge_start_[node + 1]) continue;
+      const double lat0 = -kMaxLatDeg + row * kCellDeg, lon0 = -180.0 + c * kCellDeg;
+      const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
+      if (lb <= limit) heap.push_back({lb, node, 1, lat0, lon0, kCellDeg});
+    }
+  }
+  std::make_heap(heap.begin(), heap.end(), std::greater<>());
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    const Pending top = heap.back();
+    heap.pop_back();
+    if (top.lb > limit) break;
+    if (children_[top.node] == 0) {
+      const double next = leaf(top.node, top.lb);
+      if (next < limit) {
+        limit = next;
+        set_box();
+      }
+      continue;
+    }
+    // The children under the box only.
+    const int n = SplitAt(top.depth);
+    const double sub = top.size / n;
+    const int r0 = std::clamp(static_cast<int>(std::floor((lat_lo - top.lat0) / sub)), 0, n - 1);
+    const int r1 = std::clamp(static_cast<int>(std::floor((lat_hi - top.lat0) / sub)), 0, n - 1);
+    const int c0 = std::clamp(static_cast<int>(std::floor((lon_lo - top.lon0) / sub)), 0, n - 1);
+    const int c1 = std::clamp(static_cast<int>(std::floor((lon_hi - top.lon0) / sub)), 0, n - 1);
+    for (int r = r0; r <= r1; ++r) {
+      for (int c = c0; c <= c1; ++c) {
+        const std::uint32_t child = children_[top.node] + r * n + c;
+        if (children_[child] == 0 && edge_start_[child] == edge_start_[child + 1]) continue;
+        const double lat0 = top.lat0 + r * sub, lon0 = top.lon0 + c * sub;
+        const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
+        if (lb > limit) continue;
+        heap.push_back({lb, child, top.depth + 1, lat0, lon0, sub});
+        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+      }
     }
   }
 }
@@ -124,24 +169,18 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const double searched_m = std::max(search_m, region.extent_m());
   const double theta = searched_m / kEarthRadius_m;
   const double theta_deg = theta / kDeg;
-  // The latitude/longitude box of the searched disc (a spherical cap), with a margin for
-  // rounding; its longitude half-width is asin(sin(theta) / cos(lat)).
-  const double margin_deg = 1e-9;
-  const double lat_lo = lat_deg - theta_deg - margin_deg, lat_hi = lat_deg + theta_deg + margin_deg;
-  if (theta > kMaxSearchRad || lat_lo <= -kMaxLatDeg || lat_hi >= kMaxLatDeg) {
+  if (theta > kMaxSearchRad || lat_deg - theta_deg - 1e-6 <= -kMaxLatDeg ||
+      lat_deg + theta_deg + 1e-6 >= kMaxLatDeg) {
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
-  const double half_lon_deg =
-      std::asin(std::min(1.0, std::sin(theta) / std::cos(lat_deg * kDeg))) / kDeg + margin_deg;
-
   const Plane plane(lat_deg, lon_deg, region);
   const double tan2_searched = std::tan(theta) * std::tan(theta);
+  const double extent_rad = region.extent_m() / kEarthRadius_m;
   thread_local std::vector<Near> near;
   near.clear();
-  auto edge = [&](std::uint32_t k) {
-    const int zone = edge_zone_[k];
-    if (zone < 0) return;
+  // Measures edge k of a zone, into its entry n (created when null).
+  auto measure = [&](std::uint32_t k, int zone, Near*& n) {
     const S2Point &a = vertices_[k], &b = vertices_[k + 1];
     double ax, ay, bx, by, tan2, white2;
     if (plane.Project(a, ax, ay) && plane.Project(b, bx, by)) {
@@ -155,24 +194,38 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
       const double angle = S2::GetDistance(plane.p, a, b).radians();
       if (angle > theta) return;
       tan2 = std::tan(angle) * std::tan(angle);
-      white2 = angle <= region.k_sigma * region.semi_major_m / kEarthRadius_m ? 0.0 : 2.0;
+      white2 = angle <= extent_rad ? 0.0 : 2.0;
     }
-    for (Near& n : near) {
-      if (n.zone == zone) {
-        n.tan2 = std::min(n.tan2, tan2);
-        n.white2 = std::min(n.white2, white2);
-        return;
-      }
+    if (n == nullptr) {
+      near.push_back({zone, tan2, white2});
+      n = &near.back();
+    } else {
+      n->tan2 = std::min(n->tan2, tan2);
+      n->white2 = std::min(n->white2, white2);
     }
-    near.push_back({zone, tan2, white2});
   };
-  ForEachLeaf(lat_lo, lat_hi, lon_deg - half_lon_deg, lon_deg + half_lon_deg,
-              [&](std::uint32_t node) {
-                for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
-                  edge(node_edges_[i]);
-                }
-              });
-
+  BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double lb) {
+    const double tan_lb = std::tan(lb), tan2_lb = tan_lb * tan_lb;
+    const std::uint32_t end = edge_start_[node + 1];
+    for (std::uint32_t i = edge_start_[node]; i < end;) {
+      const int zone = edge_zone_[node_edges_[i]];
+      std::uint32_t run_end = i + 1;
+      while (run_end < end && edge_zone_[node_edges_[run_end]] == zone) ++run_end;
+      if (zone >= 0) {
+        Near* n = nullptr;
+        for (Near& m : near) {
+          if (m.zone == zone) n = &m;
+        }
+        // Nothing here can bring this zone nearer, or newly into the region.
+        const bool done = n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
+        if (!done) {
+          for (; i < run_end; ++i) measure(node_edges_[i], zone, n);
+        }
+      }
+      i = run_end;
+    }
+    return theta;
+  });
   thread_local std::vector<int> containing;
   Containing(lat_deg, lon_deg, containing);
   out.zones.clear();
@@ -207,35 +260,33 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
-  for (double radius_m = 5e3; radius_m <= kMaxNearest_m; radius_m *= 10.0) {
+  for (double radius_m : {10e3, 100e3, kMaxNearest_m}) {
     const double theta = radius_m / kEarthRadius_m, theta_deg = theta / kDeg;
-    const double lat_lo = lat_deg - theta_deg - 1e-9, lat_hi = lat_deg + theta_deg + 1e-9;
-    if (lat_lo <= -kMaxLatDeg || lat_hi >= kMaxLatDeg) break;
-    const double half_lon_deg =
-        std::asin(std::min(1.0, std::sin(theta) / std::cos(lat_deg * kDeg))) / kDeg + 1e-9;
+    if (lat_deg - theta_deg - 1e-6 <= -kMaxLatDeg || lat_deg + theta_deg + 1e-6 >= kMaxLatDeg) {
+      break;
+    }
     const Plane plane(lat_deg, lon_deg, Region::Circle(0.0));
     double best_tan2 = std::tan(theta) * std::tan(theta);  // tan^2 of the angle: monotonic
     int best_zone = -1;
-    ForEachLeaf(lat_lo, lat_hi, lon_deg - half_lon_deg, lon_deg + half_lon_deg,
-                [&](std::uint32_t node) {
-                  for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
-                    const std::uint32_t k = node_edges_[i];
-                    if (edge_zone_[k] < 0) continue;
-                    double ax, ay, bx, by, tan2;
-                    if (plane.Project(vertices_[k], ax, ay) &&
-                        plane.Project(vertices_[k + 1], bx, by)) {
-                      tan2 = SegmentDistance2(ax, ay, bx, by);
-                    } else {
-                      const double t =
-                          std::tan(S2::GetDistance(plane.p, vertices_[k], vertices_[k + 1]).radians());
-                      tan2 = t * t;
-                    }
-                    if (tan2 < best_tan2 || (tan2 == best_tan2 && best_zone < 0)) {
-                      best_tan2 = tan2;
-                      best_zone = edge_zone_[k];
-                    }
-                  }
-                });
+    BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double) {
+      for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
+        const std::uint32_t k = node_edges_[i];
+        if (edge_zone_[k] < 0) continue;
+        double ax, ay, bx, by, tan2;
+        if (plane.Project(vertices_[k], ax, ay) && plane.Project(vertices_[k + 1], bx, by)) {
+          tan2 = SegmentDistance2(ax, ay, bx, by);
+        } else {
+          const double t =
+              std::tan(S2::GetDistance(plane.p, vertices_[k], vertices_[k + 1]).radians());
+          tan2 = t * t;
+        }
+        if (tan2 < best_tan2 || (tan2 == best_tan2 && best_zone < 0)) {
+          best_tan2 = tan2;
+          best_zone = edge_zone_[k];
+        }
+      }
+      return std::atan(std::sqrt(best_tan2));
+    });
     if (best_zone >= 0) return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
   }
   return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());

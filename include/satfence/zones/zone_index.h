@@ -78,13 +78,13 @@ class ZoneIndex {
   // The node (cell, or sub-cell of a dense cell) holding the point.
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
-  // Calls f(node) for every leaf node meeting the box (longitudes may run past +/-180).
-  // REQUIRES: the box is within +/-85 degrees of latitude.
+  // Visits the leaves within `radius_rad` of the point nearest first: leaf(node, lb) for each,
+  // lb a lower bound of the angle from the point to the leaf, until the next lower bound
+  // exceeds what leaf last returned (the radius, or a shrinking best distance). The lower
+  // bound of a box is the larger of its latitude gap and cos(lat) * sin(longitude gap),
+  // taken through sin(g) >= g - g^3 / 6. REQUIRES: the disc's box within +/-85 degrees.
   template <typename F>
-  void ForEachLeaf(double lat_lo, double lat_hi, double lon_lo, double lon_hi, F&& f) const;
-  template <typename F>
-  void ForEachLeafBelow(std::uint32_t node, double lat0, double lon0, double size, int depth,
-                        double lat_lo, double lat_hi, double lon_lo, double lon_hi, F& f) const;
+  void BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf) const;
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
