@@ -74,14 +74,14 @@ std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
   double size = kCellDeg;
   double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
   double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-  for (int depth = 1; children_[node] != 0; ++depth) {
+  for (int depth = 1; nodes_[node].first_child != 0; ++depth) {
     const int n = SplitAt(depth);
     size /= n;
     const int r = std::clamp(static_cast<int>((lat_deg - lat0) / size), 0, n - 1);
     const int c = std::clamp(static_cast<int>((lon_deg - lon0) / size), 0, n - 1);
     lat0 += r * size;
     lon0 += c * size;
-    node = children_[node] + r * n + c;
+    node = nodes_[node].first_child + r * n + c;
   }
   return node;
 }
@@ -103,10 +103,10 @@ void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>&
             [&](std::uint32_t a, std::uint32_t b) {
               return std::pair(edge_zone_[a], a) < std::pair(edge_zone_[b], b);
             });
-  shape_start_.push_back(static_cast<std::uint32_t>(node_shapes_.size()));
-  zone_start_.push_back(static_cast<std::uint32_t>(node_zones_.size()));
-  edge_start_.push_back(static_cast<std::uint32_t>(node_edges_.size()));
-  children_.push_back(0);
+  // The next node's starts, which end this one's lists.
+  nodes_.push_back({0, static_cast<std::uint32_t>(node_edges_.size()),
+                    static_cast<std::uint32_t>(node_shapes_.size()),
+                    static_cast<std::uint32_t>(node_zones_.size())});
 }
 
 void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
@@ -134,7 +134,7 @@ void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size,
   }
   // Children are contiguous; those that will be divided again keep no edges of their own.
   const std::uint32_t first = static_cast<std::uint32_t>(centers_.size());
-  children_[node] = first;
+  nodes_[node].first_child = first;
   auto divide = [&](int i) { return child_edges[i].size() > kDense && depth < kMaxDepth; };
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
@@ -196,9 +196,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   }
 
   // Nodes: the cells, centre answers from the reference; then the division of dense ones.
-  shape_start_ = {0};
-  zone_start_ = {0};
-  edge_start_ = {0};
+  nodes_ = {Node{}};
   for (int c = 0; c < cells; ++c) {
     const int row = c / kLonCells, col = c % kLonCells;
     AddNode(
@@ -215,28 +213,36 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     std::vector<std::uint32_t>().swap(cell_edges[c]);
   }
 
+  occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
+  for (int c = 0; c < cells; ++c) {
+    if (nodes_[c].first_child != 0 || nodes_[c].edge_start != nodes_[c + 1].edge_start) {
+      const int row = c / kLonCells, col = c % kLonCells;
+      occupied_[row * kRowWords + col / 64] |= std::uint64_t{1} << (col % 64);
+    }
+  }
+
   stats_.cells = cells;
   stats_.edge_refs = node_edges_.size();
   stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 8 +
                  centers_.size() * sizeof(S2Point) +
-                 (shape_start_.size() + zone_start_.size() + edge_start_.size()) * 4 +
+                 nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
-                 children_.size() * 4;
+                 occupied_.size() * 8;
 }
 
 void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const {
   out.clear();
-  const std::uint32_t e0 = edge_start_[node], e1 = edge_start_[node + 1];
+  const std::uint32_t e0 = nodes_[node].edge_start, e1 = nodes_[node + 1].edge_start;
   if (e0 == e1) {
-    out.assign(node_zones_.begin() + zone_start_[node],
-               node_zones_.begin() + zone_start_[node + 1]);
+    out.assign(node_zones_.begin() + nodes_[node].zone_start,
+               node_zones_.begin() + nodes_[node + 1].zone_start);
     return;
   }
   // Parts containing the centre, flipped by each crossing along centre -> p (parity per
   // part). A cell holds few parts, so a small linear list beats anything cleverer.
   thread_local std::vector<int> shapes;
-  shapes.assign(node_shapes_.begin() + shape_start_[node],
-                node_shapes_.begin() + shape_start_[node + 1]);
+  shapes.assign(node_shapes_.begin() + nodes_[node].shape_start,
+                node_shapes_.begin() + nodes_[node + 1].shape_start);
   const S2Point& c = centers_[node];
   S2EdgeCrosser crosser(&c, &p);
   for (std::uint32_t i = e0; i < e1; ++i) {
@@ -262,9 +268,9 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   const std::uint32_t node = NodeOf(lat_deg, lon_deg);
-  if (edge_start_[node] == edge_start_[node + 1]) {  // the fast path: no edge here
-    out.assign(node_zones_.begin() + zone_start_[node],
-               node_zones_.begin() + zone_start_[node + 1]);
+  if (nodes_[node].edge_start == nodes_[node + 1].edge_start) {  // the fast path: no edge here
+    out.assign(node_zones_.begin() + nodes_[node].zone_start,
+               node_zones_.begin() + nodes_[node + 1].zone_start);
     return;
   }
   Resolve(node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);

@@ -1,5 +1,6 @@
 // ZoneIndex: border distances and uncertainty classes (the method is in zone_index.h).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "s2/s2edge_distances.h"
@@ -120,13 +121,28 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
   thread_local std::vector<Pending> heap;
   heap.clear();
   for (int row = row0; row <= row1; ++row) {
-    for (int c = col0; c <= col1; ++c) {
-      const int col = ((c % kLonCells) + kLonCells) % kLonCells;
-      const std::uint32_t node = static_cast<std::uint32_t>(row * kLonCells + col);
-      if (children_[node] == 0 && edge_start_[node] == edge_start_[node + 1]) continue;
-      const double lat0 = -kMaxLatDeg + row * kCellDeg, lon0 = -180.0 + c * kCellDeg;
-      const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
-      if (lb <= limit) heap.push_back({lb, node, 1, lat0, lon0, kCellDeg});
+    const std::uint64_t* bits = &occupied_[static_cast<size_t>(row) * kRowWords];
+    const double lat0 = -kMaxLatDeg + row * kCellDeg;
+    // Columns col0..col1 in the query's unwrapped frame, as stretches within the table.
+    for (int c = col0; c <= col1;) {
+      const int shift = static_cast<int>(std::floor(static_cast<double>(c) / kLonCells)) * kLonCells;
+      const int a = c - shift, b = std::min(col1 - shift, kLonCells - 1);
+      for (int w = a / 64; w <= b / 64; ++w) {
+        std::uint64_t word = bits[w];
+        if (w == a / 64) word &= ~std::uint64_t{0} << (a % 64);
+        if (w == b / 64 && b % 64 != 63) word &= (std::uint64_t{1} << (b % 64 + 1)) - 1;
+        while (word != 0) {
+          const int col = w * 64 + std::countr_zero(word);
+          word &= word - 1;
+          const double lon0 = -180.0 + (col + shift) * kCellDeg;
+          const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
+          if (lb <= limit) {
+            heap.push_back({lb, static_cast<std::uint32_t>(row * kLonCells + col), 1, lat0, lon0,
+                            kCellDeg});
+          }
+        }
+      }
+      c = b + shift + 1;
     }
   }
   std::make_heap(heap.begin(), heap.end(), std::greater<>());
@@ -135,7 +151,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
     const Pending top = heap.back();
     heap.pop_back();
     if (top.lb > limit) break;
-    if (children_[top.node] == 0) {
+    if (nodes_[top.node].first_child == 0) {
       const double next = leaf(top.node, top.lb);
       if (next < limit) {
         limit = next;
@@ -152,8 +168,8 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
     const int c1 = std::clamp(static_cast<int>(std::floor((lon_hi - top.lon0) / sub)), 0, n - 1);
     for (int r = r0; r <= r1; ++r) {
       for (int c = c0; c <= c1; ++c) {
-        const std::uint32_t child = children_[top.node] + r * n + c;
-        if (children_[child] == 0 && edge_start_[child] == edge_start_[child + 1]) continue;
+        const std::uint32_t child = nodes_[top.node].first_child + r * n + c;
+        if (nodes_[child].first_child == 0 && nodes_[child].edge_start == nodes_[child + 1].edge_start) continue;
         const double lat0 = top.lat0 + r * sub, lon0 = top.lon0 + c * sub;
         const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
         if (lb > limit) continue;
@@ -206,8 +222,8 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   };
   BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double lb) {
     const double tan_lb = std::tan(lb), tan2_lb = tan_lb * tan_lb;
-    const std::uint32_t end = edge_start_[node + 1];
-    for (std::uint32_t i = edge_start_[node]; i < end;) {
+    const std::uint32_t end = nodes_[node + 1].edge_start;
+    for (std::uint32_t i = nodes_[node].edge_start; i < end;) {
       const int zone = edge_zone_[node_edges_[i]];
       std::uint32_t run_end = i + 1;
       while (run_end < end && edge_zone_[node_edges_[run_end]] == zone) ++run_end;
@@ -269,7 +285,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     double best_tan2 = std::tan(theta) * std::tan(theta);  // tan^2 of the angle: monotonic
     int best_zone = -1;
     BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double) {
-      for (std::uint32_t i = edge_start_[node]; i < edge_start_[node + 1]; ++i) {
+      for (std::uint32_t i = nodes_[node].edge_start; i < nodes_[node + 1].edge_start; ++i) {
         const std::uint32_t k = node_edges_[i];
         if (edge_zone_[k] < 0) continue;
         double ax, ay, bx, by, tan2;

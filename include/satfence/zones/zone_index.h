@@ -93,12 +93,21 @@ class ZoneIndex {
   std::vector<std::int32_t> edge_shape_;
   std::vector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
   // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 at a time.
-  // Per node (CSR): parts containing the centre, zones containing the centre, edges.
+  // Per node, in one 16-byte record (a lookup touches one cache line): its first child
+  // (0: a leaf), and where its lists start in node_edges_ (the edges that can pass through
+  // it), node_shapes_ and node_zones_ (the parts and zones holding its centre); the next
+  // record's starts end them, and a last record closes the final node's lists.
+  struct Node {
+    std::uint32_t first_child = 0, edge_start = 0, shape_start = 0, zone_start = 0;
+  };
+  std::vector<Node> nodes_;
   std::vector<S2Point> centers_;
-  std::vector<std::uint32_t> shape_start_, zone_start_, edge_start_;
   std::vector<std::int32_t> node_shapes_, node_zones_;
   std::vector<std::uint32_t> node_edges_;
-  std::vector<std::uint32_t> children_;  // per node: first child node, or 0 for a leaf
+  // Per cell, a bit: the cell has edges (itself or below); rows of kRowWords words, so
+  // border searches pass over empty stretches 64 cells at a time.
+  static constexpr int kRowWords = (kLonCells + 63) / 64;
+  std::vector<std::uint64_t> occupied_;
 
   // Divides a node whose box is (lat0, lon0, size) at `depth`; appends its children.
   void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
