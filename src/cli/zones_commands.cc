@@ -17,6 +17,7 @@
 #include "satfence/base/file.h"
 #include "satfence/base/text.h"
 #include "satfence/zones/geojson_reader.h"
+#include "satfence/zones/ogr_reader.h"
 #include "satfence/zones/zone_index.h"
 #include "satfence/zones/zone_set.h"
 
@@ -68,7 +69,7 @@ void Check(const LoadOptions& o, ExitCode& exit) {
     const auto t0 = std::chrono::steady_clock::now();
     zones::ZoneMapping mapping = Mapping(o);
     mapping.countries = &loaded;
-    const zones::ZoneReadResult r = zones::ReadZonesGeoJsonFile(file, mapping);
+    const zones::ZoneReadResult r = zones::ReadZonesFile(file, mapping);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     size_t vertices = 0;
@@ -114,7 +115,7 @@ Loaded LoadFiles(const LoadOptions& o) {
   for (const std::string& file : o.files) {
     zones::ZoneMapping mapping = Mapping(o);
     mapping.countries = &out.zones;
-    zones::ZoneReadResult r = zones::ReadZonesGeoJsonFile(file, mapping);
+    zones::ZoneReadResult r = zones::ReadZonesFile(file, mapping);
     for (const RecordError& e : r.errors) {
       std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
     }
@@ -262,7 +263,7 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
   auto check = std::make_shared<LoadOptions>();
   CLI::App* c = zones_cmd->add_subcommand(
       "check", "Validate zone files and summarise them; exit status 1 if a feature was rejected");
-  c->add_option("FILE", check->files, "GeoJSON files")->required()->check(CLI::ExistingFile);
+  c->add_option("FILE", check->files, "Zone files: GeoJSON, or KML, GeoPackage, Shapefile or any vector format GDAL reads")->required()->check(CLI::ExistingFile);
   AddLoadOptions(c, *check);
   c->callback([check, &exit] { Check(*check, exit); });
 
@@ -276,7 +277,7 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
       "id,zones,border_distance_m,class");
   k->add_option(
        "--zones", classify->load.files,
-       "Zone files (GeoJSON), in order: later files may refer to countries in earlier ones")
+       "Zone files (GeoJSON, KML, GeoPackage, Shapefile...), in order: later files may refer to countries in earlier ones")
       ->required()
       ->check(CLI::ExistingFile);
   k->add_option("--points", classify->points,

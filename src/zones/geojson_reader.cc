@@ -20,6 +20,36 @@ using simdjson::dom::element_type;
 using simdjson::dom::object;
 
 // A feature as read from JSON, before any geometry is built.
+// OGR writes its date fields as "2026/11/24" and date-times as "2026/11/24 10:00:00+00"
+// (or "+0130", ".123", no zone): back to ISO 8601 / RFC 3339. Other text is kept.
+std::string OgrDateToIso(std::string_view s) {
+  auto digits = [&](size_t from, size_t n) {
+    if (s.size() < from + n) return false;
+    for (size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+  };
+  if (!digits(0, 4) || s.size() < 10 || s[4] != '/' || !digits(5, 2) || s[7] != '/' ||
+      !digits(8, 2)) {
+    return std::string(s);
+  }
+  // (Debian's abseil has its own string_view: plain std::string arithmetic here.)
+  std::string out = std::string(s.substr(0, 4)) + "-" + std::string(s.substr(5, 2)) + "-" +
+                    std::string(s.substr(8, 2));
+  if (s.size() == 10) return out;
+  if (s[10] != ' ') return std::string(s);
+  const std::string rest(s.substr(11));
+  const size_t zone = rest.find_first_of("+-Z");
+  out += "T" + rest.substr(0, zone);
+  if (zone == std::string::npos) return out;  // no zone: left for the parser to refuse
+  const std::string tz = rest.substr(zone);
+  if (tz == "+00" || tz == "Z") return out + "Z";
+  if (tz.size() == 3) return out + tz + ":00";
+  if (tz.size() == 5) return out + tz.substr(0, 3) + ":" + tz.substr(3);
+  return out + tz;
+}
+
 struct RawFeature {
   int index = 0;  // 1-based
   Zone zone;      // fields, no geometry yet
@@ -112,13 +142,20 @@ struct Reader {
     Zone& z = f.zone;
     element v;
     // A missing property reads as absent; so does every property of a feature without any.
+    // A JSON null reads as absent too.
     struct Props {
       const object* o;
+      bool dbf_names;
       simdjson::simdjson_result<element> operator[](std::string_view key) const {
         if (o == nullptr) return simdjson::NO_SUCH_FIELD;
-        return (*o)[key];
+        simdjson::simdjson_result<element> v = (*o)[key];
+        if (v.error() == simdjson::NO_SUCH_FIELD && dbf_names && key.size() > 10) {
+          v = (*o)[key.substr(0, 10)];
+        }
+        if (!v.error() && v.value_unsafe().is_null()) return simdjson::NO_SUCH_FIELD;
+        return v;
       }
-    } props{props_or_null};
+    } props{props_or_null, mapping.text_attributes};
     if (!props[mapping.id_property].get(v)) {
       if (auto t = Text(v)) z.id = *t;
     }
@@ -161,8 +198,14 @@ struct Reader {
       z.action = *ParseZoneAction(s);
     }
     if (!props["priority"].get(v)) {
-      int64_t pr;
-      if (v.get_int64().get(pr) || pr < -1000000 || pr > 1000000) {
+      int64_t pr = 0;
+      bool bad_priority = v.get_int64().get(pr);
+      if (bad_priority && mapping.text_attributes && !v.get_string().get(s)) {
+        const auto n = ParseInteger(s);
+        bad_priority = !n;
+        if (n) pr = *n;
+      }
+      if (bad_priority || pr < -1000000 || pr > 1000000) {
         return bad("priority", "must be an integer in [-1000000, 1000000]");
       }
       z.priority = static_cast<int>(pr);
@@ -173,6 +216,8 @@ struct Reader {
       if (props[key].get(v)) continue;
       if (v.is_null()) continue;
       if (v.get_string().get(s)) return bad(key, "must be an RFC 3339 date-time string");
+      std::string ogr;
+      if (mapping.text_attributes) s = ogr = OgrDateToIso(s);
       const absl::StatusOr<UtcTime> t = ParseRfc3339(s);
       if (!t.ok()) return bad(key, std::string(t.status().message()));
       *target = *t;
@@ -181,10 +226,23 @@ struct Reader {
       return bad("valid_until", "is not after valid_from");
     }
     if (!props["source"].get(v) && !v.get_string().get(s)) z.source = std::string(s);
-    if (!props["source_date"].get(v) && !v.get_string().get(s)) z.source_date = std::string(s);
+    if (!props["source_date"].get(v) && !v.get_string().get(s)) {
+      z.source_date = mapping.text_attributes ? OgrDateToIso(s) : std::string(s);
+    }
     if (!props["approximate"].get(v)) {
-      bool b;
-      if (v.get_bool().get(b)) return bad("approximate", "must be true or false");
+      bool b = false;
+      bool bad_bool = v.get_bool().get(b);
+      if (bad_bool && mapping.text_attributes) {
+        int64_t i;
+        if (!v.get_int64().get(i) && (i == 0 || i == 1)) {
+          b = i == 1;
+          bad_bool = false;
+        } else if (!v.get_string().get(s) && (s == "true" || s == "false" || s == "1" || s == "0")) {
+          b = s == "true" || s == "1";
+          bad_bool = false;
+        }
+      }
+      if (bad_bool) return bad("approximate", "must be true or false");
       z.approximate = b;
     }
     return true;

@@ -54,6 +54,11 @@ struct ZoneMapping {
   // "country" property takes the outline of the zone with that id from here, so that a
   // rule file can say "Russia: deny" without copying Russia's border.
   const std::vector<Zone>* countries = nullptr;
+  // Attributes from formats that keep them as text (KML) or have no booleans and cut names
+  // to 10 characters (Shapefile's DBF): "true"/"false"/"1"/"0" and 1/0 are booleans,
+  // integers written as text are integers, and a property longer than 10 characters is
+  // also found under its first 10 ("source_dat"). ReadZonesOgrFile sets it.
+  bool text_attributes = false;
 };
 
 struct GeoJsonLimits {
