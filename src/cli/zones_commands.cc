@@ -215,8 +215,8 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
       const auto b = length(4, "semi_minor_m");
       if (!b) continue;
       if (*b > *a) {
-        reject("semi_minor_m", absl::StrCat("'", std::string(cells[4]),
-                                            "' is longer than semi_major_m"));
+        reject("semi_minor_m",
+               absl::StrCat("'", std::string(cells[4]), "' is longer than semi_major_m"));
         continue;
       }
       const auto az = ParseNumber(cells[5]);
@@ -263,7 +263,11 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
   auto check = std::make_shared<LoadOptions>();
   CLI::App* c = zones_cmd->add_subcommand(
       "check", "Validate zone files and summarise them; exit status 1 if a feature was rejected");
-  c->add_option("FILE", check->files, "Zone files: GeoJSON, or KML, GeoPackage, Shapefile or any vector format GDAL reads")->required()->check(CLI::ExistingFile);
+  c->add_option(
+       "FILE", check->files,
+       "Zone files: GeoJSON, or KML, GeoPackage, Shapefile or any vector format GDAL reads")
+      ->required()
+      ->check(CLI::ExistingFile);
   AddLoadOptions(c, *check);
   c->callback([check, &exit] { Check(*check, exit); });
 
@@ -275,9 +279,9 @@ void RegisterZonesCommands(CLI::App& app, ExitCode& exit) {
       "inside, outside or straddles a border. Reads id,lat,lon[,radius_m] or "
       "id,lat,lon,semi_major_m,semi_minor_m,azimuth_deg and writes CSV: "
       "id,zones,border_distance_m,class");
-  k->add_option(
-       "--zones", classify->load.files,
-       "Zone files (GeoJSON, KML, GeoPackage, Shapefile...), in order: later files may refer to countries in earlier ones")
+  k->add_option("--zones", classify->load.files,
+                "Zone files (GeoJSON, KML, GeoPackage, Shapefile...), in order: later files may "
+                "refer to countries in earlier ones")
       ->required()
       ->check(CLI::ExistingFile);
   k->add_option("--points", classify->points,

@@ -237,7 +237,8 @@ struct Reader {
         if (!v.get_int64().get(i) && (i == 0 || i == 1)) {
           b = i == 1;
           bad_bool = false;
-        } else if (!v.get_string().get(s) && (s == "true" || s == "false" || s == "1" || s == "0")) {
+        } else if (!v.get_string().get(s) &&
+                   (s == "true" || s == "false" || s == "1" || s == "0")) {
           b = s == "true" || s == "1";
           bad_bool = false;
         }

@@ -40,8 +40,8 @@ std::string Lower(std::string s) {
 std::optional<std::string> LayerAsGeoJson(GDALDatasetH src, const char* layer, std::string& error) {
   static int counter = 0;
   const std::string out_path = absl::StrCat("/vsimem/satfence_zones_", ++counter, ".geojson");
-  std::vector<std::string> args = {"-f", "GeoJSON", "-t_srs", "EPSG:4326", "-dim", "XY",
-                                   "-lco", "WRITE_BBOX=NO", layer};
+  std::vector<std::string> args = {"-f", "GeoJSON", "-t_srs",        "EPSG:4326", "-dim",
+                                   "XY", "-lco",    "WRITE_BBOX=NO", layer};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -81,8 +81,8 @@ ZoneReadResult ReadZonesOgrFile(const std::string& path, const ZoneMapping& mapp
   }
   InitGdal();
   CPLErrorReset();
-  GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                               nullptr, nullptr);
+  GDALDatasetH ds =
+      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
   if (ds == nullptr) {
     const std::string why = CPLGetLastErrorMsg();
     return whole(path, why.empty() ? "not a vector format GDAL reads" : why);

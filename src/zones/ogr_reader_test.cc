@@ -21,7 +21,7 @@ void Convert(const std::string& path, const char* driver, const char* srs) {
   GDALAllRegister();
   GDALDatasetH src = GDALOpenEx(kScenario.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
   ASSERT_NE(src, nullptr);
-  std::vector<std::string> args = {"-f", driver, "-t_srs", srs, "-where", "country IS NULL",
+  std::vector<std::string> args = {"-f",   driver,    "-t_srs", srs, "-where", "country IS NULL",
                                    "-nln", "occupied"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

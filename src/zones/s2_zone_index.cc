@@ -7,8 +7,8 @@
 #include "s2/s2closest_edge_query.h"
 #include "s2/s2contains_point_query.h"
 #include "s2/s2edge_vector_shape.h"
-#include "s2/s2lax_polygon_shape.h"
 #include "s2/s2latlng.h"
+#include "s2/s2lax_polygon_shape.h"
 #include "s2/s2loop.h"
 
 namespace satfence::zones {
@@ -91,8 +91,8 @@ std::vector<NearestBorder> S2ZoneIndex::BordersWithin(const S2Point& p, double r
   return out;
 }
 
-void S2ZoneIndex::Classify(const S2Point& p, const Region& region, double search_m,
-                           Proximity& out, int ellipse_vertices) const {
+void S2ZoneIndex::Classify(const S2Point& p, const Region& region, double search_m, Proximity& out,
+                           int ellipse_vertices) const {
   out = Proximity{};
   out.searched_m = std::max(search_m, region.extent_m());
   const std::vector<int> containing = Containing(p);

@@ -224,8 +224,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.cells = cells;
   stats_.edge_refs = node_edges_.size();
   stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 8 +
-                 centers_.size() * sizeof(S2Point) +
-                 nodes_.size() * sizeof(Node) +
+                 centers_.size() * sizeof(S2Point) + nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8;
 }

@@ -54,9 +54,10 @@ S2LatLng Scatter(const S2Point& v, double max_m, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const S2LatLng ll(v);
   const double d_rad = max_m * unit(rng) / kEarthRadius_m, az = 2 * M_PI * unit(rng);
-  const double lat_deg = std::clamp(ll.lat().degrees() + d_rad * std::cos(az) * 180 / M_PI, -90.0, 90.0);
+  const double lat_deg =
+      std::clamp(ll.lat().degrees() + d_rad * std::cos(az) * 180 / M_PI, -90.0, 90.0);
   const double lon_deg = ll.lng().degrees() + d_rad * std::sin(az) * 180 / M_PI /
-                                                   std::max(0.05, std::cos(ll.lat().radians()));
+                                                  std::max(0.05, std::cos(ll.lat().radians()));
   return S2LatLng::FromDegrees(lat_deg, std::remainder(lon_deg, 360.0));
 }
 
@@ -154,8 +155,8 @@ TEST(ZoneIndex, ClassifiesRegionsAsS2Does) {
     const S2Point p = S2LatLng::FromDegrees(lat, lon).ToPoint();
     const bool ellipse = i % 2 == 1;
     const double a = 20e3 * unit(rng);
-    const Region region =
-        ellipse ? Region::Ellipse(a / 3, a / 3 * unit(rng), 360 * unit(rng), 3.0) : Region::Circle(a);
+    const Region region = ellipse ? Region::Ellipse(a / 3, a / 3 * unit(rng), 360 * unit(rng), 3.0)
+                                  : Region::Circle(a);
     const double search_m = 25e3;
     index.Classify(lat, lon, region, search_m, mine);
     ref.Classify(p, region, search_m, theirs);

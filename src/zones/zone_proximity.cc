@@ -34,10 +34,10 @@ struct Plane {
     const double az = region.azimuth_deg * kDeg;
     // Semi-axes on the plane; a zero axis is given the smallest positive one so the
     // whitening stays finite (a degenerate region meets only what passes through it).
-    const double a = std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m),
-                              1e-300);
-    const double b = std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m),
-                              1e-300);
+    const double a =
+        std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m), 1e-300);
+    const double b =
+        std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m), 1e-300);
     ue = std::sin(az) / a;
     un = std::cos(az) / a;
     we = std::cos(az) / b;
@@ -87,8 +87,8 @@ struct Pending {
 // the box's longitudes in the same unwrapped frame as lon.
 double LowerBound(double lat, double lon, double cos_lat, double lat0, double lon0, double size) {
   const double dlat = lat < lat0 ? lat0 - lat : (lat > lat0 + size ? lat - lat0 - size : 0.0);
-  const double g = std::min(std::max(std::abs(lon - (lon0 + 0.5 * size)) - 0.5 * size, 0.0) * kDeg,
-                            M_PI / 2);
+  const double g =
+      std::min(std::max(std::abs(lon - (lon0 + 0.5 * size)) - 0.5 * size, 0.0) * kDeg, M_PI / 2);
   return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
 }
 
@@ -125,7 +125,8 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
     const double lat0 = -kMaxLatDeg + row * kCellDeg;
     // Columns col0..col1 in the query's unwrapped frame, as stretches within the table.
     for (int c = col0; c <= col1;) {
-      const int shift = static_cast<int>(std::floor(static_cast<double>(c) / kLonCells)) * kLonCells;
+      const int shift =
+          static_cast<int>(std::floor(static_cast<double>(c) / kLonCells)) * kLonCells;
       const int a = c - shift, b = std::min(col1 - shift, kLonCells - 1);
       for (int w = a / 64; w <= b / 64; ++w) {
         std::uint64_t word = bits[w];
@@ -137,8 +138,8 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
           const double lon0 = -180.0 + (col + shift) * kCellDeg;
           const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
           if (lb <= limit) {
-            heap.push_back({lb, static_cast<std::uint32_t>(row * kLonCells + col), 1, lat0, lon0,
-                            kCellDeg});
+            heap.push_back(
+                {lb, static_cast<std::uint32_t>(row * kLonCells + col), 1, lat0, lon0, kCellDeg});
           }
         }
       }
@@ -169,7 +170,9 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
     for (int r = r0; r <= r1; ++r) {
       for (int c = c0; c <= c1; ++c) {
         const std::uint32_t child = nodes_[top.node].first_child + r * n + c;
-        if (nodes_[child].first_child == 0 && nodes_[child].edge_start == nodes_[child + 1].edge_start) continue;
+        if (nodes_[child].first_child == 0 &&
+            nodes_[child].edge_start == nodes_[child + 1].edge_start)
+          continue;
         const double lat0 = top.lat0 + r * sub, lon0 = top.lon0 + c * sub;
         const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
         if (lb > limit) continue;
@@ -233,7 +236,8 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
           if (m.zone == zone) n = &m;
         }
         // Nothing here can bring this zone nearer, or newly into the region.
-        const bool done = n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
+        const bool done =
+            n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
         if (!done) {
           for (; i < run_end; ++i) measure(node_edges_[i], zone, n);
         }

@@ -31,8 +31,8 @@ inline constexpr double kEarthRadius_m = 6371008.8;
 struct Region {
   double semi_major_m = 0.0;  // 1-sigma semi-axes, metres
   double semi_minor_m = 0.0;
-  double azimuth_deg = 0.0;   // of the major axis, clockwise from north
-  double k_sigma = 1.0;       // the region is the k-sigma ellipse
+  double azimuth_deg = 0.0;  // of the major axis, clockwise from north
+  double k_sigma = 1.0;      // the region is the k-sigma ellipse
 
   static Region Circle(double radius_m) { return {radius_m, radius_m, 0.0, 1.0}; }
   static Region Ellipse(double semi_major_m, double semi_minor_m, double azimuth_deg,

@@ -1,8 +1,8 @@
 // The exact reference for zone queries, built on the S2 geometry library: containment by
 // S2ContainsPointQuery (semi-open boundaries: a point on a shared border belongs to
 // exactly one side), border distances and uncertainty classes by S2ClosestEdgeQuery over a
-// second index holding each zone's border edges (region.h: seams inside a zone are left out). ZoneIndex is checked
-// against it; it is also the slow path ZoneIndex falls back to near the poles.
+// second index holding each zone's border edges (region.h: seams inside a zone are left out).
+// ZoneIndex is checked against it; it is also the slow path ZoneIndex falls back to near the poles.
 //
 //   S2ZoneIndex ref(zone_set);
 //   std::vector<int> in = ref.Containing(S2LatLng::FromDegrees(48.6, 38.0).ToPoint());
@@ -54,7 +54,7 @@ class S2ZoneIndex {
  private:
   std::unique_ptr<MutableS2ShapeIndex> index_;
   std::unique_ptr<MutableS2ShapeIndex> borders_;  // shape z: zone z's border edges
-  std::vector<int> shape_zone_;  // shape id -> zone
+  std::vector<int> shape_zone_;                   // shape id -> zone
 };
 
 }  // namespace satfence::zones

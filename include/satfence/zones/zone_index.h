@@ -72,7 +72,7 @@ class ZoneIndex {
   static constexpr int kLonCells = static_cast<int>(360.0 / kCellDeg);
 
   static constexpr std::uint32_t kDense = 8;  // edges above which a node is divided
-  static constexpr int kMaxDepth = 4;          // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
+  static constexpr int kMaxDepth = 4;         // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
