@@ -243,3 +243,43 @@ TEST(ZoneIndex, TheAntimeridianCutIsNoBorder) {
 
 }  // namespace
 }  // namespace satfence::zones
+
+namespace satfence::zones {
+namespace {
+
+// Enclaves and the antimeridian on real borders (with the example rules, which take
+// Russia's outline): Chukotka runs across 180 E; Lesotho lies
+// inside South Africa, whose outline in this data does not cut it out (data/README.md),
+// so Maseru is in both. Each place answered the same by the index, S2 and geography.
+TEST(ZoneIndex, EnclavesAndTheAntimeridianOnRealBorders) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  struct Place {
+    const char* name;
+    double lat, lon;
+    std::vector<std::string> zones;
+  } places[] = {
+      {"Maseru", -29.3151, 27.4869, {"LSO", "ZAF"}},
+      {"Bloemfontein", -29.0852, 26.1596, {"ZAF"}},
+      {"Anadyr", 64.7337, 177.5089, {"RUS", "rule:RUS"}},
+      {"Uelen", 66.1597, -169.8094, {"RUS", "rule:RUS"}},
+      {"Taveuni (east of 180)", -16.80, -179.97, {"FJI"}},
+  };
+  for (const Place& p : places) {
+    const std::vector<int> in = index.Containing(p.lat, p.lon);
+    std::vector<std::string> ids;
+    for (int z : in) ids.push_back(set.zones()[z].id);
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, p.zones) << p.name;
+    EXPECT_EQ(in, index.reference().Containing(S2LatLng::FromDegrees(p.lat, p.lon).ToPoint()));
+  }
+  // Maseru sits on the Caledon, the border: a 5 km disc straddles both outlines there.
+  Proximity prox;
+  index.Classify(-29.3151, 27.4869, Region::Circle(5e3), 0.0, prox);
+  std::vector<std::string> straddled;
+  for (int z : prox.Straddled()) straddled.push_back(set.zones()[z].id);
+  EXPECT_EQ(straddled, (std::vector<std::string>{"LSO", "ZAF"}));
+}
+
+}  // namespace
+}  // namespace satfence::zones
