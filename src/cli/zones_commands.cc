@@ -236,13 +236,12 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
       continue;
     }
     index.Classify(*lat, *lon, region, 0.0, proximity);
+    // Zones come by index, and the set keeps them in id order: the lists come out sorted.
     std::vector<std::string> ids, straddled;
     for (const zones::ZoneNearby& z : proximity.zones) {
       if (z.contains) ids.push_back(set.zones()[z.zone].id);
       if (z.region == zones::RegionClass::kStraddles) straddled.push_back(set.zones()[z.zone].id);
     }
-    std::sort(ids.begin(), ids.end());
-    std::sort(straddled.begin(), straddled.end());
     const zones::NearestBorder nb = index.Nearest(*lat, *lon);
     absl::StrAppend(&out, std::string(cells[0]), ",", absl::StrJoin(ids, ";"), ",",
                     nb.zone >= 0 ? absl::StrFormat("%.3f", nb.distance_m) : std::string(""), ",",

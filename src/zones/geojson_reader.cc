@@ -19,7 +19,6 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-// A feature as read from JSON, before any geometry is built.
 // OGR writes its date fields as "2026/11/24" and date-times as "2026/11/24 10:00:00+00"
 // (or "+0130", ".123", no zone): back to ISO 8601 / RFC 3339. Other text is kept.
 std::string OgrDateToIso(std::string_view s) {
@@ -50,6 +49,7 @@ std::string OgrDateToIso(std::string_view s) {
   return out + tz;
 }
 
+// A feature as read from JSON, before any geometry is built.
 struct RawFeature {
   int index = 0;  // 1-based
   Zone zone;      // fields, no geometry yet

@@ -7,8 +7,7 @@
 #include <gdal_utils.h>
 #include <ogr_api.h>
 
-#include <algorithm>
-#include <cctype>
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace satfence::zones {
@@ -30,15 +30,9 @@ void InitGdal() {
   });
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // One layer as GeoJSON text in WGS-84 lon/lat, through GDALVectorTranslate into memory.
 std::optional<std::string> LayerAsGeoJson(GDALDatasetH src, const char* layer, std::string& error) {
-  static int counter = 0;
+  static std::atomic<int> counter = 0;
   const std::string out_path = absl::StrCat("/vsimem/satfence_zones_", ++counter, ".geojson");
   std::vector<std::string> args = {"-f", "GeoJSON", "-t_srs",        "EPSG:4326", "-dim",
                                    "XY", "-lco",    "WRITE_BBOX=NO", layer};
@@ -71,13 +65,16 @@ ZoneReadResult ReadZonesOgrFile(const std::string& path, const ZoneMapping& mapp
   ZoneReadResult out;
   auto whole = [&](std::string where, std::string message) {
     out.errors.push_back({std::move(where), 0, 0, "", "", std::move(message)});
-    return out;
   };
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(path, ec);
-  if (ec) return whole(path, ec.message());
+  if (ec) {
+    whole(path, ec.message());
+    return out;
+  }
   if (bytes > limits.max_bytes) {
-    return whole(path, absl::StrCat("is ", bytes, " bytes; the limit is ", limits.max_bytes));
+    whole(path, absl::StrCat("is ", bytes, " bytes; the limit is ", limits.max_bytes));
+    return out;
   }
   InitGdal();
   CPLErrorReset();
@@ -85,7 +82,8 @@ ZoneReadResult ReadZonesOgrFile(const std::string& path, const ZoneMapping& mapp
       GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
   if (ds == nullptr) {
     const std::string why = CPLGetLastErrorMsg();
-    return whole(path, why.empty() ? "not a vector format GDAL reads" : why);
+    whole(path, why.empty() ? "not a vector format GDAL reads" : why);
+    return out;
   }
   std::set<std::string> ids;
   const int layers = GDALDatasetGetLayerCount(ds);
@@ -125,7 +123,7 @@ ZoneReadResult ReadZonesOgrFile(const std::string& path, const ZoneMapping& mapp
 
 ZoneReadResult ReadZonesFile(const std::string& path, const ZoneMapping& mapping,
                              const GeoJsonLimits& limits) {
-  const std::string ext = Lower(std::filesystem::path(path).extension().string());
+  const std::string ext = absl::AsciiStrToLower(std::filesystem::path(path).extension().string());
   if (ext == ".geojson" || ext == ".json") return ReadZonesGeoJsonFile(path, mapping, limits);
   return ReadZonesOgrFile(path, mapping, limits);
 }

@@ -16,7 +16,6 @@ namespace {
 // margin of 6 or more.
 constexpr double kCellPadDeg = 0.01;
 
-int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
 // Padding for a node of `size` degrees: the bulge bound with a margin of 6, and never
 // below 1e-7 degree (1 cm) to stay clear of rounding in the bounds.
 double PadFor(double size_deg) {
@@ -215,7 +214,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
 
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
   for (int c = 0; c < cells; ++c) {
-    if (nodes_[c].first_child != 0 || nodes_[c].edge_start != nodes_[c + 1].edge_start) {
+    if (!Empty(static_cast<std::uint32_t>(c))) {
       const int row = c / kLonCells, col = c % kLonCells;
       occupied_[row * kRowWords + col / 64] |= std::uint64_t{1} << (col % 64);
     }
@@ -223,7 +222,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
 
   stats_.cells = cells;
   stats_.edge_refs = node_edges_.size();
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + edge_shape_.size() * 8 +
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  centers_.size() * sizeof(S2Point) + nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8;

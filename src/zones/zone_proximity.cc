@@ -19,29 +19,30 @@ constexpr double kMaxNearest_m = 500e3;
 // centre, about 84 degrees) is measured on the sphere instead.
 constexpr double kMinCos = 0.1;
 
-// The plane tangent at p, with its east and north axes, and the whitening of the region.
+// Squared distance from the origin to the segment (ax, ay)-(bx, by).
+double SegmentDistance2(double ax, double ay, double bx, double by) {
+  const double dx = bx - ax, dy = by - ay;
+  const double len2 = dx * dx + dy * dy;
+  const double t = len2 > 0.0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
+  const double x = ax + t * dx, y = ay + t * dy;
+  return x * x + y * y;
+}
+
+// An edge's ends in the gnomonic plane.
+struct Segment {
+  double ax, ay, bx, by;
+};
+
+// The gnomonic plane tangent at a position: its centre p and east and north axes.
 struct Plane {
   S2Point p, east, north;
-  // Whitened coordinates: (x, y) . major / A and (x, y) . minor / B.
-  double ue, un, we, wn;
 
-  Plane(double lat_deg, double lon_deg, const Region& region) {
+  Plane(double lat_deg, double lon_deg) {
     const double lat = lat_deg * kDeg, lon = lon_deg * kDeg;
     const double sl = std::sin(lat), cl = std::cos(lat), so = std::sin(lon), co = std::cos(lon);
     p = S2Point(cl * co, cl * so, sl);
     east = S2Point(-so, co, 0.0);
     north = S2Point(-sl * co, -sl * so, cl);
-    const double az = region.azimuth_deg * kDeg;
-    // Semi-axes on the plane; a zero axis is given the smallest positive one so the
-    // whitening stays finite (a degenerate region meets only what passes through it).
-    const double a =
-        std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m), 1e-300);
-    const double b =
-        std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m), 1e-300);
-    ue = std::sin(az) / a;
-    un = std::cos(az) / a;
-    we = std::cos(az) / b;
-    wn = -std::sin(az) / b;
   }
 
   // Gnomonic coordinates of v; false when v is too near the plane's horizon.
@@ -52,16 +53,45 @@ struct Plane {
     y = v.DotProd(north) / d;
     return true;
   }
+
+  // tan^2 of the angle from p to the edge ab: in the plane when both ends project (then
+  // `seg` holds them and the result is true), else on the sphere (an edge reaching the
+  // horizon; only a very long one can also come near).
+  bool EdgeTan2(const S2Point& a, const S2Point& b, double& tan2, Segment& seg) const {
+    if (Project(a, seg.ax, seg.ay) && Project(b, seg.bx, seg.by)) {
+      tan2 = SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by);
+      return true;
+    }
+    const double t = std::tan(S2::GetDistance(p, a, b).radians());
+    tan2 = t * t;
+    return false;
+  }
 };
 
-// Squared distance from the origin to the segment (ax, ay)-(bx, by).
-double SegmentDistance2(double ax, double ay, double bx, double by) {
-  const double dx = bx - ax, dy = by - ay;
-  const double len2 = dx * dx + dy * dy;
-  const double t = len2 > 0.0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
-  const double x = ax + t * dx, y = ay + t * dy;
-  return x * x + y * y;
-}
+// The region's whitening of the plane: (x, y) . major / A and (x, y) . minor / B, with A and
+// B its semi-axes on the plane; inside the region is within 1 of the origin.
+struct Whitening {
+  double ue, un, we, wn;
+
+  explicit Whitening(const Region& region) {
+    const double az = region.azimuth_deg * kDeg;
+    // A zero axis is given the smallest positive one so the whitening stays finite (a
+    // degenerate region meets only what passes through it).
+    const double a =
+        std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m), 1e-300);
+    const double b =
+        std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m), 1e-300);
+    ue = std::sin(az) / a;
+    un = std::cos(az) / a;
+    we = std::cos(az) / b;
+    wn = -std::sin(az) / b;
+  }
+
+  double Distance2(const Segment& s) const {
+    return SegmentDistance2(ue * s.ax + un * s.ay, we * s.ax + wn * s.ay, ue * s.bx + un * s.by,
+                            we * s.bx + wn * s.by);
+  }
+};
 
 // Per zone met in the search: the smallest tan^2 of the angle to its border, and the
 // smallest squared whitened distance.
@@ -70,8 +100,6 @@ struct Near {
   double tan2;
   double white2;
 };
-
-int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
 
 // A node waiting in the best-first search: its box (degrees, longitudes in the query's
 // unwrapped frame) and the lower bound of its angle from the query point.
@@ -93,6 +121,12 @@ double LowerBound(double lat, double lon, double cos_lat, double lat0, double lo
 }
 
 }  // namespace
+
+bool ZoneIndex::DiscInTable(double lat_deg, double radius_rad) {
+  const double margin_deg = 1e-6;
+  return lat_deg - radius_rad / kDeg - margin_deg > -kMaxLatDeg &&
+         lat_deg + radius_rad / kDeg + margin_deg < kMaxLatDeg;
+}
 
 template <typename F>
 void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf) const {
@@ -170,9 +204,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
     for (int r = r0; r <= r1; ++r) {
       for (int c = c0; c <= c1; ++c) {
         const std::uint32_t child = nodes_[top.node].first_child + r * n + c;
-        if (nodes_[child].first_child == 0 &&
-            nodes_[child].edge_start == nodes_[child + 1].edge_start)
-          continue;
+        if (Empty(child)) continue;
         const double lat0 = top.lat0 + r * sub, lon0 = top.lon0 + c * sub;
         const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
         if (lb > limit) continue;
@@ -187,34 +219,25 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
                          Proximity& out) const {
   const double searched_m = std::max(search_m, region.extent_m());
   const double theta = searched_m / kEarthRadius_m;
-  const double theta_deg = theta / kDeg;
-  if (theta > kMaxSearchRad || lat_deg - theta_deg - 1e-6 <= -kMaxLatDeg ||
-      lat_deg + theta_deg + 1e-6 >= kMaxLatDeg) {
+  if (theta > kMaxSearchRad || !DiscInTable(lat_deg, theta)) {
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
-  const Plane plane(lat_deg, lon_deg, region);
+  const Plane plane(lat_deg, lon_deg);
+  const Whitening whitening(region);
   const double tan2_searched = std::tan(theta) * std::tan(theta);
   const double extent_rad = region.extent_m() / kEarthRadius_m;
+  const double tan2_extent = std::tan(extent_rad) * std::tan(extent_rad);
   thread_local std::vector<Near> near;
   near.clear();
   // Measures edge k of a zone, into its entry n (created when null).
   auto measure = [&](std::uint32_t k, int zone, Near*& n) {
-    const S2Point &a = vertices_[k], &b = vertices_[k + 1];
-    double ax, ay, bx, by, tan2, white2;
-    if (plane.Project(a, ax, ay) && plane.Project(b, bx, by)) {
-      tan2 = SegmentDistance2(ax, ay, bx, by);
-      if (tan2 > tan2_searched) return;
-      white2 = SegmentDistance2(plane.ue * ax + plane.un * ay, plane.we * ax + plane.wn * ay,
-                                plane.ue * bx + plane.un * by, plane.we * bx + plane.wn * by);
-    } else {
-      // An edge reaching the horizon (only a very long one can also come near): its
-      // distance on the sphere, and the region's whole disc taken as the region.
-      const double angle = S2::GetDistance(plane.p, a, b).radians();
-      if (angle > theta) return;
-      tan2 = std::tan(angle) * std::tan(angle);
-      white2 = angle <= extent_rad ? 0.0 : 2.0;
-    }
+    double tan2;
+    Segment seg;
+    const bool planar = plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
+    if (tan2 > tan2_searched) return;
+    // Off the plane, the region's whole disc is taken as the region.
+    const double white2 = planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
     if (n == nullptr) {
       near.push_back({zone, tan2, white2});
       n = &near.back();
@@ -280,26 +303,19 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
+  const Plane plane(lat_deg, lon_deg);
   for (double radius_m : {10e3, 100e3, kMaxNearest_m}) {
-    const double theta = radius_m / kEarthRadius_m, theta_deg = theta / kDeg;
-    if (lat_deg - theta_deg - 1e-6 <= -kMaxLatDeg || lat_deg + theta_deg + 1e-6 >= kMaxLatDeg) {
-      break;
-    }
-    const Plane plane(lat_deg, lon_deg, Region::Circle(0.0));
+    const double theta = radius_m / kEarthRadius_m;
+    if (!DiscInTable(lat_deg, theta)) break;
     double best_tan2 = std::tan(theta) * std::tan(theta);  // tan^2 of the angle: monotonic
     int best_zone = -1;
     BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double) {
       for (std::uint32_t i = nodes_[node].edge_start; i < nodes_[node + 1].edge_start; ++i) {
         const std::uint32_t k = node_edges_[i];
         if (edge_zone_[k] < 0) continue;
-        double ax, ay, bx, by, tan2;
-        if (plane.Project(vertices_[k], ax, ay) && plane.Project(vertices_[k + 1], bx, by)) {
-          tan2 = SegmentDistance2(ax, ay, bx, by);
-        } else {
-          const double t =
-              std::tan(S2::GetDistance(plane.p, vertices_[k], vertices_[k + 1]).radians());
-          tan2 = t * t;
-        }
+        double tan2;
+        Segment seg;
+        plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
         if (tan2 < best_tan2 || (tan2 == best_tan2 && best_zone < 0)) {
           best_tan2 = tan2;
           best_zone = edge_zone_[k];

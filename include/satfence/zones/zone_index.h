@@ -73,6 +73,14 @@ class ZoneIndex {
 
   static constexpr std::uint32_t kDense = 8;  // edges above which a node is divided
   static constexpr int kMaxDepth = 4;         // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
+  // Children per side of a node divided at `depth` (1: a cell).
+  static constexpr int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
+  // Whether a disc of `radius_rad` about the latitude lies within the table's +/-85 degrees.
+  static bool DiscInTable(double lat_deg, double radius_rad);
+  // A node with neither edges nor children: nothing below it to search.
+  bool Empty(std::uint32_t node) const {
+    return nodes_[node].first_child == 0 && nodes_[node].edge_start == nodes_[node + 1].edge_start;
+  }
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
