@@ -1,0 +1,136 @@
+// The measurement model of one report, and its least-squares solution.
+//
+// Unknowns, in this order: the terminal's ECEF position at the report time (m); when moving,
+// its ECEF velocity (m/s, constant over the window, so the terminal is at p + v dt at a
+// measurement dt seconds from the report time); the report's range offset (m) when it has
+// `range` measurements; its range-rate offset (m/s) when it has `range_rate` ones.
+//
+// Each measurement contributes a whitened residual (measured - predicted) / sigma:
+//   range       |r - s| + b_range
+//   range_rate  u . (v_r - v_s) + b_rate,         u = (r - s) / |r - s|
+//   aoa         the predicted direction u in two axes orthogonal to the measured one
+//               (small-angle components, rad / sigma)
+//   range_bound one-sided: (bound - |r - s|) / sigma when the range exceeds the bound, else 0
+//   beam        one-sided: (radius - d) / sigma when the horizontal distance d from the
+//               beam's centre exceeds the radius, else 0
+// so chi2 = sum of squared residuals is minus twice the log-likelihood up to a constant
+// (Gaussian noise; the one-sided kinds as half-normal penalties on violations).
+//
+// Light time, the Sagnac term and atmospheric delays are not modelled: the operator's
+// measurement pipeline applies them before the report is written (as the format states).
+// Accuracy: residuals and Jacobians are exact to double rounding (~1e-9 m at LEO ranges).
+#ifndef SATFENCE_VERIFY_MODEL_H_
+#define SATFENCE_VERIFY_MODEL_H_
+
+#include <Eigen/Dense>
+#include <optional>
+#include <vector>
+
+#include "satfence/geo/vec3.h"
+#include "satfence/verify/report.h"
+
+namespace satfence::verify {
+
+inline constexpr int kMaxParams = 8;
+using ParamVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxParams, 1>;
+using ParamMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxParams, kMaxParams>;
+
+// A terminal state: where it is and how it moves, ECEF.
+struct TerminalState {
+  geo::Vec3 position_ecef_m;
+  geo::Vec3 velocity_ecef_mps;
+};
+
+// The claimed state in ECEF (velocity rotated from the claim's east-north-up).
+TerminalState ClaimedState(const Claim& claim);
+
+class Model {
+ public:
+  // The measurements of `report` whose kind is in `kinds` (every measurement must have its
+  // satellite state). Velocity is estimated when `moving`.
+  // `surface_sigma_m` > 0 adds one more residual: the terminal's height above the
+  // ellipsoid is 0 m with that standard deviation ("it is on the ground"; no terrain model).
+  // It resolves the height a single satellite pass cannot, and with it the pass's mirror pair.
+  Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0);
+
+  int num_params() const { return num_params_; }
+  bool moving() const { return moving_; }
+  int range_offset_index() const { return range_offset_; }
+  int rate_offset_index() const { return rate_offset_; }
+  // Kinds actually present among the used measurements.
+  KindSet kinds() const { return kinds_; }
+  // Residual components of the two-sided kinds (aoa counts two): the chi-square budget.
+  int equality_residuals() const { return equality_residuals_; }
+  int inequality_count() const { return inequality_count_; }
+  bool empty() const { return rows_.empty(); }
+
+  ParamVector Pack(const TerminalState& s) const;  // offsets set to zero
+  TerminalState Unpack(const ParamVector& x) const;
+
+  // chi2 at `x`. With `info` and `gradient`, also J^T J and J^T r of the whitened residuals
+  // (J = d predicted / dx / sigma, r = whitened residual), so a Gauss-Newton step solves
+  // info * dx = gradient. One-sided rows count only while violated; `equality_only` leaves
+  // them out entirely (the Fisher information of the regular measurements).
+  double Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
+                  bool equality_only = false) const;
+
+  // Sets the offsets in `x` to their least-squares values for its position and velocity
+  // (they enter linearly, so this is exact).
+  void ProfileOffsets(ParamVector& x) const;
+
+  // Largest squared one-sided violation (in sigmas) at `x`, and how many one-sided rows.
+  double MaxViolation(const ParamVector& x) const;
+
+  // Mean satellite position and velocity of the used measurements (for mirror starts).
+  std::optional<TerminalState> MeanSatellite() const;
+
+  // Starting points derived from the measurements alone: aoa rays met with the ellipsoid,
+  // beam centres, else a coarse search of the ground under the first satellite.
+  std::vector<geo::Vec3> MeasurementStarts() const;
+
+ private:
+  struct Row {
+    Kind kind;
+    double dt_s;
+    geo::Vec3 sat_pos;
+    geo::Vec3 sat_vel;
+    double value;
+    double inv_sigma;
+    geo::Vec3 e1, e2;         // aoa: orthonormal axes across the measured direction
+    geo::Vec3 beam_centre;    // beam: centre on the ellipsoid, ECEF
+    geo::Vec3 beam_up;        // beam: local vertical at the centre
+  };
+  std::vector<Row> rows_;
+  KindSet kinds_;
+  bool moving_;
+  double surface_inv_sigma_ = 0.0;
+  int num_params_ = 3;
+  int range_offset_ = -1;
+  int rate_offset_ = -1;
+  int equality_residuals_ = 0;
+  int inequality_count_ = 0;
+};
+
+// The least-squares solution from one start.
+struct Solution {
+  ParamVector x;
+  double chi2 = 0.0;
+  int iterations = 0;
+  bool converged = false;
+};
+
+// Levenberg-Marquardt from `start` (offsets profiled first). Converges when the position
+// step is below 1 mm (and velocity below 1 mm/s).
+Solution Solve(const Model& model, ParamVector start, int max_iterations = 40);
+
+// The Schur complement of the Fisher information onto the position (first 3 params), or
+// onto position and velocity (first 6) with `with_velocity`: the information left about
+// them once every other unknown is estimated too. Equality rows only, at `x`.
+Eigen::MatrixXd ReducedInformation(const Model& model, const ParamVector& x, bool with_velocity);
+
+// Numerical rank of a symmetric information matrix, scale-free (unit-diagonal scaling).
+int InformationRank(const Eigen::MatrixXd& info);
+
+}  // namespace satfence::verify
+
+#endif  // SATFENCE_VERIFY_MODEL_H_

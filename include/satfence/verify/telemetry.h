@@ -1,0 +1,71 @@
+// Reads telemetry in the v1 interchange format (JSON Lines; see docs/telemetry.md).
+//
+//   TelemetryParser parser;
+//   TelemetryStream stream = ReadTelemetry(text, "reports.jsonl", parser);
+//   for (const Report& r : stream.records) ...;
+//   for (const RecordError& e : stream.errors) std::cerr << e.ToString() << "\n";
+//
+// Every line is checked completely before anything uses it: JSON syntax, nesting depth, types,
+// required fields, finite numbers, ranges (latitudes, satellite radii, unit vectors, sigmas,
+// measurement times within an hour of the report), and sizes (line length, measurements per
+// report). A bad line yields one RecordError naming the line, the terminal when known, the
+// field (`measurements[3].sat_pos_m`) and the reason; the other lines are unaffected. Unknown
+// fields are ignored, as the format requires.
+//
+// The hot path: simdjson's DOM parser, reused across lines (one allocation per stream).
+#ifndef SATFENCE_VERIFY_TELEMETRY_H_
+#define SATFENCE_VERIFY_TELEMETRY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "satfence/base/record_error.h"
+#include "satfence/verify/report.h"
+
+namespace satfence::verify {
+
+// Limits checked before any work on a line.
+inline constexpr size_t kMaxLineBytes = 4 << 20;
+inline constexpr size_t kMaxMeasurementsPerReport = 20'000;
+inline constexpr size_t kMaxJsonDepth = 16;
+inline constexpr size_t kMaxTerminalIdBytes = 128;
+// Measurements further than this from the report time are rejected.
+inline constexpr double kMaxMeasurementOffset_s = 3600.0;
+
+class TelemetryParser {
+ public:
+  TelemetryParser();
+  ~TelemetryParser();
+  TelemetryParser(TelemetryParser&&) noexcept;
+  TelemetryParser& operator=(TelemetryParser&&) noexcept;
+
+  // Parses one line into `report` (reusing its storage). On error returns false and fills
+  // `error`: source, line, record_id (when the terminal id was read), field and message.
+  bool Parse(std::string_view line, int line_number, std::string_view source, Report& report,
+             RecordError& error);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Calls `on_report` for each good line and `on_error` for each bad one, in order. Blank lines
+// are skipped. Reports are handed over one at a time, so a stream of any length runs in
+// constant memory.
+struct TelemetryCounts {
+  int accepted = 0;
+  int rejected = 0;
+};
+TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
+                              TelemetryParser& parser,
+                              const std::function<void(Report&&)>& on_report,
+                              const std::function<void(RecordError&&)>& on_error);
+
+// Everything at once, for tests and small inputs.
+ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source);
+
+}  // namespace satfence::verify
+
+#endif  // SATFENCE_VERIFY_TELEMETRY_H_

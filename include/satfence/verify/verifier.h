@@ -1,0 +1,156 @@
+// Where is the terminal really, and is its claim a lie?
+//
+//   Verifier verifier({.false_alarm = 1e-3});
+//   Verdict v = verifier.Verify(report);        // also updates the terminal's history
+//   std::cout << VerdictJson(v) << "\n";
+//
+// The fix never trusts the claim: it is the maximum-likelihood state (Model, model.h) found by
+// Levenberg-Marquardt from starts derived from the measurements (aoa rays, beam centres, a
+// coarse ground search), the mirror of the best across the satellites' track, and the claim
+// (one start among several; the lowest chi2 wins). Distinct minima that fit about as well
+// are reported as `ambiguous_fix` rather than one picked silently.
+//
+// The spoof test is the generalised likelihood-ratio test of "the terminal is where (and
+// moving as) it claims": T = chi2(claim, offsets free) - chi2(free fix), chi-square with as
+// many degrees of freedom as the measurements determine of the claimed state (the rank of
+// the Fisher information once the offsets are removed by Schur complement). One-sided kinds
+// enter as half-normal penalties; a set with only one-sided kinds is tested by its worst
+// violation at the claim (Bonferroni over its constraints).
+//
+// Adversaries: the test over all kinds holds against GNSS spoofing (A1). A modified terminal
+// (A2) can forge `range` and `range_rate`, so when a report has both forgeable and physical
+// kinds the physical kinds are also tested alone. History adds, for a terminal whose claim
+// stays put, the information-weighted sum of its fixes' offsets from the claim: small
+// displacements show over time. The false-alarm probability is split equally (Bonferroni)
+// over the tests that ran, so a report's false-alarm rate is at most the configured one.
+#ifndef SATFENCE_VERIFY_VERIFIER_H_
+#define SATFENCE_VERIFY_VERIFIER_H_
+
+#include <Eigen/Dense>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "satfence/base/utc_time.h"
+#include "satfence/geo/geodetic.h"
+#include "satfence/verify/model.h"
+#include "satfence/verify/report.h"
+
+namespace satfence::verify {
+
+struct VerifyOptions {
+  double false_alarm = 1e-3;          // per report, over all tests
+  double speed_limit_mps = 25.0;      // 90 km/h: above it, flag `speed_limit`
+  double max_plausible_speed_mps = 340.0;  // implied speeds above it: `impossible_jump`/`clone`
+  double max_crlb_h_m = 10'000.0;     // a weaker measurement set is `inconclusive`
+  double history_tolerance_m = 100.0; // a static claim that moves further starts a new history
+  // When > 0, fixes assume the terminal is on the ground: height 0 m above the ellipsoid
+  // with this sigma (Model). Off by default: it biases fixes in high terrain.
+  double surface_sigma_m = 0.0;
+};
+
+enum class Outcome { kConsistent, kSpoofed, kInconclusive };
+std::string_view OutcomeName(Outcome o);
+
+struct HorizontalEllipse {
+  double semi_major_m = 0.0;  // one sigma
+  double semi_minor_m = 0.0;
+  double azimuth_deg = 0.0;   // of the major axis, clockwise from north, [0, 180)
+};
+
+struct Fix {
+  geo::Geodetic position;
+  geo::Vec3 position_ecef_m;
+  std::optional<geo::Vec3> velocity_enu_mps;  // when the claim moves
+  HorizontalEllipse ellipse;
+  double sigma_up_m = 0.0;
+  Eigen::Matrix3d covariance_ecef_m2 = Eigen::Matrix3d::Zero();
+  double chi2 = 0.0;  // of the free fit
+  int residual_dof = 0;
+  bool ambiguous = false;
+  std::optional<geo::Geodetic> alternative;  // the other minimum, when ambiguous
+};
+
+struct TestResult {
+  bool ran = false;
+  KindSet basis;
+  double statistic = 0.0;
+  int dof = 0;
+  double p_value = 1.0;
+  double alpha = 0.0;      // its share of the false-alarm probability
+  double threshold = 0.0;  // on the statistic, at `alpha`
+  bool rejected = false;
+};
+
+struct Verdict {
+  std::string terminal;
+  UtcTime time;
+  int line = 0;
+  Outcome outcome = Outcome::kInconclusive;
+  std::optional<Fix> fix;
+  double crlb_h_m = std::numeric_limits<double>::infinity();
+  // The deciding test; p_value is Bonferroni-adjusted over the tests that ran.
+  double statistic = 0.0;
+  int dof = 0;
+  double p_value = 1.0;
+  std::vector<std::string_view> assurance;  // "A1", "A2"
+  KindSet basis;
+  std::vector<std::string_view> flags;
+  TestResult all;       // every kind
+  TestResult physical;  // aoa, beam, range_bound alone (when the report also has forgeable ones)
+  TestResult history;   // the static history, when there is one
+  int history_windows = 0;
+};
+
+// The analysis of one subset of a report's kinds: fix, CRLB and the test's statistic.
+struct SubsetAnalysis {
+  KindSet kinds;
+  std::optional<Fix> fix;
+  double crlb_h_m = std::numeric_limits<double>::infinity();
+  double statistic = 0.0;
+  int dof = 0;          // 0: nothing tested
+  bool one_sided_only = false;
+  double p_value = 1.0;
+  double strength_h_m = std::numeric_limits<double>::infinity();  // CRLB, or beam size
+  Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
+};
+SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0);
+
+// The noncentrality of the test of `kinds` for measurements without noise: chi2 at the claim
+// minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
+// of the noncentral chi-square the test statistic follows (to first order).
+double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m = 0.0);
+
+class Verifier {
+ public:
+  explicit Verifier(VerifyOptions options = {});
+  Verdict Verify(const Report& report);
+  const VerifyOptions& options() const { return options_; }
+
+ private:
+  struct Accumulator {
+    Eigen::Matrix3d information = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d weighted_offset = Eigen::Vector3d::Zero();
+    int windows = 0;
+  };
+  struct History {
+    UtcTime last_time;
+    geo::Vec3 last_claim_ecef_m;
+    std::optional<geo::Vec3> last_fix_ecef_m;
+    double last_fix_sigma_m = 0.0;
+    geo::Vec3 anchor_ecef_m;  // the static claim the accumulators refer to
+    Accumulator all;
+  };
+  VerifyOptions options_;
+  std::unordered_map<std::string, History> history_;
+};
+
+// One line of `satfence verify` output (no trailing newline).
+std::string VerdictJson(const Verdict& v);
+
+}  // namespace satfence::verify
+
+#endif  // SATFENCE_VERIFY_VERIFIER_H_

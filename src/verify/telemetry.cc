@@ -1,0 +1,423 @@
+#include "satfence/verify/telemetry.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "satfence/base/text.h"
+
+namespace satfence::verify {
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+// Satellites sit between the surface and beyond GEO; anything else is a unit mistake.
+constexpr double kMinSatRadius_m = 6.4e6;
+constexpr double kMaxSatRadius_m = 5.0e7;
+constexpr double kMaxSatSpeed_mps = 2.0e4;
+constexpr double kMaxRange_m = 5.0e7;
+constexpr double kMaxTerminalSpeed_mps = 1.0e4;
+constexpr double kMinAltitude_m = -12'000.0;
+constexpr double kMaxAltitude_m = 100'000.0;
+constexpr double kMaxBeamRadius_m = 5.0e6;
+constexpr double kUnitTolerance = 1e-3;  // |aoa| must be 1 within this
+
+const char* TypeName(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "a number";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "unknown";
+}
+
+// Reads fields of one line, remembering the first problem.
+class LineReader {
+ public:
+  explicit LineReader(RecordError& error) : error_(error) {}
+
+  bool Fail(std::string field, std::string message) {
+    error_.field = std::move(field);
+    error_.message = std::move(message);
+    return false;
+  }
+
+  bool Member(object o, std::string_view key, const std::string& field, element& out) {
+    if (o[key].get(out) != simdjson::SUCCESS || out.is_null()) return Fail(field, "missing");
+    return true;
+  }
+
+  bool Number(element e, const std::string& field, double& out) {
+    if (!e.is_number()) return Fail(field, absl::StrCat("expected a number, got ", TypeName(e.type())));
+    out = e.get_double().value_unsafe();
+    if (!std::isfinite(out)) return Fail(field, "not finite");
+    return true;
+  }
+
+  bool NumberIn(element e, const std::string& field, double lo, double hi, double& out) {
+    if (!Number(e, field, out)) return false;
+    if (out < lo || out > hi) {
+      return Fail(field, absl::StrFormat("%g is outside [%g, %g]", out, lo, hi));
+    }
+    return true;
+  }
+
+  bool MemberNumberIn(object o, std::string_view key, const std::string& field, double lo,
+                      double hi, double& out) {
+    element e;
+    return Member(o, key, field, e) && NumberIn(e, field, lo, hi, out);
+  }
+
+  bool Object(element e, const std::string& field, object& out) {
+    if (e.get(out) != simdjson::SUCCESS) {
+      return Fail(field, absl::StrCat("expected an object, got ", TypeName(e.type())));
+    }
+    return true;
+  }
+
+  bool String(element e, const std::string& field, std::string_view& out) {
+    if (e.get(out) != simdjson::SUCCESS) {
+      return Fail(field, absl::StrCat("expected a string, got ", TypeName(e.type())));
+    }
+    return true;
+  }
+
+  bool Time(element e, const std::string& field, UtcTime& out) {
+    std::string_view text;
+    if (!String(e, field, text)) return false;
+    absl::StatusOr<UtcTime> t = ParseRfc3339(text);
+    if (!t.ok()) return Fail(field, std::string(t.status().message()));
+    out = *t;
+    return true;
+  }
+
+  bool Vector3(element e, const std::string& field, geo::Vec3& out) {
+    array a;
+    if (e.get(a) != simdjson::SUCCESS) {
+      return Fail(field, absl::StrCat("expected an array of 3 numbers, got ", TypeName(e.type())));
+    }
+    if (a.size() != 3) {
+      return Fail(field, absl::StrCat("expected 3 numbers, got ", a.size()));
+    }
+    double v[3];
+    int i = 0;
+    for (element x : a) {
+      if (!Number(x, absl::StrCat(field, "[", i, "]"), v[i])) return false;
+      ++i;
+    }
+    out = {v[0], v[1], v[2]};
+    return true;
+  }
+
+  bool Position(object o, const std::string& prefix, geo::Geodetic& out) {
+    return MemberNumberIn(o, "lat", prefix + ".lat", -90.0, 90.0, out.lat_deg) &&
+           MemberNumberIn(o, "lon", prefix + ".lon", -180.0, 180.0, out.lon_deg);
+  }
+
+ private:
+  RecordError& error_;
+};
+
+}  // namespace
+
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kRange: return "range";
+    case Kind::kRangeRate: return "range_rate";
+    case Kind::kRangeBound: return "range_bound";
+    case Kind::kAoa: return "aoa";
+    case Kind::kBeam: return "beam";
+  }
+  return "unknown";
+}
+
+std::optional<Kind> ParseKind(std::string_view name) {
+  for (int k = 0; k < kKindCount; ++k) {
+    if (KindName(Kind(k)) == name) return Kind(k);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> KindSet::Names() const {
+  std::vector<std::string_view> names;
+  for (int k = 0; k < kKindCount; ++k) {
+    if (Has(Kind(k))) names.push_back(KindName(Kind(k)));
+  }
+  return names;
+}
+
+struct TelemetryParser::Impl {
+  simdjson::dom::parser parser;
+};
+
+TelemetryParser::TelemetryParser() : impl_(std::make_unique<Impl>()) {
+  // Depth is enforced by simdjson itself, before any of our code sees the document.
+  if (impl_->parser.allocate(64 * 1024, kMaxJsonDepth) != simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+}
+TelemetryParser::~TelemetryParser() = default;
+TelemetryParser::TelemetryParser(TelemetryParser&&) noexcept = default;
+TelemetryParser& TelemetryParser::operator=(TelemetryParser&&) noexcept = default;
+
+namespace {
+
+bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcTime report_time,
+                      Measurement& m) {
+  object o;
+  if (!in.Object(e, prefix, o)) return false;
+
+  element kind_el;
+  std::string_view kind_name;
+  if (!in.Member(o, "kind", prefix + ".kind", kind_el) ||
+      !in.String(kind_el, prefix + ".kind", kind_name)) {
+    return false;
+  }
+  std::optional<Kind> kind = ParseKind(kind_name);
+  if (!kind) {
+    return in.Fail(prefix + ".kind",
+                   absl::StrCat("unknown kind '", std::string(kind_name),
+                                "' (range, range_rate, range_bound, aoa, beam)"));
+  }
+  m.kind = *kind;
+
+  element t;
+  if (!in.Member(o, "time", prefix + ".time", t) || !in.Time(t, prefix + ".time", m.time)) {
+    return false;
+  }
+  double offset_s = std::chrono::duration<double>(m.time - report_time).count();
+  if (std::abs(offset_s) > kMaxMeasurementOffset_s) {
+    return in.Fail(prefix + ".time",
+                   absl::StrFormat("%.0f s from the report time (at most %.0f s)", offset_s,
+                                   kMaxMeasurementOffset_s));
+  }
+
+  m.sat.clear();
+  element sat;
+  if (o["sat"].get(sat) == simdjson::SUCCESS && !sat.is_null()) {
+    std::string_view id;
+    if (sat.is_string()) {
+      id = sat.get_string().value_unsafe();
+      if (id.empty() || id.size() > 32) {
+        return in.Fail(prefix + ".sat", "expected a satellite id of 1 to 32 characters");
+      }
+      m.sat.assign(id);
+    } else if (sat.is_uint64() || sat.is_int64()) {
+      m.sat = sat.is_uint64() ? absl::StrCat(sat.get_uint64().value_unsafe())
+                              : absl::StrCat(sat.get_int64().value_unsafe());
+    } else {
+      return in.Fail(prefix + ".sat",
+                     absl::StrCat("expected a string or an integer, got ", TypeName(sat.type())));
+    }
+  } else if (m.kind != Kind::kBeam) {
+    return in.Fail(prefix + ".sat", "missing");
+  }
+
+  element pos, vel;
+  bool has_pos = o["sat_pos_m"].get(pos) == simdjson::SUCCESS && !pos.is_null();
+  bool has_vel = o["sat_vel_mps"].get(vel) == simdjson::SUCCESS && !vel.is_null();
+  m.has_sat_state = false;
+  if (has_pos != has_vel) {
+    return in.Fail(prefix + (has_pos ? ".sat_vel_mps" : ".sat_pos_m"),
+                   "missing (sat_pos_m and sat_vel_mps come together)");
+  }
+  if (has_pos) {
+    if (!in.Vector3(pos, prefix + ".sat_pos_m", m.sat_pos_ecef_m) ||
+        !in.Vector3(vel, prefix + ".sat_vel_mps", m.sat_vel_ecef_mps)) {
+      return false;
+    }
+    double r = geo::Norm(m.sat_pos_ecef_m);
+    if (r < kMinSatRadius_m || r > kMaxSatRadius_m) {
+      return in.Fail(prefix + ".sat_pos_m",
+                     absl::StrFormat("%.0f m from the Earth's centre (expected %.0f to %.0f)", r,
+                                     kMinSatRadius_m, kMaxSatRadius_m));
+    }
+    double v = geo::Norm(m.sat_vel_ecef_mps);
+    if (v > kMaxSatSpeed_mps) {
+      return in.Fail(prefix + ".sat_vel_mps",
+                     absl::StrFormat("speed %.0f m/s (at most %.0f)", v, kMaxSatSpeed_mps));
+    }
+    m.has_sat_state = true;
+  }
+
+  element value;
+  if (!in.Member(o, "value", prefix + ".value", value)) return false;
+  const std::string value_field = prefix + ".value";
+  const std::string sigma_field = prefix + ".sigma";
+  element sigma_el;
+  bool has_sigma = o["sigma"].get(sigma_el) == simdjson::SUCCESS && !sigma_el.is_null();
+  switch (m.kind) {
+    case Kind::kRange:
+    case Kind::kRangeBound:
+      if (!in.NumberIn(value, value_field, 0.0, kMaxRange_m, m.value)) return false;
+      if (!has_sigma) return in.Fail(sigma_field, "missing");
+      if (!in.NumberIn(sigma_el, sigma_field, 1e-6, 1e6, m.sigma)) return false;
+      break;
+    case Kind::kRangeRate:
+      if (!in.NumberIn(value, value_field, -kMaxSatSpeed_mps, kMaxSatSpeed_mps, m.value)) {
+        return false;
+      }
+      if (!has_sigma) return in.Fail(sigma_field, "missing");
+      if (!in.NumberIn(sigma_el, sigma_field, 1e-9, 1e4, m.sigma)) return false;
+      break;
+    case Kind::kAoa: {
+      if (!in.Vector3(value, value_field, m.direction_ecef)) return false;
+      double n = geo::Norm(m.direction_ecef);
+      if (std::abs(n - 1.0) > kUnitTolerance) {
+        return in.Fail(value_field, absl::StrFormat("not a unit vector (norm %.6f)", n));
+      }
+      m.direction_ecef = (1.0 / n) * m.direction_ecef;
+      if (!has_sigma) return in.Fail(sigma_field, "missing");
+      if (!in.NumberIn(sigma_el, sigma_field, 1e-9, 0.5, m.sigma)) return false;
+      break;
+    }
+    case Kind::kBeam: {
+      object b;
+      if (!in.Object(value, value_field, b) || !in.Position(b, value_field, m.beam_centre) ||
+          !in.MemberNumberIn(b, "radius_m", value_field + ".radius_m", 1.0, kMaxBeamRadius_m,
+                             m.beam_radius_m)) {
+        return false;
+      }
+      m.beam_centre.height_m = 0.0;
+      // The edge of a beam is soft; unless told, its sigma is 5% of the radius.
+      m.sigma = 0.05 * m.beam_radius_m;
+      if (has_sigma && !in.NumberIn(sigma_el, sigma_field, 1e-3, kMaxBeamRadius_m, m.sigma)) {
+        return false;
+      }
+      break;
+    }
+  }
+  if (m.kind != Kind::kBeam && !m.has_sat_state && m.sat.empty()) {
+    return in.Fail(prefix + ".sat_pos_m", "missing");
+  }
+  return true;
+}
+
+}  // namespace
+
+bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_view source,
+                            Report& report, RecordError& error) {
+  error = RecordError();
+  error.source.assign(source);
+  error.line = line_number;
+  report.line = line_number;
+  LineReader in(error);
+  if (line.size() > kMaxLineBytes) {
+    return in.Fail("", absl::StrFormat("line of %d bytes (at most %d)", line.size(), kMaxLineBytes));
+  }
+  element doc;
+  simdjson::error_code code = impl_->parser.parse(line.data(), line.size(), true).get(doc);
+  if (code == simdjson::DEPTH_ERROR) {
+    return in.Fail("", absl::StrFormat("JSON nested deeper than %d levels", kMaxJsonDepth));
+  }
+  if (code != simdjson::SUCCESS) {
+    return in.Fail("", absl::StrCat("not valid JSON: ", simdjson::error_message(code)));
+  }
+  object o;
+  if (!in.Object(doc, "", o)) return false;
+
+  element e;
+  std::string_view terminal;
+  if (!in.Member(o, "terminal", "terminal", e) || !in.String(e, "terminal", terminal)) return false;
+  if (terminal.empty() || terminal.size() > kMaxTerminalIdBytes) {
+    return in.Fail("terminal",
+                   absl::StrFormat("expected 1 to %d characters, got %d", kMaxTerminalIdBytes,
+                                   terminal.size()));
+  }
+  report.terminal.assign(terminal);
+  error.record_id = report.terminal;
+
+  if (!in.Member(o, "time", "time", e) || !in.Time(e, "time", report.time)) return false;
+
+  object claimed;
+  if (!in.Member(o, "claimed", "claimed", e) || !in.Object(e, "claimed", claimed)) return false;
+  if (!in.Position(claimed, "claimed", report.claimed.position) ||
+      !in.MemberNumberIn(claimed, "alt_m", "claimed.alt_m", kMinAltitude_m, kMaxAltitude_m,
+                         report.claimed.position.height_m)) {
+    return false;
+  }
+  report.claimed.vel_enu_mps.reset();
+  if (claimed["vel_enu_mps"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    geo::Vec3 v;
+    if (!in.Vector3(e, "claimed.vel_enu_mps", v)) return false;
+    if (geo::Norm(v) > kMaxTerminalSpeed_mps) {
+      return in.Fail("claimed.vel_enu_mps", absl::StrFormat("speed %.0f m/s (at most %.0f)",
+                                                            geo::Norm(v), kMaxTerminalSpeed_mps));
+    }
+    report.claimed.vel_enu_mps = v;
+  }
+
+  array list;
+  if (!in.Member(o, "measurements", "measurements", e)) return false;
+  if (e.get(list) != simdjson::SUCCESS) {
+    return in.Fail("measurements", absl::StrCat("expected an array, got ", TypeName(e.type())));
+  }
+  size_t n = list.size();
+  if (n == 0) return in.Fail("measurements", "empty");
+  if (n > kMaxMeasurementsPerReport) {
+    return in.Fail("measurements", absl::StrFormat("%d measurements (at most %d)", n,
+                                                   kMaxMeasurementsPerReport));
+  }
+  report.measurements.resize(n);
+  size_t i = 0;
+  for (element m : list) {
+    if (!ParseMeasurement(in, m, absl::StrCat("measurements[", i, "]"), report.time,
+                          report.measurements[i])) {
+      return false;
+    }
+    ++i;
+  }
+  return true;
+}
+
+TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
+                              TelemetryParser& parser,
+                              const std::function<void(Report&&)>& on_report,
+                              const std::function<void(RecordError&&)>& on_error) {
+  TelemetryCounts counts;
+  int line_number = 0;
+  size_t start = 0;
+  Report report;
+  RecordError error;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Trim(line).empty()) continue;
+    if (parser.Parse(line, line_number, source, report, error)) {
+      ++counts.accepted;
+      on_report(std::move(report));
+      report = Report();
+    } else {
+      ++counts.rejected;
+      on_error(std::move(error));
+    }
+  }
+  return counts;
+}
+
+ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source) {
+  ReadResult<Report> result;
+  TelemetryParser parser;
+  ForEachReport(
+      text, source, parser, [&](Report&& r) { result.records.push_back(std::move(r)); },
+      [&](RecordError&& e) { result.errors.push_back(std::move(e)); });
+  return result;
+}
+
+}  // namespace satfence::verify

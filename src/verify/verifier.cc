@@ -1,0 +1,379 @@
+#include "satfence/verify/verifier.h"
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "satfence/geo/local_frame.h"
+
+namespace satfence::verify {
+namespace {
+
+using geo::Norm;
+using geo::Vec3;
+
+constexpr double kPi = 3.14159265358979323846;
+
+Eigen::Vector3d ToEigen(Vec3 v) { return {v.x, v.y, v.z}; }
+Vec3 FromEigen(const Eigen::Vector3d& v) { return {v(0), v(1), v(2)}; }
+
+double ChiSquareSurvival(double statistic, int dof) {
+  if (dof <= 0) return 1.0;
+  if (!(statistic > 0.0)) return 1.0;
+  if (!std::isfinite(statistic)) return 0.0;
+  boost::math::chi_squared_distribution<double> d(dof);
+  return boost::math::cdf(boost::math::complement(d, statistic));
+}
+
+double ChiSquareThreshold(double alpha, int dof) {
+  if (dof <= 0) return std::numeric_limits<double>::infinity();
+  boost::math::chi_squared_distribution<double> d(dof);
+  return boost::math::quantile(boost::math::complement(d, alpha));
+}
+
+// Rotation whose rows are east, north, up at `p`.
+Eigen::Matrix3d EcefToEnu(const geo::Geodetic& p) {
+  geo::LocalFrame frame(p);
+  Eigen::Matrix3d r;
+  for (int i = 0; i < 3; ++i) {
+    Vec3 axis = frame.RotateEnuToEcef(i == 0 ? Vec3{1, 0, 0} : i == 1 ? Vec3{0, 1, 0} : Vec3{0, 0, 1});
+    r.row(i) = ToEigen(axis).transpose();
+  }
+  return r;
+}
+
+HorizontalEllipse EllipseOf(const Eigen::Matrix2d& cov_en) {
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(cov_en);
+  HorizontalEllipse e;
+  e.semi_major_m = std::sqrt(std::max(eig.eigenvalues()(1), 0.0));
+  e.semi_minor_m = std::sqrt(std::max(eig.eigenvalues()(0), 0.0));
+  Eigen::Vector2d major = eig.eigenvectors().col(1);  // (east, north)
+  double az = std::atan2(major(0), major(1)) * 180.0 / kPi;
+  if (az < 0.0) az += 180.0;
+  if (az >= 180.0) az -= 180.0;
+  e.azimuth_deg = az;
+  return e;
+}
+
+bool Invertible(const Eigen::Matrix3d& info) {
+  return InformationRank(Eigen::MatrixXd(info)) == 3;
+}
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kConsistent: return "consistent";
+    case Outcome::kSpoofed: return "spoofed";
+    case Outcome::kInconclusive: return "inconclusive";
+  }
+  return "unknown";
+}
+
+SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m) {
+  const bool moving = report.claimed.vel_enu_mps.has_value();
+  Model model(report, kinds, moving, surface_sigma_m);
+  SubsetAnalysis a;
+  a.kinds = model.kinds();
+  if (model.empty()) return a;
+
+  ParamVector claim = model.Pack(ClaimedState(report.claimed));
+  model.ProfileOffsets(claim);
+
+  if (model.equality_residuals() == 0) {
+    // Only one-sided constraints: the claim either satisfies them or it does not. The worst
+    // violation z (in sigmas) of n constraints has P(max > z) <= n Q(z) under the claim.
+    a.one_sided_only = true;
+    double z = model.MaxViolation(claim);
+    a.statistic = z * z;
+    a.dof = 1;
+    boost::math::normal normal;
+    a.p_value = std::min(1.0, model.inequality_count() *
+                                  boost::math::cdf(boost::math::complement(normal, z)));
+    for (const Measurement& m : report.measurements) {
+      if (m.kind == Kind::kBeam && kinds.Has(Kind::kBeam)) {
+        // A uniform position in a disc of radius R has a horizontal RMS of R / sqrt(2).
+        a.strength_h_m = std::min(a.strength_h_m, m.beam_radius_m / std::sqrt(2.0));
+      }
+    }
+    return a;
+  }
+
+  // Starts: from the measurements; then the claim and mirror images of the best so far.
+  std::vector<Solution> solutions;
+  for (const Vec3& s : model.MeasurementStarts()) {
+    solutions.push_back(Solve(model, model.Pack({s, {}})));
+  }
+  solutions.push_back(Solve(model, claim));
+  auto best_of = [&]() {
+    return std::min_element(solutions.begin(), solutions.end(),
+                            [](const Solution& x, const Solution& y) { return x.chi2 < y.chi2; });
+  };
+  if (std::optional<TerminalState> sat = model.MeanSatellite()) {
+    // The mirror across the plane of the satellites' mean track (through the Earth's centre).
+    Eigen::Vector3d n = ToEigen(geo::Cross(sat->position_ecef_m, sat->velocity_ecef_mps)).normalized();
+    Eigen::Vector3d p = best_of()->x.head<3>();
+    Eigen::Vector3d mirror = p - 2.0 * p.dot(n) * n;
+    if ((mirror - p).norm() > 1000.0) {
+      ParamVector start = best_of()->x;
+      start.head<3>() = mirror;
+      solutions.push_back(Solve(model, start));
+    }
+  }
+  const Solution& best = *best_of();
+
+  Eigen::MatrixXd reduced = ReducedInformation(model, best.x, /*with_velocity=*/true);
+  a.dof = InformationRank(reduced);
+  Eigen::Matrix3d position_info = ReducedInformation(model, best.x, false);
+  a.position_information = position_info;
+
+  double chi2_claim = model.Evaluate(claim, nullptr, nullptr);
+  a.statistic = std::max(0.0, chi2_claim - best.chi2);
+  a.p_value = ChiSquareSurvival(a.statistic, a.dof);
+
+  if (!Invertible(position_info)) return a;  // the position is not determined: no fix
+
+  Fix fix;
+  TerminalState state = model.Unpack(best.x);
+  fix.position_ecef_m = state.position_ecef_m;
+  fix.position = geo::EcefToGeodetic(state.position_ecef_m);
+  fix.covariance_ecef_m2 = position_info.inverse();
+  Eigen::Matrix3d r = EcefToEnu(fix.position);
+  Eigen::Matrix3d cov_enu = r * fix.covariance_ecef_m2 * r.transpose();
+  fix.ellipse = EllipseOf(cov_enu.topLeftCorner<2, 2>());
+  fix.sigma_up_m = std::sqrt(std::max(cov_enu(2, 2), 0.0));
+  if (moving) fix.velocity_enu_mps = FromEigen(r * ToEigen(state.velocity_ecef_mps));
+  fix.chi2 = best.chi2;
+  fix.residual_dof = model.equality_residuals() - model.num_params();
+  a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
+  a.strength_h_m = a.crlb_h_m;
+
+  // Another minimum that fits about as well (within the 95% quantile of the test's own
+  // statistic) and lies well outside the error ellipse: the geometry is ambiguous.
+  const double close_chi2 = ChiSquareThreshold(0.05, std::max(a.dof, 1));
+  const double far_m = std::max(100.0, 10.0 * fix.ellipse.semi_major_m);
+  for (const Solution& s : solutions) {
+    if (&s == &best || !s.converged) continue;
+    Vec3 p{s.x(0), s.x(1), s.x(2)};
+    if (s.chi2 - best.chi2 < close_chi2 && Norm(p - fix.position_ecef_m) > far_m) {
+      fix.ambiguous = true;
+      fix.alternative = geo::EcefToGeodetic(p);
+      break;
+    }
+  }
+  a.fix = fix;
+  return a;
+}
+
+double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m) {
+  return Analyze(noiseless, kinds, surface_sigma_m).statistic;
+}
+
+Verifier::Verifier(VerifyOptions options) : options_(options) {}
+
+Verdict Verifier::Verify(const Report& report) {
+  Verdict v;
+  v.terminal = report.terminal;
+  v.time = report.time;
+  v.line = report.line;
+
+  KindSet present;
+  for (const Measurement& m : report.measurements) present.Add(m.kind);
+  const KindSet physical = present.Intersect(KindSet::Physical());
+
+  SubsetAnalysis all = Analyze(report, KindSet::All(), options_.surface_sigma_m);
+  std::optional<SubsetAnalysis> phys;
+  if (present.HasForgeable() && !physical.Empty()) phys = Analyze(report, KindSet::Physical(), options_.surface_sigma_m);
+
+  // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
+  const TerminalState claimed = ClaimedState(report.claimed);
+  const bool is_static = !report.claimed.vel_enu_mps.has_value();
+  auto [it, is_new] = history_.try_emplace(report.terminal);
+  History& h = it->second;
+  if (is_new || !is_static || Norm(claimed.position_ecef_m - h.anchor_ecef_m) > options_.history_tolerance_m) {
+    h.all = Accumulator{};
+    h.anchor_ecef_m = claimed.position_ecef_m;
+  }
+  if (is_static && all.fix && !all.fix->ambiguous) {
+    Eigen::Vector3d offset = ToEigen(all.fix->position_ecef_m - h.anchor_ecef_m);
+    h.all.information += all.position_information;
+    h.all.weighted_offset += all.position_information * offset;
+    ++h.all.windows;
+  }
+
+  // The family of tests, each at an equal share of the false-alarm probability.
+  v.all.ran = all.dof > 0;
+  v.all.basis = all.kinds;
+  v.all.statistic = all.statistic;
+  v.all.dof = all.dof;
+  v.all.p_value = all.p_value;
+  if (phys && phys->dof > 0) {
+    v.physical.ran = true;
+    v.physical.basis = phys->kinds;
+    v.physical.statistic = phys->statistic;
+    v.physical.dof = phys->dof;
+    v.physical.p_value = phys->p_value;
+  }
+  v.history_windows = h.all.windows;
+  if (h.all.windows >= 2 && Invertible(h.all.information)) {
+    v.history.ran = true;
+    v.history.basis = all.kinds;
+    Eigen::Vector3d w = h.all.weighted_offset;
+    v.history.statistic = w.dot(h.all.information.ldlt().solve(w));
+    v.history.dof = 3;
+    v.history.p_value = ChiSquareSurvival(v.history.statistic, 3);
+  }
+  const int tests = int(v.all.ran) + int(v.physical.ran) + int(v.history.ran);
+  const double alpha = tests > 0 ? options_.false_alarm / tests : options_.false_alarm;
+  TestResult* deciding = nullptr;
+  for (TestResult* t : {&v.all, &v.physical, &v.history}) {
+    if (!t->ran) continue;
+    t->alpha = alpha;
+    bool one_sided = (t == &v.all && all.one_sided_only) || (t == &v.physical && phys->one_sided_only);
+    t->threshold = one_sided ? std::numeric_limits<double>::quiet_NaN() : ChiSquareThreshold(alpha, t->dof);
+    t->rejected = t->p_value < alpha;
+    if (deciding == nullptr || t->p_value < deciding->p_value) deciding = t;
+  }
+  // A rejection on unforgeable kinds outranks one that a modified terminal could have caused.
+  if (v.physical.rejected) deciding = &v.physical;
+
+  v.fix = all.fix;
+  v.crlb_h_m = all.crlb_h_m;
+  if (deciding != nullptr) {
+    v.statistic = deciding->statistic;
+    v.dof = deciding->dof;
+    v.p_value = std::min(1.0, deciding->p_value * tests);
+  }
+
+  const bool rejected = v.all.rejected || v.physical.rejected || v.history.rejected;
+  const bool strong = all.strength_h_m <= options_.max_crlb_h_m && v.all.ran;
+  if (rejected) {
+    v.outcome = Outcome::kSpoofed;
+    v.basis = deciding->basis;
+    v.assurance.push_back("A1");
+    // Evidence that rests on unforgeable kinds alone holds against a modified terminal too.
+    if (!deciding->basis.HasForgeable()) v.assurance.push_back("A2");
+  } else if (strong) {
+    v.outcome = Outcome::kConsistent;
+    v.basis = all.kinds;
+    v.assurance.push_back("A1");
+    bool physical_strong = !present.HasForgeable() ||
+                           (phys && v.physical.ran && phys->strength_h_m <= options_.max_crlb_h_m);
+    if (physical_strong) v.assurance.push_back("A2");
+  } else {
+    v.outcome = Outcome::kInconclusive;
+    v.basis = all.kinds;
+  }
+
+  // Flags: named reasons an operator can filter on.
+  if (v.all.rejected) v.flags.push_back("gnss_inconsistent");
+  if (v.physical.rejected) v.flags.push_back("physical_inconsistent");
+  if (v.history.rejected) v.flags.push_back("history_inconsistent");
+  if (all.fix && all.fix->ambiguous) v.flags.push_back("ambiguous_fix");
+  if (all.fix && all.fix->residual_dof > 0 &&
+      ChiSquareSurvival(all.fix->chi2, all.fix->residual_dof) < options_.false_alarm) {
+    v.flags.push_back("poor_fit");  // the measurements disagree among themselves
+  }
+  if (v.outcome == Outcome::kInconclusive) v.flags.push_back("weak_geometry");
+  {
+    double claimed_speed = 0.0;
+    if (report.claimed.vel_enu_mps) {
+      Vec3 ve = *report.claimed.vel_enu_mps;
+      claimed_speed = std::hypot(ve.x, ve.y);
+    }
+    double fixed_speed = 0.0;
+    if (all.fix && all.fix->velocity_enu_mps) {
+      fixed_speed = std::hypot(all.fix->velocity_enu_mps->x, all.fix->velocity_enu_mps->y);
+    }
+    if (claimed_speed > options_.speed_limit_mps || fixed_speed > options_.speed_limit_mps) {
+      v.flags.push_back("speed_limit");
+    }
+  }
+  if (!is_new) {
+    double dt_s = std::abs(std::chrono::duration<double>(report.time - h.last_time).count());
+    double claim_jump_m = Norm(claimed.position_ecef_m - h.last_claim_ecef_m);
+    if (claim_jump_m > options_.max_plausible_speed_mps * dt_s + options_.history_tolerance_m) {
+      v.flags.push_back("impossible_jump");
+    }
+    if (all.fix && h.last_fix_ecef_m) {
+      double sigma = all.fix->ellipse.semi_major_m + h.last_fix_sigma_m;
+      double fix_jump_m = Norm(all.fix->position_ecef_m - *h.last_fix_ecef_m) - 5.0 * sigma;
+      // Two places at once: the network itself saw the identity too far apart.
+      if (fix_jump_m > options_.max_plausible_speed_mps * dt_s + options_.history_tolerance_m) {
+        v.flags.push_back("clone");
+      }
+    }
+  }
+  h.last_time = report.time;
+  h.last_claim_ecef_m = claimed.position_ecef_m;
+  if (all.fix && !all.fix->ambiguous) {
+    h.last_fix_ecef_m = all.fix->position_ecef_m;
+    h.last_fix_sigma_m = all.fix->ellipse.semi_major_m;
+  }
+  return v;
+}
+
+namespace {
+
+std::string Number(double x) {
+  if (!std::isfinite(x)) return "null";
+  return absl::StrFormat("%.10g", x);
+}
+
+std::string Names(const std::vector<std::string_view>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    out.append(names[i]);
+    out += '"';
+  }
+  return out + "]";
+}
+
+std::string TestJson(const TestResult& t) {
+  if (!t.ran) return "null";
+  return absl::StrCat("{\"basis\":", Names(t.basis.Names()), ",\"statistic\":", Number(t.statistic),
+                      ",\"dof\":", t.dof, ",\"p_value\":", Number(t.p_value),
+                      ",\"alpha\":", Number(t.alpha), ",\"threshold\":", Number(t.threshold),
+                      ",\"rejected\":", t.rejected ? "true" : "false", "}");
+}
+
+}  // namespace
+
+std::string VerdictJson(const Verdict& v) {
+  std::string fix = "null";
+  if (v.fix) {
+    const Fix& f = *v.fix;
+    fix = absl::StrFormat(
+        "{\"lat\":%.7f,\"lon\":%.7f,\"alt_m\":%.1f,\"semi_major_m\":%s,\"semi_minor_m\":%s,"
+        "\"azimuth_deg\":%.2f",
+        f.position.lat_deg, f.position.lon_deg, f.position.height_m, Number(f.ellipse.semi_major_m),
+        Number(f.ellipse.semi_minor_m), f.ellipse.azimuth_deg);
+    if (f.velocity_enu_mps) {
+      absl::StrAppendFormat(&fix, ",\"vel_enu_mps\":[%.3f,%.3f,%.3f]", f.velocity_enu_mps->x,
+                            f.velocity_enu_mps->y, f.velocity_enu_mps->z);
+    }
+    if (f.alternative) {
+      absl::StrAppendFormat(&fix, ",\"alternative\":{\"lat\":%.7f,\"lon\":%.7f}",
+                            f.alternative->lat_deg, f.alternative->lon_deg);
+    }
+    fix += "}";
+  }
+  return absl::StrCat(
+      "{\"terminal\":", nlohmann::json(v.terminal).dump(), ",\"time\":\"", FormatRfc3339(v.time),
+      "\",\"verdict\":\"", std::string(OutcomeName(v.outcome)), "\",\"fix\":", fix,
+      ",\"crlb_h_m\":", Number(v.crlb_h_m), ",\"statistic\":", Number(v.statistic),
+      ",\"dof\":", v.dof, ",\"p_value\":", Number(v.p_value),
+      ",\"assurance\":", Names(v.assurance), ",\"basis\":", Names(v.basis.Names()),
+      ",\"flags\":", Names(v.flags), ",\"line\":", v.line, ",\"tests\":{\"all\":", TestJson(v.all),
+      ",\"physical\":", TestJson(v.physical), ",\"history\":", TestJson(v.history),
+      "},\"history_windows\":", v.history_windows, "}");
+}
+
+}  // namespace satfence::verify
