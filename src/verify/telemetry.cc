@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -278,7 +280,7 @@ bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcT
       if (std::abs(n - 1.0) > kUnitTolerance) {
         return in.Fail(value_field, absl::StrFormat("not a unit vector (norm %.6f)", n));
       }
-      m.direction_ecef = (1.0 / n) * m.direction_ecef;
+      if (std::abs(n - 1.0) > 1e-12) m.direction_ecef = (1.0 / n) * m.direction_ecef;
       if (!has_sigma) return in.Fail(sigma_field, "missing");
       if (!in.NumberIn(sigma_el, sigma_field, 1e-9, 0.5, m.sigma)) return false;
       break;
@@ -409,6 +411,80 @@ TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
     }
   }
   return counts;
+}
+
+namespace {
+
+void AppendDouble(std::string& out, double v) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out.append(buffer, end);
+}
+
+void AppendVec(std::string& out, geo::Vec3 v) {
+  out += '[';
+  AppendDouble(out, v.x);
+  out += ',';
+  AppendDouble(out, v.y);
+  out += ',';
+  AppendDouble(out, v.z);
+  out += ']';
+}
+
+}  // namespace
+
+std::string ReportJson(const Report& r) {
+  std::string out;
+  out.reserve(64 + 220 * r.measurements.size());
+  out += "{\"terminal\":";
+  out += nlohmann::json(r.terminal).dump();
+  out += ",\"time\":\"" + FormatRfc3339(r.time) + "\",\"claimed\":{\"lat\":";
+  AppendDouble(out, r.claimed.position.lat_deg);
+  out += ",\"lon\":";
+  AppendDouble(out, r.claimed.position.lon_deg);
+  out += ",\"alt_m\":";
+  AppendDouble(out, r.claimed.position.height_m);
+  if (r.claimed.vel_enu_mps) {
+    out += ",\"vel_enu_mps\":";
+    AppendVec(out, *r.claimed.vel_enu_mps);
+  }
+  out += "},\"measurements\":[";
+  for (size_t i = 0; i < r.measurements.size(); ++i) {
+    const Measurement& m = r.measurements[i];
+    if (i) out += ',';
+    out += "{\"time\":\"" + FormatRfc3339(m.time) + "\"";
+    if (!m.sat.empty()) out += ",\"sat\":" + nlohmann::json(m.sat).dump();
+    if (m.has_sat_state) {
+      out += ",\"sat_pos_m\":";
+      AppendVec(out, m.sat_pos_ecef_m);
+      out += ",\"sat_vel_mps\":";
+      AppendVec(out, m.sat_vel_ecef_mps);
+    }
+    out += ",\"kind\":\"";
+    out += KindName(m.kind);
+    out += "\",\"value\":";
+    switch (m.kind) {
+      case Kind::kAoa:
+        AppendVec(out, m.direction_ecef);
+        break;
+      case Kind::kBeam:
+        out += "{\"lat\":";
+        AppendDouble(out, m.beam_centre.lat_deg);
+        out += ",\"lon\":";
+        AppendDouble(out, m.beam_centre.lon_deg);
+        out += ",\"radius_m\":";
+        AppendDouble(out, m.beam_radius_m);
+        out += '}';
+        break;
+      default:
+        AppendDouble(out, m.value);
+    }
+    out += ",\"sigma\":";
+    AppendDouble(out, m.sigma);
+    out += '}';
+  }
+  out += "]}";
+  return out;
 }
 
 ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source) {

@@ -63,6 +63,10 @@ TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
                               const std::function<void(Report&&)>& on_report,
                               const std::function<void(RecordError&&)>& on_error);
 
+// One report as a v1 line (no trailing newline). Numbers are written in their shortest form
+// that reads back to the same double, so ReportJson and the parser round-trip exactly.
+std::string ReportJson(const Report& report);
+
 // Everything at once, for tests and small inputs.
 ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source);
 
