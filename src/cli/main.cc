@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   satfence::cli::ExitCode exit;
   satfence::cli::RegisterOrbitCommands(app, exit);
   satfence::cli::RegisterZonesCommands(app, exit);
+  satfence::cli::RegisterVerifyCommand(app, exit);
+  satfence::cli::RegisterSimulateCommands(app, exit);
   satfence::cli::RegisterDemoCommand(app, exit);
   CLI11_PARSE(app, argc, argv);
   return exit.value;

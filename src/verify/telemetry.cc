@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cstring>
+#include <sstream>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -384,32 +386,64 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
   return true;
 }
 
-TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
-                              TelemetryParser& parser,
+TelemetryCounts ForEachReport(std::istream& in, std::string_view source, TelemetryParser& parser,
                               const std::function<void(Report&&)>& on_report,
                               const std::function<void(RecordError&&)>& on_error) {
   TelemetryCounts counts;
+  std::string line;
+  std::string chunk(1 << 20, '\0');
+  size_t chunk_size = 0, chunk_pos = 0;
   int line_number = 0;
-  size_t start = 0;
+  bool too_long = false;
   Report report;
   RecordError error;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
+  auto finish_line = [&] {
     ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (Trim(line).empty()) continue;
-    if (parser.Parse(line, line_number, source, report, error)) {
-      ++counts.accepted;
-      on_report(std::move(report));
-      report = Report();
-    } else {
+    std::string_view text = line;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (too_long) {
+      error = RecordError();
+      error.source.assign(source);
+      error.line = line_number;
+      error.message = absl::StrFormat("line longer than %d bytes", kMaxLineBytes);
       ++counts.rejected;
       on_error(std::move(error));
+    } else if (!Trim(text).empty()) {
+      if (parser.Parse(text, line_number, source, report, error)) {
+        ++counts.accepted;
+        on_report(std::move(report));
+        report = Report();
+      } else {
+        ++counts.rejected;
+        on_error(std::move(error));
+      }
+    }
+    line.clear();
+    too_long = false;
+  };
+  while (true) {
+    if (chunk_pos == chunk_size) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk_size = static_cast<size_t>(in.gcount());
+      chunk_pos = 0;
+      if (chunk_size == 0) break;
+    }
+    const char* begin = chunk.data() + chunk_pos;
+    const char* newline = static_cast<const char*>(std::memchr(begin, '\n', chunk_size - chunk_pos));
+    size_t take = newline ? static_cast<size_t>(newline - begin) : chunk_size - chunk_pos;
+    if (!too_long && line.size() + take <= kMaxLineBytes) {
+      line.append(begin, take);
+    } else {
+      too_long = true;
+      line.clear();
+    }
+    chunk_pos += take;
+    if (newline) {
+      ++chunk_pos;
+      finish_line();
     }
   }
+  if (!line.empty() || too_long) finish_line();
   return counts;
 }
 
@@ -490,8 +524,9 @@ std::string ReportJson(const Report& r) {
 ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source) {
   ReadResult<Report> result;
   TelemetryParser parser;
+  std::istringstream in{std::string(text)};
   ForEachReport(
-      text, source, parser, [&](Report&& r) { result.records.push_back(std::move(r)); },
+      in, source, parser, [&](Report&& r) { result.records.push_back(std::move(r)); },
       [&](RecordError&& e) { result.errors.push_back(std::move(e)); });
   return result;
 }

@@ -17,6 +17,7 @@
 #define SATFENCE_VERIFY_TELEMETRY_H_
 
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,15 +52,15 @@ class TelemetryParser {
   std::unique_ptr<Impl> impl_;
 };
 
-// Calls `on_report` for each good line and `on_error` for each bad one, in order. Blank lines
-// are skipped. Reports are handed over one at a time, so a stream of any length runs in
-// constant memory.
+// Calls `on_report` for each good line and `on_error` for each bad one, in order, reading a
+// file or stdin. Blank lines are skipped. Reports are handed over one at a time and at most
+// kMaxLineBytes of any line is held (a longer line is skipped to its end and reported), so a
+// stream of any length runs in constant memory.
 struct TelemetryCounts {
   int accepted = 0;
   int rejected = 0;
 };
-TelemetryCounts ForEachReport(std::string_view text, std::string_view source,
-                              TelemetryParser& parser,
+TelemetryCounts ForEachReport(std::istream& in, std::string_view source, TelemetryParser& parser,
                               const std::function<void(Report&&)>& on_report,
                               const std::function<void(RecordError&&)>& on_error);
 
