@@ -442,12 +442,15 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
   return s;
 }
 
-Eigen::MatrixXd ReducedInformation(const Model& model, const ParamVector& x, bool with_velocity) {
+ParamMatrix Information(const Model& model, const ParamVector& x) {
   ParamMatrix info;
   ParamVector gradient;
   model.Evaluate(x, &info, &gradient, /*equality_only=*/true);
-  const int k = with_velocity && model.moving() ? 6 : 3;
-  const int n = model.num_params();
+  return info;
+}
+
+Eigen::MatrixXd SchurComplement(const ParamMatrix& info, int k) {
+  const int n = static_cast<int>(info.rows());
   Eigen::MatrixXd a = info.topLeftCorner(k, k);
   if (n == k) return a;
   Eigen::MatrixXd b = info.topRightCorner(k, n - k);

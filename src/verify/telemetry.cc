@@ -47,30 +47,61 @@ const char* TypeName(element_type t) {
   return "unknown";
 }
 
+// Names a field for an error message; built only when there is an error.
+struct Field {
+  int index = -1;          // measurement index, or -1 at the top level
+  std::string_view a, b;   // path below it: "value", "radius_m"
+  int element = -1;        // array element
+  Field() = default;
+  Field(const char* top) : a(top) {}  // NOLINT: top-level names read best bare
+  Field(int i, std::string_view x = {}, std::string_view y = {}) : index(i), a(x), b(y) {}
+  Field Child(std::string_view key) const {
+    Field f = *this;
+    (f.a.empty() ? f.a : f.b) = key;
+    return f;
+  }
+  Field Element(int i) const {
+    Field f = *this;
+    f.element = i;
+    return f;
+  }
+  std::string Name() const {
+    std::string out;
+    if (index >= 0) absl::StrAppend(&out, "measurements[", index, "]");
+    for (std::string_view part : {a, b}) {
+      if (part.empty()) continue;
+      if (!out.empty()) out += '.';
+      out.append(part);
+    }
+    if (element >= 0) absl::StrAppend(&out, "[", element, "]");
+    return out;
+  }
+};
+
 // Reads fields of one line, remembering the first problem.
 class LineReader {
  public:
   explicit LineReader(RecordError& error) : error_(error) {}
 
-  bool Fail(std::string field, std::string message) {
-    error_.field = std::move(field);
+  bool Fail(const Field& field, std::string message) {
+    error_.field = field.Name();
     error_.message = std::move(message);
     return false;
   }
 
-  bool Member(object o, std::string_view key, const std::string& field, element& out) {
+  bool Member(object o, std::string_view key, const Field& field, element& out) {
     if (o[key].get(out) != simdjson::SUCCESS || out.is_null()) return Fail(field, "missing");
     return true;
   }
 
-  bool Number(element e, const std::string& field, double& out) {
+  bool Number(element e, const Field& field, double& out) {
     if (!e.is_number()) return Fail(field, absl::StrCat("expected a number, got ", TypeName(e.type())));
     out = e.get_double().value_unsafe();
     if (!std::isfinite(out)) return Fail(field, "not finite");
     return true;
   }
 
-  bool NumberIn(element e, const std::string& field, double lo, double hi, double& out) {
+  bool NumberIn(element e, const Field& field, double lo, double hi, double& out) {
     if (!Number(e, field, out)) return false;
     if (out < lo || out > hi) {
       return Fail(field, absl::StrFormat("%g is outside [%g, %g]", out, lo, hi));
@@ -78,27 +109,27 @@ class LineReader {
     return true;
   }
 
-  bool MemberNumberIn(object o, std::string_view key, const std::string& field, double lo,
+  bool MemberNumberIn(object o, std::string_view key, const Field& field, double lo,
                       double hi, double& out) {
     element e;
     return Member(o, key, field, e) && NumberIn(e, field, lo, hi, out);
   }
 
-  bool Object(element e, const std::string& field, object& out) {
+  bool Object(element e, const Field& field, object& out) {
     if (e.get(out) != simdjson::SUCCESS) {
       return Fail(field, absl::StrCat("expected an object, got ", TypeName(e.type())));
     }
     return true;
   }
 
-  bool String(element e, const std::string& field, std::string_view& out) {
+  bool String(element e, const Field& field, std::string_view& out) {
     if (e.get(out) != simdjson::SUCCESS) {
       return Fail(field, absl::StrCat("expected a string, got ", TypeName(e.type())));
     }
     return true;
   }
 
-  bool Time(element e, const std::string& field, UtcTime& out) {
+  bool Time(element e, const Field& field, UtcTime& out) {
     std::string_view text;
     if (!String(e, field, text)) return false;
     absl::StatusOr<UtcTime> t = ParseRfc3339(text);
@@ -107,7 +138,7 @@ class LineReader {
     return true;
   }
 
-  bool Vector3(element e, const std::string& field, geo::Vec3& out) {
+  bool Vector3(element e, const Field& field, geo::Vec3& out) {
     array a;
     if (e.get(a) != simdjson::SUCCESS) {
       return Fail(field, absl::StrCat("expected an array of 3 numbers, got ", TypeName(e.type())));
@@ -118,16 +149,16 @@ class LineReader {
     double v[3];
     int i = 0;
     for (element x : a) {
-      if (!Number(x, absl::StrCat(field, "[", i, "]"), v[i])) return false;
+      if (!Number(x, field.Element(i), v[i])) return false;
       ++i;
     }
     out = {v[0], v[1], v[2]};
     return true;
   }
 
-  bool Position(object o, const std::string& prefix, geo::Geodetic& out) {
-    return MemberNumberIn(o, "lat", prefix + ".lat", -90.0, 90.0, out.lat_deg) &&
-           MemberNumberIn(o, "lon", prefix + ".lon", -180.0, 180.0, out.lon_deg);
+  bool Position(object o, const Field& parent, geo::Geodetic& out) {
+    return MemberNumberIn(o, "lat", parent.Child("lat"), -90.0, 90.0, out.lat_deg) &&
+           MemberNumberIn(o, "lon", parent.Child("lon"), -180.0, 180.0, out.lon_deg);
   }
 
  private:
@@ -178,32 +209,32 @@ TelemetryParser& TelemetryParser::operator=(TelemetryParser&&) noexcept = defaul
 
 namespace {
 
-bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcTime report_time,
-                      Measurement& m) {
+bool ParseMeasurement(LineReader& in, element e, int index, UtcTime report_time, Measurement& m) {
+  auto F = [index](std::string_view a = {}, std::string_view b = {}) { return Field(index, a, b); };
   object o;
-  if (!in.Object(e, prefix, o)) return false;
+  if (!in.Object(e, F(), o)) return false;
 
   element kind_el;
   std::string_view kind_name;
-  if (!in.Member(o, "kind", prefix + ".kind", kind_el) ||
-      !in.String(kind_el, prefix + ".kind", kind_name)) {
+  if (!in.Member(o, "kind", F("kind"), kind_el) ||
+      !in.String(kind_el, F("kind"), kind_name)) {
     return false;
   }
   std::optional<Kind> kind = ParseKind(kind_name);
   if (!kind) {
-    return in.Fail(prefix + ".kind",
+    return in.Fail(F("kind"),
                    absl::StrCat("unknown kind '", std::string(kind_name),
                                 "' (range, range_rate, range_bound, aoa, beam)"));
   }
   m.kind = *kind;
 
   element t;
-  if (!in.Member(o, "time", prefix + ".time", t) || !in.Time(t, prefix + ".time", m.time)) {
+  if (!in.Member(o, "time", F("time"), t) || !in.Time(t, F("time"), m.time)) {
     return false;
   }
   double offset_s = std::chrono::duration<double>(m.time - report_time).count();
   if (std::abs(offset_s) > kMaxMeasurementOffset_s) {
-    return in.Fail(prefix + ".time",
+    return in.Fail(F("time"),
                    absl::StrFormat("%.0f s from the report time (at most %.0f s)", offset_s,
                                    kMaxMeasurementOffset_s));
   }
@@ -215,18 +246,18 @@ bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcT
     if (sat.is_string()) {
       id = sat.get_string().value_unsafe();
       if (id.empty() || id.size() > 32) {
-        return in.Fail(prefix + ".sat", "expected a satellite id of 1 to 32 characters");
+        return in.Fail(F("sat"), "expected a satellite id of 1 to 32 characters");
       }
       m.sat.assign(id);
     } else if (sat.is_uint64() || sat.is_int64()) {
       m.sat = sat.is_uint64() ? absl::StrCat(sat.get_uint64().value_unsafe())
                               : absl::StrCat(sat.get_int64().value_unsafe());
     } else {
-      return in.Fail(prefix + ".sat",
+      return in.Fail(F("sat"),
                      absl::StrCat("expected a string or an integer, got ", TypeName(sat.type())));
     }
   } else if (m.kind != Kind::kBeam) {
-    return in.Fail(prefix + ".sat", "missing");
+    return in.Fail(F("sat"), "missing");
   }
 
   element pos, vel;
@@ -234,32 +265,32 @@ bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcT
   bool has_vel = o["sat_vel_mps"].get(vel) == simdjson::SUCCESS && !vel.is_null();
   m.has_sat_state = false;
   if (has_pos != has_vel) {
-    return in.Fail(prefix + (has_pos ? ".sat_vel_mps" : ".sat_pos_m"),
+    return in.Fail(F(has_pos ? "sat_vel_mps" : "sat_pos_m"),
                    "missing (sat_pos_m and sat_vel_mps come together)");
   }
   if (has_pos) {
-    if (!in.Vector3(pos, prefix + ".sat_pos_m", m.sat_pos_ecef_m) ||
-        !in.Vector3(vel, prefix + ".sat_vel_mps", m.sat_vel_ecef_mps)) {
+    if (!in.Vector3(pos, F("sat_pos_m"), m.sat_pos_ecef_m) ||
+        !in.Vector3(vel, F("sat_vel_mps"), m.sat_vel_ecef_mps)) {
       return false;
     }
     double r = geo::Norm(m.sat_pos_ecef_m);
     if (r < kMinSatRadius_m || r > kMaxSatRadius_m) {
-      return in.Fail(prefix + ".sat_pos_m",
+      return in.Fail(F("sat_pos_m"),
                      absl::StrFormat("%.0f m from the Earth's centre (expected %.0f to %.0f)", r,
                                      kMinSatRadius_m, kMaxSatRadius_m));
     }
     double v = geo::Norm(m.sat_vel_ecef_mps);
     if (v > kMaxSatSpeed_mps) {
-      return in.Fail(prefix + ".sat_vel_mps",
+      return in.Fail(F("sat_vel_mps"),
                      absl::StrFormat("speed %.0f m/s (at most %.0f)", v, kMaxSatSpeed_mps));
     }
     m.has_sat_state = true;
   }
 
   element value;
-  if (!in.Member(o, "value", prefix + ".value", value)) return false;
-  const std::string value_field = prefix + ".value";
-  const std::string sigma_field = prefix + ".sigma";
+  if (!in.Member(o, "value", F("value"), value)) return false;
+  const Field value_field = F("value");
+  const Field sigma_field = F("sigma");
   element sigma_el;
   bool has_sigma = o["sigma"].get(sigma_el) == simdjson::SUCCESS && !sigma_el.is_null();
   switch (m.kind) {
@@ -290,7 +321,7 @@ bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcT
     case Kind::kBeam: {
       object b;
       if (!in.Object(value, value_field, b) || !in.Position(b, value_field, m.beam_centre) ||
-          !in.MemberNumberIn(b, "radius_m", value_field + ".radius_m", 1.0, kMaxBeamRadius_m,
+          !in.MemberNumberIn(b, "radius_m", F("value", "radius_m"), 1.0, kMaxBeamRadius_m,
                              m.beam_radius_m)) {
         return false;
       }
@@ -304,7 +335,7 @@ bool ParseMeasurement(LineReader& in, element e, const std::string& prefix, UtcT
     }
   }
   if (m.kind != Kind::kBeam && !m.has_sat_state && m.sat.empty()) {
-    return in.Fail(prefix + ".sat_pos_m", "missing");
+    return in.Fail(F("sat_pos_m"), "missing");
   }
   return true;
 }
@@ -377,8 +408,7 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
   report.measurements.resize(n);
   size_t i = 0;
   for (element m : list) {
-    if (!ParseMeasurement(in, m, absl::StrCat("measurements[", i, "]"), report.time,
-                          report.measurements[i])) {
+    if (!ParseMeasurement(in, m, static_cast<int>(i), report.time, report.measurements[i])) {
       return false;
     }
     ++i;

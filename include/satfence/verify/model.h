@@ -123,10 +123,12 @@ struct Solution {
 // step is below 1 mm (and velocity below 1 mm/s).
 Solution Solve(const Model& model, ParamVector start, int max_iterations = 40);
 
-// The Schur complement of the Fisher information onto the position (first 3 params), or
-// onto position and velocity (first 6) with `with_velocity`: the information left about
-// them once every other unknown is estimated too. Equality rows only, at `x`.
-Eigen::MatrixXd ReducedInformation(const Model& model, const ParamVector& x, bool with_velocity);
+// The Fisher information of the regular (two-sided) measurements at `x`: J^T J.
+ParamMatrix Information(const Model& model, const ParamVector& x);
+
+// The Schur complement of `info` onto its first `k` unknowns (3: position; 6: position and
+// velocity): the information left about them once every other unknown is estimated too.
+Eigen::MatrixXd SchurComplement(const ParamMatrix& info, int k);
 
 // Numerical rank of a symmetric information matrix, scale-free (unit-diagonal scaling).
 int InformationRank(const Eigen::MatrixXd& info);
