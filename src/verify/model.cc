@@ -80,6 +80,7 @@ TerminalState ClaimedState(const Claim& claim) {
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m)
     : moving_(moving), surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   rows_.reserve(report.measurements.size());
+  const Row* last_sat = nullptr;  // the last row with a satellite (reserve keeps it valid)
   bool has_range = false, has_rate = false;
   for (const Measurement& m : report.measurements) {
     if (!kinds.Has(m.kind)) continue;
@@ -115,8 +116,42 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
         break;
       }
     }
+    if (m.kind != Kind::kBeam) {
+      row.same_geometry = last_sat != nullptr && last_sat->dt_s == row.dt_s &&
+                          last_sat->sat_pos == row.sat_pos;
+    }
     kinds_.Add(m.kind);
     rows_.push_back(row);
+    if (m.kind != Kind::kBeam) last_sat = &rows_.back();
+  }
+  if (surface_inv_sigma_ > 0.0 && !rows_.empty()) ++equality_residuals_;
+  num_params_ = moving_ ? 6 : 3;
+  if (has_range) range_offset_ = num_params_++;
+  if (has_rate) rate_offset_ = num_params_++;
+}
+
+Model::Model(const Model& model, KindSet kinds)
+    : moving_(model.moving_), surface_inv_sigma_(model.surface_inv_sigma_) {
+  rows_.reserve(model.rows_.size());
+  bool has_range = false, has_rate = false;
+  const Row* last_sat = nullptr;
+  for (const Row& source : model.rows_) {
+    if (!kinds.Has(source.kind)) continue;
+    rows_.push_back(source);
+    Row& row = rows_.back();
+    switch (row.kind) {
+      case Kind::kRange: has_range = true; ++equality_residuals_; break;
+      case Kind::kRangeRate: has_rate = true; ++equality_residuals_; break;
+      case Kind::kAoa: equality_residuals_ += 2; break;
+      case Kind::kRangeBound:
+      case Kind::kBeam: ++inequality_count_; break;
+    }
+    if (row.kind != Kind::kBeam) {
+      row.same_geometry = last_sat != nullptr && last_sat->dt_s == row.dt_s &&
+                          last_sat->sat_pos == row.sat_pos;
+      last_sat = &row;
+    }
+    kinds_.Add(row.kind);
   }
   if (surface_inv_sigma_ > 0.0 && !rows_.empty()) ++equality_residuals_;
   num_params_ = moving_ ? 6 : 3;
@@ -145,7 +180,7 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 }
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                       bool equality_only) const {
+                       bool equality_only, int* active_one_sided) const {
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   const double b_range = range_offset_ >= 0 ? x(range_offset_) : 0.0;
@@ -165,33 +200,36 @@ double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gra
     }
   };
 
+  // Rows of one epoch (same satellite, same time) share the line of sight: computed once.
+  Vec3 d, u;
+  double rho = 0.0, inv_rho = 0.0;
+  int active = 0;
   double chi2 = 0.0;
   for (const Row& row : rows_) {
-    const Vec3 r = moving_ ? p + row.dt_s * v : p;
+    if (row.kind != Kind::kBeam && !row.same_geometry) {
+      d = (moving_ ? p + row.dt_s * v : p) - row.sat_pos;
+      rho = Norm(d);
+      inv_rho = 1.0 / rho;
+      u = inv_rho * d;
+    }
     switch (row.kind) {
       case Kind::kRange: {
-        Vec3 d = r - row.sat_pos;
-        double rho = Norm(d);
         double res = (row.value - rho - b_range) * row.inv_sigma;
         chi2 += res * res;
         if (want) {
-          set_motion((1.0 / rho) * d, row.dt_s, row.inv_sigma);
+          set_motion(u, row.dt_s, row.inv_sigma);
           j[range_offset_] = row.inv_sigma;
           normal.Add(j, res);
         }
         break;
       }
       case Kind::kRangeRate: {
-        Vec3 d = r - row.sat_pos;
-        double rho = Norm(d);
-        Vec3 u = (1.0 / rho) * d;
         Vec3 w = v - row.sat_vel;
         double uw = Dot(u, w);
         double res = (row.value - uw - b_rate) * row.inv_sigma;
         chi2 += res * res;
         if (want) {
-          Vec3 d_dp = (1.0 / rho) * (w - uw * u);
-          set_motion(d_dp, row.dt_s, row.inv_sigma);
+          set_motion(inv_rho * (w - uw * u), row.dt_s, row.inv_sigma);
           if (moving_) {
             j[3] += u.x * row.inv_sigma;
             j[4] += u.y * row.inv_sigma;
@@ -203,39 +241,35 @@ double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gra
         break;
       }
       case Kind::kAoa: {
-        Vec3 d = r - row.sat_pos;
-        double rho = Norm(d);
-        Vec3 u = (1.0 / rho) * d;
         for (Vec3 e : {row.e1, row.e2}) {
           double ue = Dot(u, e);
           double res = -ue * row.inv_sigma;
           chi2 += res * res;
           if (want) {
-            set_motion((1.0 / rho) * (e - ue * u), row.dt_s, row.inv_sigma);
+            set_motion(inv_rho * (e - ue * u), row.dt_s, row.inv_sigma);
             normal.Add(j, res);
           }
         }
         break;
       }
       case Kind::kRangeBound: {
-        if (equality_only) break;
-        Vec3 d = r - row.sat_pos;
-        double rho = Norm(d);
-        if (rho <= row.value) break;
+        if (equality_only || rho <= row.value) break;
+        ++active;
         double res = (row.value - rho) * row.inv_sigma;
         chi2 += res * res;
         if (want) {
-          set_motion((1.0 / rho) * d, row.dt_s, row.inv_sigma);
+          set_motion(u, row.dt_s, row.inv_sigma);
           normal.Add(j, res);
         }
         break;
       }
       case Kind::kBeam: {
         if (equality_only) break;
-        Vec3 d = r - row.beam_centre;
-        Vec3 h = d - Dot(d, row.beam_up) * row.beam_up;
+        Vec3 db = (moving_ ? p + row.dt_s * v : p) - row.beam_centre;
+        Vec3 h = db - Dot(db, row.beam_up) * row.beam_up;
         double dist = Norm(h);
         if (dist <= row.value) break;
+        ++active;
         double res = (row.value - dist) * row.inv_sigma;
         chi2 += res * res;
         if (want) {
@@ -262,6 +296,7 @@ double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gra
     }
   }
   if (want) normal.Export(*info, *gradient);
+  if (active_one_sided != nullptr) *active_one_sided = active;
   return chi2;
 }
 
@@ -332,16 +367,11 @@ std::vector<Vec3> Model::MeasurementStarts() const {
     if (row.kind == Kind::kBeam) beams.push_back(&row);
   }
   if (!aoa.empty()) {
-    // The first, middle and last: different satellites when the serving one changed.
-    for (size_t i : {size_t{0}, aoa.size() / 2, aoa.size() - 1}) {
-      const Row& row = *aoa[i];
-      Vec3 dir = Cross(row.e1, row.e2);
-      if (auto hit = RayMeetsEllipsoid(row.sat_pos, dir)) starts.push_back(*hit);
-    }
+    // The middle one (its error on the ground is about sigma x range, a few km at most).
+    const Row& row = *aoa[aoa.size() / 2];
+    if (auto hit = RayMeetsEllipsoid(row.sat_pos, Cross(row.e1, row.e2))) starts.push_back(*hit);
   }
-  for (size_t i = 0; i < beams.size() && starts.size() < 4; i += std::max<size_t>(1, beams.size() / 2)) {
-    starts.push_back(beams[i]->beam_centre);
-  }
+  if (starts.empty() && !beams.empty()) starts.push_back(beams.front()->beam_centre);
   if (!starts.empty()) return starts;
 
   // Ranges and range rates only: search the ground the first satellite can see (central
@@ -398,7 +428,8 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
   model.ProfileOffsets(x);
   ParamMatrix info, info_next;
   ParamVector gradient, gradient_next;
-  double chi2 = model.Evaluate(x, &info, &gradient);
+  int active = 0, active_next = 0;
+  double chi2 = model.Evaluate(x, &info, &gradient, false, &active);
   double lambda = 1e-6;
   const int n = model.num_params();
   for (s.iterations = 1; s.iterations <= max_iterations; ++s.iterations) {
@@ -410,8 +441,15 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
     // ground in several steps instead of leaping off the Earth).
     double length_m = step.head<3>().norm();
     if (length_m > kMaxStep_m) step *= kMaxStep_m / length_m;
+    // Gauss-Newton predicts a decrease of about gradient . step; below a millimetre and a
+    // millionth of a chi-square unit, x is the minimum and the step need not be evaluated.
+    if (length_m < 1e-3 && (!model.moving() || step.segment<3>(3).norm() < 1e-3) &&
+        gradient.dot(step) < 1e-6) {
+      s.converged = true;
+      break;
+    }
     ParamVector next = x + step;
-    double chi2_next = model.Evaluate(next, &info_next, &gradient_next);
+    double chi2_next = model.Evaluate(next, &info_next, &gradient_next, false, &active_next);
     double position_step_m = step.head<3>().norm();
     double velocity_step_mps = model.moving() ? step.segment<3>(3).norm() : 0.0;
     bool small = position_step_m < 1e-3 && velocity_step_mps < 1e-3;
@@ -423,6 +461,7 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
       chi2 = chi2_next;
       std::swap(info, info_next);
       std::swap(gradient, gradient_next);
+      active = active_next;
       lambda = std::max(lambda * 0.1, 1e-12);
       if (small) {
         s.converged = true;
@@ -439,6 +478,8 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
   }
   s.x = x;
   s.chi2 = chi2;
+  s.information = info;
+  s.one_sided_active = active > 0;
   return s;
 }
 

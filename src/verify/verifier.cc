@@ -85,8 +85,11 @@ std::string_view OutcomeName(Outcome o) {
 }
 
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m) {
-  const bool moving = report.claimed.vel_enu_mps.has_value();
-  Model model(report, kinds, moving, surface_sigma_m);
+  return Analyze(report, Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m));
+}
+
+SubsetAnalysis Analyze(const Report& report, const Model& model) {
+  const bool moving = model.moving();
   SubsetAnalysis a;
   a.kinds = model.kinds();
   if (model.empty()) return a;
@@ -105,7 +108,7 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
     a.p_value = std::min(1.0, model.inequality_count() *
                                   boost::math::cdf(boost::math::complement(normal, z)));
     for (const Measurement& m : report.measurements) {
-      if (m.kind == Kind::kBeam && kinds.Has(Kind::kBeam)) {
+      if (m.kind == Kind::kBeam && model.kinds().Has(Kind::kBeam)) {
         // A uniform position in a disc of radius R has a horizontal RMS of R / sqrt(2).
         a.strength_h_m = std::min(a.strength_h_m, m.beam_radius_m / std::sqrt(2.0));
       }
@@ -113,29 +116,9 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
     return a;
   }
 
-  // Starts from the measurements. Angle-of-arrival rays and beam centres are guesses of one
-  // place: the one that fits best is refined. A coarse ground search (ranges and range rates
-  // only) returns distinct candidates, the mirror pair among them: each is refined.
+  // Starts from the measurements (model.h, MeasurementStarts).
   std::vector<Solution> solutions;
-  {
-    std::vector<Vec3> starts = model.MeasurementStarts();
-    const bool guesses = model.kinds().Has(Kind::kAoa) || model.kinds().Has(Kind::kBeam);
-    if (guesses && starts.size() > 1) {
-      double best_chi2 = std::numeric_limits<double>::infinity();
-      Vec3 best_start = starts.front();
-      for (const Vec3& s : starts) {
-        ParamVector x = model.Pack({s, {}});
-        model.ProfileOffsets(x);
-        double chi2 = model.Evaluate(x, nullptr, nullptr);
-        if (chi2 < best_chi2) {
-          best_chi2 = chi2;
-          best_start = s;
-        }
-      }
-      starts.assign(1, best_start);
-    }
-    for (const Vec3& s : starts) solutions.push_back(Solve(model, model.Pack({s, {}})));
-  }
+  for (const Vec3& s : model.MeasurementStarts()) solutions.push_back(Solve(model, model.Pack({s, {}})));
   auto best_of = [&]() {
     return std::min_element(solutions.begin(), solutions.end(),
                             [](const Solution& x, const Solution& y) { return x.chi2 < y.chi2; });
@@ -162,7 +145,9 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
   }
   const Solution& best = *best_of();
 
-  const ParamMatrix info = Information(model, best.x);
+  // The solver's last information matrix is the Fisher information unless a one-sided row
+  // was active there.
+  const ParamMatrix info = best.one_sided_active ? Information(model, best.x) : best.information;
   a.dof = InformationRank(SchurComplement(info, moving ? 6 : 3));
   Eigen::Matrix3d position_info = SchurComplement(info, 3);
   a.position_information = position_info;
@@ -220,9 +205,13 @@ Verdict Verifier::Verify(const Report& report) {
   for (const Measurement& m : report.measurements) present.Add(m.kind);
   const KindSet physical = present.Intersect(KindSet::Physical());
 
-  SubsetAnalysis all = Analyze(report, KindSet::All(), options_.surface_sigma_m);
+  const Model all_model(report, KindSet::All(), report.claimed.vel_enu_mps.has_value(),
+                        options_.surface_sigma_m);
+  SubsetAnalysis all = Analyze(report, all_model);
   std::optional<SubsetAnalysis> phys;
-  if (present.HasForgeable() && !physical.Empty()) phys = Analyze(report, KindSet::Physical(), options_.surface_sigma_m);
+  if (present.HasForgeable() && !physical.Empty()) {
+    phys = Analyze(report, Model(all_model, KindSet::Physical()));
+  }
 
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
   const TerminalState claimed = ClaimedState(report.claimed);

@@ -53,6 +53,10 @@ class Model {
   // It resolves the height a single satellite pass cannot, and with it the pass's mirror pair.
   Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0);
 
+  // The rows of `model` whose kind is in `kinds` (same motion and surface settings), without
+  // deriving anything again.
+  Model(const Model& model, KindSet kinds);
+
   int num_params() const { return num_params_; }
   bool moving() const { return moving_; }
   int range_offset_index() const { return range_offset_; }
@@ -71,8 +75,9 @@ class Model {
   // (J = d predicted / dx / sigma, r = whitened residual), so a Gauss-Newton step solves
   // info * dx = gradient. One-sided rows count only while violated; `equality_only` leaves
   // them out entirely (the Fisher information of the regular measurements).
+  // `active_one_sided`, when given, receives the number of violated one-sided rows.
   double Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                  bool equality_only = false) const;
+                  bool equality_only = false, int* active_one_sided = nullptr) const;
 
   // Sets the offsets in `x` to their least-squares values for its position and velocity
   // (they enter linearly, so this is exact).
@@ -84,8 +89,9 @@ class Model {
   // Mean satellite position and velocity of the used measurements (for mirror starts).
   std::optional<TerminalState> MeanSatellite() const;
 
-  // Starting points derived from the measurements alone: aoa rays met with the ellipsoid,
-  // beam centres, else a coarse search of the ground under the first satellite.
+  // Starting points derived from the measurements alone: an aoa ray met with the ellipsoid,
+  // else a beam centre, else a coarse search of the ground under the first satellite (which
+  // returns two distinct candidates: a single pass's mirror pair).
   std::vector<geo::Vec3> MeasurementStarts() const;
 
  private:
@@ -99,6 +105,7 @@ class Model {
     geo::Vec3 e1, e2;         // aoa: orthonormal axes across the measured direction
     geo::Vec3 beam_centre;    // beam: centre on the ellipsoid, ECEF
     geo::Vec3 beam_up;        // beam: local vertical at the centre
+    bool same_geometry = false;  // same satellite state and time as the previous such row
   };
   std::vector<Row> rows_;
   KindSet kinds_;
@@ -117,6 +124,8 @@ struct Solution {
   double chi2 = 0.0;
   int iterations = 0;
   bool converged = false;
+  ParamMatrix information;         // J^T J at x, one-sided rows included while violated
+  bool one_sided_active = false;   // whether any was
 };
 
 // Levenberg-Marquardt from `start` (offsets profiled first). Converges when the position

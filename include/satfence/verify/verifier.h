@@ -118,6 +118,8 @@ struct SubsetAnalysis {
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
 };
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0);
+// The same for a model already built from `report`.
+SubsetAnalysis Analyze(const Report& report, const Model& model);
 
 // The noncentrality of the test of `kinds` for measurements without noise: chi2 at the claim
 // minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
