@@ -186,7 +186,7 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
         ++d.reports;
         d.detected += spoofed;
         if (test.is_object()) {
-          d.test_rejected += test.at("rejected").get<bool>();
+          d.test_rejected += test.at("chi2_rejected").get<bool>();
           double threshold = test.at("threshold").is_number() ? test["threshold"].get<double>() : NAN;
           d.theory += Power(a1 ? t.lambda_all : t.lambda_physical, test.at("dof").get<int>(), threshold);
         }

@@ -422,14 +422,14 @@ std::vector<Vec3> Model::MeasurementStarts() const {
   return starts;
 }
 
-Solution Solve(const Model& model, ParamVector x, int max_iterations) {
+Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_iterations) {
   constexpr double kMaxStep_m = 100'000.0;
   Solution s;
   model.ProfileOffsets(x);
   ParamMatrix info, info_next;
   ParamVector gradient, gradient_next;
   int active = 0, active_next = 0;
-  double chi2 = model.Evaluate(x, &info, &gradient, false, &active);
+  double chi2 = model.Evaluate(x, &info, &gradient, equality_only, &active);
   double lambda = 1e-6;
   const int n = model.num_params();
   for (s.iterations = 1; s.iterations <= max_iterations; ++s.iterations) {
@@ -449,7 +449,7 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
       break;
     }
     ParamVector next = x + step;
-    double chi2_next = model.Evaluate(next, &info_next, &gradient_next, false, &active_next);
+    double chi2_next = model.Evaluate(next, &info_next, &gradient_next, equality_only, &active_next);
     double position_step_m = step.head<3>().norm();
     double velocity_step_mps = model.moving() ? step.segment<3>(3).norm() : 0.0;
     bool small = position_step_m < 1e-3 && velocity_step_mps < 1e-3;

@@ -97,16 +97,15 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
   ParamVector claim = model.Pack(ClaimedState(report.claimed));
   model.ProfileOffsets(claim);
 
-  if (model.equality_residuals() == 0) {
-    // Only one-sided constraints: the claim either satisfies them or it does not. The worst
-    // violation z (in sigmas) of n constraints has P(max > z) <= n Q(z) under the claim.
-    a.one_sided_only = true;
-    double z = model.MaxViolation(claim);
-    a.statistic = z * z;
-    a.dof = 1;
+  // The one-sided part: the worst violation at the claim, Bonferroni over the constraints.
+  a.one_sided_count = model.inequality_count();
+  if (a.one_sided_count > 0) {
+    a.one_sided_z = model.MaxViolation(claim);
     boost::math::normal normal;
-    a.p_value = std::min(1.0, model.inequality_count() *
-                                  boost::math::cdf(boost::math::complement(normal, z)));
+    a.one_sided_p = std::min(
+        1.0, a.one_sided_count * boost::math::cdf(boost::math::complement(normal, a.one_sided_z)));
+  }
+  if (model.equality_residuals() == 0) {
     for (const Measurement& m : report.measurements) {
       if (m.kind == Kind::kBeam && model.kinds().Has(Kind::kBeam)) {
         // A uniform position in a disc of radius R has a horizontal RMS of R / sqrt(2).
@@ -116,17 +115,20 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
     return a;
   }
 
-  // Starts from the measurements (model.h, MeasurementStarts).
+  // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
+  constexpr bool kTwoSided = true;
   std::vector<Solution> solutions;
-  for (const Vec3& s : model.MeasurementStarts()) solutions.push_back(Solve(model, model.Pack({s, {}})));
+  for (const Vec3& s : model.MeasurementStarts()) {
+    solutions.push_back(Solve(model, model.Pack({s, {}}), kTwoSided));
+  }
   auto best_of = [&]() {
     return std::min_element(solutions.begin(), solutions.end(),
                             [](const Solution& x, const Solution& y) { return x.chi2 < y.chi2; });
   };
   // The claim is one more start, needed only when it fits better than the fix found so far
   // (then the true minimum may lie near it, and the test's denominator must be the minimum).
-  const double chi2_claim = model.Evaluate(claim, nullptr, nullptr);
-  if (chi2_claim < best_of()->chi2) solutions.push_back(Solve(model, claim));
+  const double chi2_claim = model.Evaluate(claim, nullptr, nullptr, kTwoSided);
+  if (chi2_claim < best_of()->chi2) solutions.push_back(Solve(model, claim, kTwoSided));
   // The mirror of the fix across the plane of the satellites' mean track (through the
   // Earth's centre): refined when it fits nearly as well as it stands (on average within
   // 5 sigma per residual), which is what a second minimum there needs.
@@ -138,27 +140,50 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
       ParamVector start = best_of()->x;
       start.head<3>() = mirror;
       model.ProfileOffsets(start);
-      if (model.Evaluate(start, nullptr, nullptr) < best_of()->chi2 + 25.0 * model.equality_residuals()) {
-        solutions.push_back(Solve(model, start));
+      if (model.Evaluate(start, nullptr, nullptr, kTwoSided) <
+          best_of()->chi2 + 25.0 * model.equality_residuals()) {
+        solutions.push_back(Solve(model, start, kTwoSided));
       }
     }
   }
-  const Solution& best = *best_of();
+  const Solution* best = &*best_of();
 
-  // The solver's last information matrix is the Fisher information unless a one-sided row
-  // was active there.
-  const ParamMatrix info = best.one_sided_active ? Information(model, best.x) : best.information;
+  const ParamMatrix& info = best->information;
   a.dof = InformationRank(SchurComplement(info, moving ? 6 : 3));
   Eigen::Matrix3d position_info = SchurComplement(info, 3);
   a.position_information = position_info;
-
-  a.statistic = std::max(0.0, chi2_claim - best.chi2);
+  a.statistic = std::max(0.0, chi2_claim - best->chi2);
   a.p_value = ChiSquareSurvival(a.statistic, a.dof);
 
   if (!Invertible(position_info)) return a;  // the position is not determined: no fix
 
+  // Another minimum that fits about as well (within the 95% quantile of the test's own
+  // statistic) and lies well outside the error ellipse: the geometry is ambiguous, unless
+  // the one-sided constraints (the beam) rule one of the two out.
+  constexpr double kOutside_sigma = 3.0;
+  const double close_chi2 = ChiSquareThreshold(0.05, std::max(a.dof, 1));
+  const Solution* alternative = nullptr;
+  for (const Solution& s : solutions) {
+    if (&s == best || !s.converged || s.chi2 - best->chi2 >= close_chi2) continue;
+    Eigen::Matrix3d cov = position_info.inverse();
+    double far_m = std::max(100.0, 10.0 * std::sqrt(cov.trace()));
+    if ((s.x.head<3>() - best->x.head<3>()).norm() <= far_m) continue;
+    bool best_inside = model.MaxViolation(best->x) <= kOutside_sigma;
+    bool other_inside = model.MaxViolation(s.x) <= kOutside_sigma;
+    if (best_inside && !other_inside) continue;
+    if (!best_inside && other_inside) {
+      best = &s;  // the beam settles it
+      continue;
+    }
+    alternative = &s;
+  }
+  if (best != &*best_of()) {
+    position_info = SchurComplement(best->information, 3);
+    if (!Invertible(position_info)) return a;
+  }
+
   Fix fix;
-  TerminalState state = model.Unpack(best.x);
+  TerminalState state = model.Unpack(best->x);
   fix.position_ecef_m = state.position_ecef_m;
   fix.position = geo::EcefToGeodetic(state.position_ecef_m);
   fix.covariance_ecef_m2 = position_info.inverse();
@@ -167,24 +192,14 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
   fix.ellipse = EllipseOf(cov_enu.topLeftCorner<2, 2>());
   fix.sigma_up_m = std::sqrt(std::max(cov_enu(2, 2), 0.0));
   if (moving) fix.velocity_enu_mps = FromEigen(r * ToEigen(state.velocity_ecef_mps));
-  fix.chi2 = best.chi2;
+  fix.chi2 = best->chi2;
   fix.residual_dof = model.equality_residuals() - model.num_params();
+  if (alternative != nullptr) {
+    fix.ambiguous = true;
+    fix.alternative = geo::EcefToGeodetic({alternative->x(0), alternative->x(1), alternative->x(2)});
+  }
   a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
   a.strength_h_m = a.crlb_h_m;
-
-  // Another minimum that fits about as well (within the 95% quantile of the test's own
-  // statistic) and lies well outside the error ellipse: the geometry is ambiguous.
-  const double close_chi2 = ChiSquareThreshold(0.05, std::max(a.dof, 1));
-  const double far_m = std::max(100.0, 10.0 * fix.ellipse.semi_major_m);
-  for (const Solution& s : solutions) {
-    if (&s == &best || !s.converged) continue;
-    Vec3 p{s.x(0), s.x(1), s.x(2)};
-    if (s.chi2 - best.chi2 < close_chi2 && Norm(p - fix.position_ecef_m) > far_m) {
-      fix.ambiguous = true;
-      fix.alternative = geo::EcefToGeodetic(p);
-      break;
-    }
-  }
   a.fix = fix;
   return a;
 }
@@ -229,19 +244,18 @@ Verdict Verifier::Verify(const Report& report) {
     ++h.all.windows;
   }
 
-  // The family of tests, each at an equal share of the false-alarm probability.
-  v.all.ran = all.dof > 0;
-  v.all.basis = all.kinds;
-  v.all.statistic = all.statistic;
-  v.all.dof = all.dof;
-  v.all.p_value = all.p_value;
-  if (phys && phys->dof > 0) {
-    v.physical.ran = true;
-    v.physical.basis = phys->kinds;
-    v.physical.statistic = phys->statistic;
-    v.physical.dof = phys->dof;
-    v.physical.p_value = phys->p_value;
-  }
+  // The family of tests, each at an equal share of the false-alarm probability; within a
+  // test, its chi-square and one-sided parts at equal shares of the test's.
+  auto fill = [](TestResult& t, const SubsetAnalysis& s) {
+    t.ran = s.dof > 0 || s.one_sided_count > 0;
+    t.basis = s.kinds;
+    t.statistic = s.statistic;
+    t.dof = s.dof;
+    t.one_sided_count = s.one_sided_count;
+    t.one_sided_z = s.one_sided_z;
+  };
+  fill(v.all, all);
+  if (phys) fill(v.physical, *phys);
   v.history_windows = h.all.windows;
   if (h.all.windows >= 2 && Invertible(h.all.information)) {
     v.history.ran = true;
@@ -249,17 +263,23 @@ Verdict Verifier::Verify(const Report& report) {
     Eigen::Vector3d w = h.all.weighted_offset;
     v.history.statistic = w.dot(h.all.information.ldlt().solve(w));
     v.history.dof = 3;
-    v.history.p_value = ChiSquareSurvival(v.history.statistic, 3);
   }
   const int tests = int(v.all.ran) + int(v.physical.ran) + int(v.history.ran);
   const double alpha = tests > 0 ? options_.false_alarm / tests : options_.false_alarm;
   TestResult* deciding = nullptr;
   for (TestResult* t : {&v.all, &v.physical, &v.history}) {
     if (!t->ran) continue;
+    const SubsetAnalysis* s = t == &v.all ? &all : t == &v.physical ? &*phys : nullptr;
+    double p_chi2 = s ? s->p_value : ChiSquareSurvival(t->statistic, t->dof);
+    double p_one_sided = s ? s->one_sided_p : 1.0;
+    const int parts = int(t->dof > 0) + int(t->one_sided_count > 0);
     t->alpha = alpha;
-    bool one_sided = (t == &v.all && all.one_sided_only) || (t == &v.physical && phys->one_sided_only);
-    t->threshold = one_sided ? std::numeric_limits<double>::quiet_NaN() : ChiSquareThreshold(alpha, t->dof);
-    t->rejected = t->p_value < alpha;
+    t->threshold = ChiSquareThreshold(alpha / parts, t->dof);
+    t->chi2_rejected = t->dof > 0 && p_chi2 < alpha / parts;
+    t->one_sided_rejected = t->one_sided_count > 0 && p_one_sided < alpha / parts;
+    t->p_value = std::min(1.0, parts * std::min(t->dof > 0 ? p_chi2 : 1.0,
+                                                t->one_sided_count > 0 ? p_one_sided : 1.0));
+    t->rejected = t->chi2_rejected || t->one_sided_rejected;
     if (deciding == nullptr || t->p_value < deciding->p_value) deciding = t;
   }
   // A rejection on unforgeable kinds outranks one that a modified terminal could have caused.
@@ -278,6 +298,13 @@ Verdict Verifier::Verify(const Report& report) {
   if (rejected) {
     v.outcome = Outcome::kSpoofed;
     v.basis = deciding->basis;
+    if (deciding->one_sided_rejected && !deciding->chi2_rejected) {
+      KindSet one_sided;
+      for (Kind k : {Kind::kRangeBound, Kind::kBeam}) {
+        if (deciding->basis.Has(k)) one_sided.Add(k);
+      }
+      v.basis = one_sided;
+    }
     v.assurance.push_back("A1");
     // Evidence that rests on unforgeable kinds alone holds against a modified terminal too.
     if (!deciding->basis.HasForgeable()) v.assurance.push_back("A2");
@@ -363,7 +390,10 @@ std::string TestJson(const TestResult& t) {
   return absl::StrCat("{\"basis\":", Names(t.basis.Names()), ",\"statistic\":", Number(t.statistic),
                       ",\"dof\":", t.dof, ",\"p_value\":", Number(t.p_value),
                       ",\"alpha\":", Number(t.alpha), ",\"threshold\":", Number(t.threshold),
-                      ",\"rejected\":", t.rejected ? "true" : "false", "}");
+                      ",\"rejected\":", t.rejected ? "true" : "false",
+                      ",\"chi2_rejected\":", t.chi2_rejected ? "true" : "false",
+                      ",\"one_sided\":", t.one_sided_count, ",\"one_sided_z\":", Number(t.one_sided_z),
+                      ",\"one_sided_rejected\":", t.one_sided_rejected ? "true" : "false", "}");
 }
 
 }  // namespace

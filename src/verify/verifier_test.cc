@@ -215,7 +215,7 @@ TEST(Verifier, SpoofDetectionMatchesTheNoncentralChiSquarePower) {
     double p = boost::math::cdf(boost::math::complement(nc, v.all.threshold));
     expected += p;
     variance += p * (1.0 - p);
-    detected += v.all.rejected;
+    detected += v.all.chi2_rejected;
   }
   RecordProperty("expected", std::to_string(expected));
   RecordProperty("detected", std::to_string(detected));

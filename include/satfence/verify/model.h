@@ -128,9 +128,11 @@ struct Solution {
   bool one_sided_active = false;   // whether any was
 };
 
-// Levenberg-Marquardt from `start` (offsets profiled first). Converges when the position
-// step is below 1 mm (and velocity below 1 mm/s).
-Solution Solve(const Model& model, ParamVector start, int max_iterations = 40);
+// Levenberg-Marquardt from `start` (offsets profiled first), over the two-sided rows only
+// when `equality_only`. Converges when the position step is below 1 mm (and velocity below
+// 1 mm/s).
+Solution Solve(const Model& model, ParamVector start, bool equality_only = false,
+               int max_iterations = 40);
 
 // The Fisher information of the regular (two-sided) measurements at `x`: J^T J.
 ParamMatrix Information(const Model& model, const ParamVector& x);

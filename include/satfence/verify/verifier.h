@@ -74,15 +74,21 @@ struct Fix {
   std::optional<geo::Geodetic> alternative;  // the other minimum, when ambiguous
 };
 
+// One test of the family: its two-sided (chi-square) part and its one-sided part, each at
+// half the test's share of the false-alarm probability when both are present.
 struct TestResult {
   bool ran = false;
   KindSet basis;
-  double statistic = 0.0;
+  double statistic = 0.0;   // the chi-square part's
   int dof = 0;
-  double p_value = 1.0;
-  double alpha = 0.0;      // its share of the false-alarm probability
-  double threshold = 0.0;  // on the statistic, at `alpha`
+  double p_value = 1.0;     // the test's, Bonferroni over its parts
+  double alpha = 0.0;       // its share of the false-alarm probability
+  double threshold = 0.0;   // on `statistic`, at its part's share
   bool rejected = false;
+  bool chi2_rejected = false;
+  int one_sided_count = 0;
+  double one_sided_z = 0.0;
+  bool one_sided_rejected = false;
 };
 
 struct Verdict {
@@ -105,15 +111,24 @@ struct Verdict {
   int history_windows = 0;
 };
 
-// The analysis of one subset of a report's kinds: fix, CRLB and the test's statistic.
+// The analysis of one subset of a report's kinds: fix, CRLB and the test's two parts.
+//
+// The fix and the likelihood-ratio statistic use the two-sided kinds (range, range_rate,
+// aoa), whose chi-square distribution is exact. The one-sided kinds (range_bound, beam) are
+// tested apart, by their worst violation at the claim: with n of them, z_max in sigmas,
+// p = min(1, n Q(z_max)) bounds the false-alarm probability whatever their correlation. They
+// also settle a fix's ambiguity: of two minima that fit the two-sided kinds alike, one that
+// lies outside the beam (more than 3 sigma) is no alternative.
 struct SubsetAnalysis {
   KindSet kinds;
   std::optional<Fix> fix;
   double crlb_h_m = std::numeric_limits<double>::infinity();
-  double statistic = 0.0;
-  int dof = 0;          // 0: nothing tested
-  bool one_sided_only = false;
-  double p_value = 1.0;
+  double statistic = 0.0;  // chi2(claim) - chi2(fix), two-sided kinds
+  int dof = 0;             // 0: nothing two-sided to test
+  double p_value = 1.0;    // of `statistic`
+  int one_sided_count = 0;
+  double one_sided_z = 0.0;  // worst violation at the claim, sigmas (0 when none)
+  double one_sided_p = 1.0;
   double strength_h_m = std::numeric_limits<double>::infinity();  // CRLB, or beam size
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
 };
