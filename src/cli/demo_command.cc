@@ -2,9 +2,11 @@
 //
 // Today it runs the stages that exist, on real data: the orbit module (the Starlink
 // element-set snapshot, propagated for the region the project is about: "which satellites
-// could measure a terminal here, and how well covered is each place") and the zones module
-// (world borders and the example operator zones: "which rules apply here").
-// The verification, decision and audit stages (issues 4-6) will extend this command.
+// could measure a terminal here, and how well covered is each place"), the zones module
+// (world borders and the example operator zones: "which rules apply here"), and the verifier
+// on a simulated fleet measured by that constellation (honest terminals, GNSS-spoofed and
+// modified ones, drones, clones): "who is lying, and how close is that to the limit".
+// The decision and audit stages (issues 5-6) will extend this command.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +17,10 @@
 #include "satfence/orbit/elements_file.h"
 #include "satfence/orbit/passes.h"
 #include "satfence/orbit/visibility.h"
+#include "satfence/sim/evaluation.h"
+#include "satfence/sim/scenario.h"
+#include "satfence/verify/telemetry.h"
+#include "satfence/verify/verifier.h"
 #include "satfence/zones/geojson_reader.h"
 #include "satfence/zones/zone_index.h"
 
@@ -84,12 +90,74 @@ void ShowZones(const std::string& world_path, const std::string& scenario_path) 
   }
 }
 
+// The verification stage: simulate the scenario, verify every report, score the verdicts.
+bool RunVerification(const std::string& scenario_path, const std::string& out_dir) {
+  using Clock = std::chrono::steady_clock;
+  std::printf("\n[verify] simulating %s ...\n", scenario_path.c_str());
+  absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(scenario_path, TestdataDir());
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "satfence demo: %s\n", std::string(scenario.status().message()).c_str());
+    return false;
+  }
+  const std::string telemetry_path = out_dir + "/telemetry.jsonl";
+  const std::string truth_path = out_dir + "/truth.jsonl";
+  const std::string verdicts_path = out_dir + "/verdicts.jsonl";
+  const std::string evaluation_path = out_dir + "/evaluation.json";
+  auto t0 = Clock::now();
+  {
+    std::ofstream telemetry(telemetry_path), truth(truth_path);
+    sim::SimulationStats stats = sim::Simulate(
+        *scenario,
+        [&](const verify::Report& r, const sim::TruthRecord& t) {
+          telemetry << verify::ReportJson(r) << '\n';
+          truth << sim::TruthJson(t) << '\n';
+        },
+        [](double done) {
+          std::printf("\r         %3.0f%%", 100.0 * done);
+          std::fflush(stdout);
+        });
+    std::printf("\r         %d terminals, %d reports of network measurements (%.1f s)\n",
+                stats.terminals, stats.reports, Seconds(t0));
+  }
+  t0 = Clock::now();
+  std::printf("[verify] fixing every terminal from its measurements and testing its claim ...\n");
+  {
+    std::ifstream in(telemetry_path, std::ios::binary);
+    std::ofstream out(verdicts_path);
+    verify::Verifier verifier;
+    verify::TelemetryParser parser;
+    int outcomes[3] = {0, 0, 0};
+    verify::TelemetryCounts counts = verify::ForEachReport(
+        in, telemetry_path, parser,
+        [&](verify::Report&& r) {
+          verify::Verdict v = verifier.Verify(r);
+          ++outcomes[static_cast<int>(v.outcome)];
+          out << verify::VerdictJson(v) << '\n';
+        },
+        [](RecordError&& e) { std::fprintf(stderr, "%s\n", e.ToString().c_str()); });
+    std::printf("         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
+                counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
+  }
+  absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
+  if (!e.ok()) {
+    std::fprintf(stderr, "satfence demo: %s\n", std::string(e.status().message()).c_str());
+    return false;
+  }
+  std::printf("[verify] against the truth and the theoretical limits:\n\n");
+  std::fputs(sim::EvaluationText(*e).c_str(), stdout);
+  std::ofstream(evaluation_path) << sim::EvaluationJson(*e) << '\n';
+  std::printf("\nwrote %s, %s,\n      %s, %s\n", telemetry_path.c_str(), truth_path.c_str(),
+              verdicts_path.c_str(), evaluation_path.c_str());
+  return true;
+}
+
 void RunDemo(const std::string& elements_path, const std::string& time_text,
              const std::string& out_dir, const std::string& world_path,
-             const std::string& scenario_path, ExitCode& exit) {
+             const std::string& scenario_path, const std::string& verify_scenario,
+             ExitCode& exit) {
   using Clock = std::chrono::steady_clock;
-  std::printf("satfence demo: the orbit and zones stages on real data\n");
-  std::printf("(verification, decisions and the audit log are not built yet; see README)\n\n");
+  std::printf("satfence demo: orbit, zones and verification on real data\n");
+  std::printf("(decisions and the audit log are not built yet; see README)\n\n");
 
   auto t0 = Clock::now();
   std::printf("[1/4] reading %s ...\n", elements_path.c_str());
@@ -183,22 +251,24 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   }
   ShowZones(world_path, scenario_path);
   std::printf("\nwrote %s\n", grid_path.c_str());
-  exit.value = cat.errors.empty() ? 0 : 1;
+  const bool verified = verify_scenario.empty() || RunVerification(verify_scenario, out_dir);
+  exit.value = cat.errors.empty() && verified ? 0 : 1;
 }
 
 }  // namespace
 
 void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
   struct Options {
-    std::string elements, time, out = "out/demo", world, scenario;
+    std::string elements, time, out = "out/demo", world, scenario, verify_scenario;
   };
   auto o = std::make_shared<Options>();
   o->elements = TestdataDir() + "/starlink/starlink_20250923.tle";
   o->world = std::string(SATFENCE_SOURCE_DIR) +
              "/data/world/node_modules/@geo-maps/countries-maritime-10m/map.geo.json";
   o->scenario = std::string(SATFENCE_SOURCE_DIR) + "/data/zones/ukraine_scenario.geojson";
+  o->verify_scenario = std::string(SATFENCE_SOURCE_DIR) + "/examples/scenarios/evaluation.toml";
   CLI::App* demo = app.add_subcommand(
-      "demo", "Run the main job on real data (today: the orbit stage; see README)");
+      "demo", "Run the main job on real data (orbit, zones, verification; see README)");
   demo->add_option("--elements", o->elements, "Element-set file")->capture_default_str();
   demo->add_option("--time", o->time, "Instant (RFC 3339); default: the latest epoch");
   demo->add_option("--out", o->out, "Output folder")->capture_default_str();
@@ -206,8 +276,12 @@ void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
       ->capture_default_str();
   demo->add_option("--scenario-zones", o->scenario, "Operator zones (GeoJSON)")
       ->capture_default_str();
-  demo->callback(
-      [o, &exit] { RunDemo(o->elements, o->time, o->out, o->world, o->scenario, exit); });
+  demo->add_option("--verify-scenario", o->verify_scenario,
+                   "Simulation scenario for the verification stage (TOML; empty: skip it)")
+      ->capture_default_str();
+  demo->callback([o, &exit] {
+    RunDemo(o->elements, o->time, o->out, o->world, o->scenario, o->verify_scenario, exit);
+  });
 }
 
 }  // namespace satfence::cli

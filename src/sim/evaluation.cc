@@ -261,9 +261,11 @@ std::string EvaluationText(const Evaluation& e) {
   o << absl::StrFormat("  %-5s %18s %8s %9s %9s %9s\n", "class", "displacement (m)", "reports",
                        "measured", "theory", "verdict");
   for (const DetectionBin& d : e.bins) {
-    o << absl::StrFormat("  %-5s %8.0f-%-9.0f %8d %9.3f %9.3f %9.3f\n", d.behaviour, d.lo_m,
-                         std::min(d.hi_m, 1e8), d.reports, double(d.test_rejected) / d.reports,
-                         d.theory, double(d.detected) / d.reports);
+    std::string range = d.hi_m >= 1e8 ? absl::StrFormat("%.0f+", d.lo_m)
+                                      : absl::StrFormat("%.0f-%.0f", d.lo_m, d.hi_m);
+    o << absl::StrFormat("  %-5s %18s %8d %9.3f %9.3f %9.3f\n", d.behaviour, range, d.reports,
+                         double(d.test_rejected) / d.reports, d.theory,
+                         double(d.detected) / d.reports);
   }
   for (const char* cls : {"a1", "a2"}) {
     int n = 0, rejected = 0;
