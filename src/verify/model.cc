@@ -44,28 +44,6 @@ std::optional<Vec3> RayMeetsEllipsoid(Vec3 origin, Vec3 dir) {
   return origin + t * dir;
 }
 
-// Accumulates J^T J and J^T r for rows of a small Jacobian.
-struct Normal {
-  int n;
-  double a[kMaxParams][kMaxParams] = {};
-  double g[kMaxParams] = {};
-  void Add(const double* j, double r) {
-    for (int i = 0; i < n; ++i) {
-      if (j[i] == 0.0) continue;
-      g[i] += j[i] * r;
-      for (int k = i; k < n; ++k) a[i][k] += j[i] * j[k];
-    }
-  }
-  void Export(ParamMatrix& info, ParamVector& gradient) const {
-    info.resize(n, n);
-    gradient.resize(n);
-    for (int i = 0; i < n; ++i) {
-      gradient(i) = g[i];
-      for (int k = i; k < n; ++k) info(i, k) = info(k, i) = a[i][k];
-    }
-  }
-};
-
 }  // namespace
 
 TerminalState ClaimedState(const Claim& claim) {
@@ -81,7 +59,6 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
     : moving_(moving), surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   rows_.reserve(report.measurements.size());
   const Row* last_sat = nullptr;  // the last row with a satellite (reserve keeps it valid)
-  bool has_range = false, has_rate = false;
   for (const Measurement& m : report.measurements) {
     if (!kinds.Has(m.kind)) continue;
     Row row{};
@@ -93,11 +70,7 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
     row.inv_sigma = 1.0 / m.sigma;
     switch (m.kind) {
       case Kind::kRange:
-        has_range = true;
-        ++equality_residuals_;
-        break;
       case Kind::kRangeRate:
-        has_rate = true;
         ++equality_residuals_;
         break;
       case Kind::kAoa:
@@ -109,8 +82,8 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
         break;
       case Kind::kBeam: {
         row.beam_centre = geo::GeodeticToEcef(m.beam_centre);
-        geo::LocalFrame frame(m.beam_centre);
-        row.beam_up = frame.RotateEnuToEcef({0, 0, 1});
+        const double lat = m.beam_centre.lat_deg * kDegToRad, lon = m.beam_centre.lon_deg * kDegToRad;
+        row.beam_up = {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
         row.value = m.beam_radius_m;
         ++inequality_count_;
         break;
@@ -124,24 +97,20 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
     rows_.push_back(row);
     if (m.kind != Kind::kBeam) last_sat = &rows_.back();
   }
-  if (surface_inv_sigma_ > 0.0 && !rows_.empty()) ++equality_residuals_;
-  num_params_ = moving_ ? 6 : 3;
-  if (has_range) range_offset_ = num_params_++;
-  if (has_rate) rate_offset_ = num_params_++;
+  Finish();
 }
 
 Model::Model(const Model& model, KindSet kinds)
     : moving_(model.moving_), surface_inv_sigma_(model.surface_inv_sigma_) {
   rows_.reserve(model.rows_.size());
-  bool has_range = false, has_rate = false;
   const Row* last_sat = nullptr;
   for (const Row& source : model.rows_) {
     if (!kinds.Has(source.kind)) continue;
     rows_.push_back(source);
     Row& row = rows_.back();
     switch (row.kind) {
-      case Kind::kRange: has_range = true; ++equality_residuals_; break;
-      case Kind::kRangeRate: has_rate = true; ++equality_residuals_; break;
+      case Kind::kRange:
+      case Kind::kRangeRate: ++equality_residuals_; break;
       case Kind::kAoa: equality_residuals_ += 2; break;
       case Kind::kRangeBound:
       case Kind::kBeam: ++inequality_count_; break;
@@ -153,10 +122,50 @@ Model::Model(const Model& model, KindSet kinds)
     }
     kinds_.Add(row.kind);
   }
+  Finish();
+}
+
+void Model::Finish() {
   if (surface_inv_sigma_ > 0.0 && !rows_.empty()) ++equality_residuals_;
   num_params_ = moving_ ? 6 : 3;
-  if (has_range) range_offset_ = num_params_++;
-  if (has_rate) rate_offset_ = num_params_++;
+  if (kinds_.Has(Kind::kRange)) range_offset_ = num_params_++;
+  if (kinds_.Has(Kind::kRangeRate)) rate_offset_ = num_params_++;
+  epochs_.clear();
+  one_sided_.clear();
+  for (const Row& row : rows_) {
+    if (row.kind == Kind::kRangeBound || row.kind == Kind::kBeam) {
+      one_sided_.push_back(&row);
+      continue;
+    }
+    Epoch* e = epochs_.empty() ? nullptr : &epochs_.back();
+    const bool taken = e != nullptr && ((row.kind == Kind::kRange && e->range_inv_sigma > 0.0) ||
+                                        (row.kind == Kind::kRangeRate && e->rate_inv_sigma > 0.0) ||
+                                        (row.kind == Kind::kAoa && e->aoa_inv_sigma > 0.0));
+    if (e == nullptr || !row.same_geometry || taken) {
+      epochs_.emplace_back();
+      e = &epochs_.back();
+      e->dt_s = row.dt_s;
+      e->sat_pos = row.sat_pos;
+      e->sat_vel = row.sat_vel;
+    }
+    switch (row.kind) {
+      case Kind::kRange:
+        e->range = row.value;
+        e->range_inv_sigma = row.inv_sigma;
+        break;
+      case Kind::kRangeRate:
+        e->rate = row.value;
+        e->rate_inv_sigma = row.inv_sigma;
+        break;
+      case Kind::kAoa:
+        e->e1 = row.e1;
+        e->e2 = row.e2;
+        e->aoa_inv_sigma = row.inv_sigma;
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 ParamVector Model::Pack(const TerminalState& s) const {
@@ -181,121 +190,144 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only, int* active_one_sided) const {
+  switch (num_params_) {
+    case 3: return EvaluateFixed<3>(x, info, gradient, equality_only, active_one_sided);
+    case 4: return EvaluateFixed<4>(x, info, gradient, equality_only, active_one_sided);
+    case 5: return EvaluateFixed<5>(x, info, gradient, equality_only, active_one_sided);
+    case 6: return EvaluateFixed<6>(x, info, gradient, equality_only, active_one_sided);
+    case 7: return EvaluateFixed<7>(x, info, gradient, equality_only, active_one_sided);
+    default: return EvaluateFixed<8>(x, info, gradient, equality_only, active_one_sided);
+  }
+}
+
+// N unknowns, fixed at compile time so the normal-equation updates unroll; the first three
+// are the position, the next three the velocity when N >= 6 (offsets follow).
+template <int N>
+double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
+                            bool equality_only, int* active_one_sided) const {
+  // Static models have at most 5 unknowns, moving ones at least 6.
+  constexpr bool kMoving = N >= 6;
   const Vec3 p{x(0), x(1), x(2)};
-  const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
+  Vec3 v;
+  if constexpr (kMoving) v = {x(3), x(4), x(5)};
   const double b_range = range_offset_ >= 0 ? x(range_offset_) : 0.0;
   const double b_rate = rate_offset_ >= 0 ? x(rate_offset_) : 0.0;
   const bool want = info != nullptr;
-  Normal normal{num_params_};
-  double j[kMaxParams];
+  double a[N][N] = {};
+  double g[N] = {};
+  double j[N];
+  auto add = [&](double res) {
+    for (int i = 0; i < N; ++i) {
+      g[i] += j[i] * res;
+      for (int k = i; k < N; ++k) a[i][k] += j[i] * j[k];
+    }
+  };
+  // j = d(predicted)/dx / sigma for a value that depends on the position through `d_dp`.
   auto set_motion = [&](Vec3 d_dp, double dt, double scale) {
-    std::fill(j, j + num_params_, 0.0);
+    for (int i = 0; i < N; ++i) j[i] = 0.0;
     j[0] = d_dp.x * scale;
     j[1] = d_dp.y * scale;
     j[2] = d_dp.z * scale;
-    if (moving_) {
+    if constexpr (kMoving) {
       j[3] = j[0] * dt;
       j[4] = j[1] * dt;
       j[5] = j[2] * dt;
     }
   };
 
-  // Rows of one epoch (same satellite, same time) share the line of sight: computed once.
-  Vec3 d, u;
-  double rho = 0.0, inv_rho = 0.0;
-  int active = 0;
   double chi2 = 0.0;
-  for (const Row& row : rows_) {
-    if (row.kind != Kind::kBeam && !row.same_geometry) {
-      d = (moving_ ? p + row.dt_s * v : p) - row.sat_pos;
-      rho = Norm(d);
-      inv_rho = 1.0 / rho;
-      u = inv_rho * d;
+  for (const Epoch& e : epochs_) {
+    const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
+    const double rho = Norm(d);
+    const double inv_rho = 1.0 / rho;
+    const Vec3 u = inv_rho * d;
+    if (e.range_inv_sigma > 0.0) {
+      const double w = e.range_inv_sigma;
+      const double res = (e.range - rho - b_range) * w;
+      chi2 += res * res;
+      if (want) {
+        set_motion(u, e.dt_s, w);
+        j[range_offset_] = w;
+        add(res);
+      }
     }
-    switch (row.kind) {
-      case Kind::kRange: {
-        double res = (row.value - rho - b_range) * row.inv_sigma;
-        chi2 += res * res;
-        if (want) {
-          set_motion(u, row.dt_s, row.inv_sigma);
-          j[range_offset_] = row.inv_sigma;
-          normal.Add(j, res);
+    if (e.rate_inv_sigma > 0.0) {
+      const double w = e.rate_inv_sigma;
+      const Vec3 rel = v - e.sat_vel;
+      const double uw = Dot(u, rel);
+      const double res = (e.rate - uw - b_rate) * w;
+      chi2 += res * res;
+      if (want) {
+        set_motion(inv_rho * (rel - uw * u), e.dt_s, w);
+        if constexpr (kMoving) {
+          j[3] += u.x * w;
+          j[4] += u.y * w;
+          j[5] += u.z * w;
         }
-        break;
+        j[rate_offset_] = w;
+        add(res);
       }
-      case Kind::kRangeRate: {
-        Vec3 w = v - row.sat_vel;
-        double uw = Dot(u, w);
-        double res = (row.value - uw - b_rate) * row.inv_sigma;
-        chi2 += res * res;
-        if (want) {
-          set_motion(inv_rho * (w - uw * u), row.dt_s, row.inv_sigma);
-          if (moving_) {
-            j[3] += u.x * row.inv_sigma;
-            j[4] += u.y * row.inv_sigma;
-            j[5] += u.z * row.inv_sigma;
-          }
-          j[rate_offset_] = row.inv_sigma;
-          normal.Add(j, res);
-        }
-        break;
+    }
+    if (e.aoa_inv_sigma > 0.0) {
+      const double w = e.aoa_inv_sigma;
+      const double u1 = Dot(u, e.e1), u2 = Dot(u, e.e2);
+      chi2 += (u1 * u1 + u2 * u2) * (w * w);
+      if (want) {
+        set_motion(inv_rho * (e.e1 - u1 * u), e.dt_s, w);
+        add(-u1 * w);
+        set_motion(inv_rho * (e.e2 - u2 * u), e.dt_s, w);
+        add(-u2 * w);
       }
-      case Kind::kAoa: {
-        for (Vec3 e : {row.e1, row.e2}) {
-          double ue = Dot(u, e);
-          double res = -ue * row.inv_sigma;
-          chi2 += res * res;
-          if (want) {
-            set_motion(inv_rho * (e - ue * u), row.dt_s, row.inv_sigma);
-            normal.Add(j, res);
-          }
-        }
-        break;
+    }
+  }
+
+  int active = 0;
+  if (!equality_only) {
+    for (const Row* row : one_sided_) {
+      const Vec3 r = kMoving ? p + row->dt_s * v : p;
+      Vec3 dir;
+      double excess;
+      if (row->kind == Kind::kRangeBound) {
+        dir = r - row->sat_pos;
+        excess = Norm(dir) - row->value;
+      } else {
+        Vec3 db = r - row->beam_centre;
+        dir = db - Dot(db, row->beam_up) * row->beam_up;
+        excess = Norm(dir) - row->value;
       }
-      case Kind::kRangeBound: {
-        if (equality_only || rho <= row.value) break;
-        ++active;
-        double res = (row.value - rho) * row.inv_sigma;
-        chi2 += res * res;
-        if (want) {
-          set_motion(u, row.dt_s, row.inv_sigma);
-          normal.Add(j, res);
-        }
-        break;
-      }
-      case Kind::kBeam: {
-        if (equality_only) break;
-        Vec3 db = (moving_ ? p + row.dt_s * v : p) - row.beam_centre;
-        Vec3 h = db - Dot(db, row.beam_up) * row.beam_up;
-        double dist = Norm(h);
-        if (dist <= row.value) break;
-        ++active;
-        double res = (row.value - dist) * row.inv_sigma;
-        chi2 += res * res;
-        if (want) {
-          set_motion((1.0 / dist) * h, row.dt_s, row.inv_sigma);
-          normal.Add(j, res);
-        }
-        break;
+      if (excess <= 0.0) continue;
+      ++active;
+      const double res = -excess * row->inv_sigma;
+      chi2 += res * res;
+      if (want) {
+        set_motion((1.0 / Norm(dir)) * dir, row->dt_s, row->inv_sigma);
+        add(res);
       }
     }
   }
   if (surface_inv_sigma_ > 0.0 && !rows_.empty()) {
     // Height above the ellipsoid; its gradient is the ellipsoid normal at the point.
-    geo::Geodetic g = geo::EcefToGeodetic(p);
-    double res = -g.height_m * surface_inv_sigma_;
+    geo::Geodetic gd = geo::EcefToGeodetic(p);
+    const double res = -gd.height_m * surface_inv_sigma_;
     chi2 += res * res;
     if (want) {
-      double lat = g.lat_deg * kDegToRad, lon = g.lon_deg * kDegToRad;
-      Vec3 up{std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
-      std::fill(j, j + num_params_, 0.0);
+      const double lat = gd.lat_deg * kDegToRad, lon = gd.lon_deg * kDegToRad;
+      const Vec3 up{std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
+      for (int i = 0; i < N; ++i) j[i] = 0.0;
       j[0] = up.x * surface_inv_sigma_;
       j[1] = up.y * surface_inv_sigma_;
       j[2] = up.z * surface_inv_sigma_;
-      normal.Add(j, res);
+      add(res);
     }
   }
-  if (want) normal.Export(*info, *gradient);
+  if (want) {
+    info->resize(N, N);
+    gradient->resize(N);
+    for (int i = 0; i < N; ++i) {
+      (*gradient)(i) = g[i];
+      for (int k = i; k < N; ++k) (*info)(i, k) = (*info)(k, i) = a[i][k];
+    }
+  }
   if (active_one_sided != nullptr) *active_one_sided = active;
   return chi2;
 }
@@ -490,25 +522,32 @@ ParamMatrix Information(const Model& model, const ParamVector& x) {
   return info;
 }
 
-Eigen::MatrixXd SchurComplement(const ParamMatrix& info, int k) {
+ParamMatrix SchurComplement(const ParamMatrix& info, int k) {
   const int n = static_cast<int>(info.rows());
-  Eigen::MatrixXd a = info.topLeftCorner(k, k);
+  ParamMatrix a = info.topLeftCorner(k, k);
   if (n == k) return a;
-  Eigen::MatrixXd b = info.topRightCorner(k, n - k);
-  Eigen::MatrixXd d = info.bottomRightCorner(n - k, n - k);
-  Eigen::MatrixXd d_inv = d.completeOrthogonalDecomposition().pseudoInverse();
-  Eigen::MatrixXd s = a - b * d_inv * b.transpose();
+  ParamMatrix b = info.topRightCorner(k, n - k);
+  ParamMatrix d = info.bottomRightCorner(n - k, n - k);
+  // The eliminated block is usually well conditioned (offsets; velocity when moving): LDLT.
+  // When it is singular (a velocity component nothing measures), its pseudo-inverse.
+  Eigen::LDLT<ParamMatrix> ldlt(d);
+  const auto pivots = ldlt.vectorD();
+  const bool regular = ldlt.info() == Eigen::Success && pivots.minCoeff() > 1e-12 * pivots.maxCoeff();
+  ParamMatrix d_inv_bt = regular ? ParamMatrix(ldlt.solve(b.transpose()))
+                                 : ParamMatrix(d.completeOrthogonalDecomposition().pseudoInverse() *
+                                               b.transpose());
+  ParamMatrix s = a - b * d_inv_bt;
   return 0.5 * (s + s.transpose());
 }
 
-int InformationRank(const Eigen::MatrixXd& info) {
+int InformationRank(const ParamMatrix& info) {
   const int n = static_cast<int>(info.rows());
-  Eigen::VectorXd scale(n);
+  ParamVector scale(n);
   for (int i = 0; i < n; ++i) {
     scale(i) = info(i, i) > 0.0 ? 1.0 / std::sqrt(info(i, i)) : 0.0;
   }
-  Eigen::MatrixXd scaled = scale.asDiagonal() * info * scale.asDiagonal();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(scaled, Eigen::EigenvaluesOnly);
+  ParamMatrix scaled = scale.asDiagonal() * info * scale.asDiagonal();
+  Eigen::SelfAdjointEigenSolver<ParamMatrix> eig(scaled, Eigen::EigenvaluesOnly);
   int rank = 0;
   for (int i = 0; i < n; ++i) rank += eig.eigenvalues()(i) > 1e-9 ? 1 : 0;
   return rank;

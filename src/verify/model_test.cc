@@ -134,12 +134,12 @@ TEST(Model, OneSidedRowsCountOnlyWhenViolated) {
 }
 
 TEST(Model, InformationRankIsScaleFree) {
-  Eigen::MatrixXd info(3, 3);
+  ParamMatrix info(3, 3);
   info << 1e12, 0, 0, 0, 1e-6, 0, 0, 0, 4.0;
   EXPECT_EQ(InformationRank(info), 3);
   info(1, 1) = 0.0;
   EXPECT_EQ(InformationRank(info), 2);
-  Eigen::MatrixXd collinear(2, 2);
+  ParamMatrix collinear(2, 2);
   collinear << 4.0, 2.0, 2.0, 1.0;
   EXPECT_EQ(InformationRank(collinear), 1);
 }

@@ -70,7 +70,7 @@ HorizontalEllipse EllipseOf(const Eigen::Matrix2d& cov_en) {
 }
 
 bool Invertible(const Eigen::Matrix3d& info) {
-  return InformationRank(Eigen::MatrixXd(info)) == 3;
+  return InformationRank(ParamMatrix(info)) == 3;
 }
 
 }  // namespace
@@ -84,11 +84,12 @@ std::string_view OutcomeName(Outcome o) {
   return "unknown";
 }
 
-SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m) {
-  return Analyze(report, Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m));
+SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m, bool locate) {
+  return Analyze(report, Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m),
+                 locate);
 }
 
-SubsetAnalysis Analyze(const Report& report, const Model& model) {
+SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   const bool moving = model.moving();
   SubsetAnalysis a;
   a.kinds = model.kinds();
@@ -115,8 +116,30 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
     return a;
   }
 
-  // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
   constexpr bool kTwoSided = true;
+  if (!locate) {
+    // Rao's score test at the claim (offsets profiled, so their gradient is zero).
+    ParamMatrix info;
+    ParamVector gradient;
+    model.Evaluate(claim, &info, &gradient, kTwoSided);
+    const int k = moving ? 6 : 3;
+    ParamMatrix reduced = SchurComplement(info, k);
+    a.dof = InformationRank(reduced);
+    ParamVector g = gradient.head(k);
+    a.statistic = std::max(0.0, g.dot(reduced.completeOrthogonalDecomposition().solve(g)));
+    a.p_value = ChiSquareSurvival(a.statistic, a.dof);
+    Eigen::Matrix3d position_info = SchurComplement(info, 3);
+    a.position_information = position_info;
+    if (Invertible(position_info)) {
+      Eigen::Matrix3d r = EcefToEnu(report.claimed.position);
+      Eigen::Matrix3d cov_enu = r * position_info.inverse() * r.transpose();
+      a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
+      a.strength_h_m = a.crlb_h_m;
+    }
+    return a;
+  }
+
+  // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
   std::vector<Solution> solutions;
   for (const Vec3& s : model.MeasurementStarts()) {
     solutions.push_back(Solve(model, model.Pack({s, {}}), kTwoSided));
@@ -132,7 +155,10 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
   // The mirror of the fix across the plane of the satellites' mean track (through the
   // Earth's centre): refined when it fits nearly as well as it stands (on average within
   // 5 sigma per residual), which is what a second minimum there needs.
-  if (std::optional<TerminalState> sat = model.MeanSatellite()) {
+  // With angles of arrival there is no mirror: the direction itself is measured.
+  std::optional<TerminalState> sat;
+  if (!model.kinds().Has(Kind::kAoa)) sat = model.MeanSatellite();
+  if (sat) {
     Eigen::Vector3d n = ToEigen(geo::Cross(sat->position_ecef_m, sat->velocity_ecef_mps)).normalized();
     Eigen::Vector3d p = best_of()->x.head<3>();
     Eigen::Vector3d mirror = p - 2.0 * p.dot(n) * n;
@@ -204,8 +230,8 @@ SubsetAnalysis Analyze(const Report& report, const Model& model) {
   return a;
 }
 
-double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m) {
-  return Analyze(noiseless, kinds, surface_sigma_m).statistic;
+double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m, bool locate) {
+  return Analyze(noiseless, kinds, surface_sigma_m, locate).statistic;
 }
 
 Verifier::Verifier(VerifyOptions options) : options_(options) {}
@@ -225,7 +251,7 @@ Verdict Verifier::Verify(const Report& report) {
   SubsetAnalysis all = Analyze(report, all_model);
   std::optional<SubsetAnalysis> phys;
   if (present.HasForgeable() && !physical.Empty()) {
-    phys = Analyze(report, Model(all_model, KindSet::Physical()));
+    phys = Analyze(report, Model(all_model, KindSet::Physical()), /*locate=*/false);
   }
 
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.

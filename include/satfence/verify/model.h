@@ -107,7 +107,25 @@ class Model {
     geo::Vec3 beam_up;        // beam: local vertical at the centre
     bool same_geometry = false;  // same satellite state and time as the previous such row
   };
+  // The two-sided rows again, grouped by epoch (one satellite state and time): what
+  // Evaluate walks, computing each line of sight once. inv_sigma 0 marks a kind absent.
+  struct Epoch {
+    double dt_s;
+    geo::Vec3 sat_pos;
+    geo::Vec3 sat_vel;
+    double range = 0.0, range_inv_sigma = 0.0;
+    double rate = 0.0, rate_inv_sigma = 0.0;
+    geo::Vec3 e1, e2;
+    double aoa_inv_sigma = 0.0;
+  };
+  void Finish();  // builds epochs_ and one_sided_ from rows_, sets the parameter layout
+  template <int N>
+  double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
+                       bool equality_only, int* active_one_sided) const;
+
   std::vector<Row> rows_;
+  std::vector<Epoch> epochs_;
+  std::vector<const Row*> one_sided_;
   KindSet kinds_;
   bool moving_;
   double surface_inv_sigma_ = 0.0;
@@ -139,10 +157,10 @@ ParamMatrix Information(const Model& model, const ParamVector& x);
 
 // The Schur complement of `info` onto its first `k` unknowns (3: position; 6: position and
 // velocity): the information left about them once every other unknown is estimated too.
-Eigen::MatrixXd SchurComplement(const ParamMatrix& info, int k);
+ParamMatrix SchurComplement(const ParamMatrix& info, int k);
 
 // Numerical rank of a symmetric information matrix, scale-free (unit-diagonal scaling).
-int InformationRank(const Eigen::MatrixXd& info);
+int InformationRank(const ParamMatrix& info);
 
 }  // namespace satfence::verify
 

@@ -132,14 +132,21 @@ struct SubsetAnalysis {
   double strength_h_m = std::numeric_limits<double>::infinity();  // CRLB, or beam size
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
 };
-SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0);
+//
+// Without `locate` there is no fix: the two-sided part is Rao's score test at the claim,
+// T = g' I^-1 g from the gradient g and Fisher information I there (offsets profiled), which
+// has the likelihood-ratio statistic's distribution to first order and costs one pass over
+// the measurements. The verifier uses it for the physical test, whose fix it does not report.
+SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0,
+                       bool locate = true);
 // The same for a model already built from `report`.
-SubsetAnalysis Analyze(const Report& report, const Model& model);
+SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate = true);
 
 // The noncentrality of the test of `kinds` for measurements without noise: chi2 at the claim
 // minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
 // of the noncentral chi-square the test statistic follows (to first order).
-double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m = 0.0);
+double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m = 0.0,
+                     bool locate = true);
 
 class Verifier {
  public:
