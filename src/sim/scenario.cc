@@ -208,8 +208,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
 
   static const toml::table kEmpty;
   auto table = [&](std::string_view key) -> const toml::table& {
-    const toml::table* t = root[key].as_table();
-    return t ? *t : kEmpty;
+    const toml::table* found = root[key].as_table();
+    return found ? *found : kEmpty;
   };
   TableReader c(table("constellation"), path, "constellation.");
   SATFENCE_RETURN_IF_ERROR(c.Unknown({"elements", "shells", "min_elevation_deg", "slot_s"}));
