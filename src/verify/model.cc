@@ -57,115 +57,91 @@ TerminalState ClaimedState(const Claim& claim) {
 
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m)
     : moving_(moving), surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
-  rows_.reserve(report.measurements.size());
-  const Row* last_sat = nullptr;  // the last row with a satellite (reserve keeps it valid)
+  epochs_.reserve(report.measurements.size());
   for (const Measurement& m : report.measurements) {
     if (!kinds.Has(m.kind)) continue;
-    Row row{};
-    row.kind = m.kind;
-    row.dt_s = std::chrono::duration<double>(m.time - report.time).count();
-    row.sat_pos = m.sat_pos_ecef_m;
-    row.sat_vel = m.sat_vel_ecef_mps;
-    row.value = m.value;
-    row.inv_sigma = 1.0 / m.sigma;
+    kinds_.Add(m.kind);
+    const double dt_s = std::chrono::duration<double>(m.time - report.time).count();
+    if (m.kind == Kind::kRangeBound || m.kind == Kind::kBeam) {
+      Bound b;
+      b.kind = m.kind;
+      b.dt_s = dt_s;
+      b.sat_pos = m.sat_pos_ecef_m;
+      b.sat_vel = m.sat_vel_ecef_mps;
+      b.value = m.kind == Kind::kBeam ? m.beam_radius_m : m.value;
+      b.inv_sigma = 1.0 / m.sigma;
+      if (m.kind == Kind::kBeam) {
+        b.beam_centre = geo::GeodeticToEcef(m.beam_centre);
+        const double lat = m.beam_centre.lat_deg * kDegToRad, lon = m.beam_centre.lon_deg * kDegToRad;
+        b.beam_up = {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
+      }
+      bounds_.push_back(b);
+      continue;
+    }
+    // A new epoch unless this measurement shares the last one's satellite state and time
+    // and its kind is still free there.
+    Epoch* e = epochs_.empty() ? nullptr : &epochs_.back();
+    const bool same = e != nullptr && e->dt_s == dt_s && e->sat_pos == m.sat_pos_ecef_m;
+    const bool taken = e != nullptr && ((m.kind == Kind::kRange && e->range_inv_sigma > 0.0) ||
+                                        (m.kind == Kind::kRangeRate && e->rate_inv_sigma > 0.0) ||
+                                        (m.kind == Kind::kAoa && e->aoa_inv_sigma > 0.0));
+    if (!same || taken) {
+      e = &epochs_.emplace_back();
+      e->dt_s = dt_s;
+      e->sat_pos = m.sat_pos_ecef_m;
+      e->sat_vel = m.sat_vel_ecef_mps;
+    }
     switch (m.kind) {
       case Kind::kRange:
+        e->range = m.value;
+        e->range_inv_sigma = 1.0 / m.sigma;
+        break;
       case Kind::kRangeRate:
-        ++equality_residuals_;
+        e->rate = m.value;
+        e->rate_inv_sigma = 1.0 / m.sigma;
         break;
-      case Kind::kAoa:
-        Across(m.direction_ecef, row.e1, row.e2);
-        equality_residuals_ += 2;
+      default:
+        Across(m.direction_ecef, e->e1, e->e2);
+        e->aoa_inv_sigma = 1.0 / m.sigma;
         break;
-      case Kind::kRangeBound:
-        ++inequality_count_;
-        break;
-      case Kind::kBeam: {
-        row.beam_centre = geo::GeodeticToEcef(m.beam_centre);
-        const double lat = m.beam_centre.lat_deg * kDegToRad, lon = m.beam_centre.lon_deg * kDegToRad;
-        row.beam_up = {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
-        row.value = m.beam_radius_m;
-        ++inequality_count_;
-        break;
-      }
     }
-    if (m.kind != Kind::kBeam) {
-      row.same_geometry = last_sat != nullptr && last_sat->dt_s == row.dt_s &&
-                          last_sat->sat_pos == row.sat_pos;
-    }
-    kinds_.Add(m.kind);
-    rows_.push_back(row);
-    if (m.kind != Kind::kBeam) last_sat = &rows_.back();
   }
   Finish();
 }
 
 Model::Model(const Model& model, KindSet kinds)
     : moving_(model.moving_), surface_inv_sigma_(model.surface_inv_sigma_) {
-  rows_.reserve(model.rows_.size());
-  const Row* last_sat = nullptr;
-  for (const Row& source : model.rows_) {
-    if (!kinds.Has(source.kind)) continue;
-    rows_.push_back(source);
-    Row& row = rows_.back();
-    switch (row.kind) {
-      case Kind::kRange:
-      case Kind::kRangeRate: ++equality_residuals_; break;
-      case Kind::kAoa: equality_residuals_ += 2; break;
-      case Kind::kRangeBound:
-      case Kind::kBeam: ++inequality_count_; break;
+  epochs_.reserve(model.epochs_.size());
+  for (Epoch e : model.epochs_) {
+    if (!kinds.Has(Kind::kRange)) e.range_inv_sigma = 0.0;
+    if (!kinds.Has(Kind::kRangeRate)) e.rate_inv_sigma = 0.0;
+    if (!kinds.Has(Kind::kAoa)) e.aoa_inv_sigma = 0.0;
+    if (e.range_inv_sigma > 0.0) kinds_.Add(Kind::kRange);
+    if (e.rate_inv_sigma > 0.0) kinds_.Add(Kind::kRangeRate);
+    if (e.aoa_inv_sigma > 0.0) kinds_.Add(Kind::kAoa);
+    if (e.range_inv_sigma > 0.0 || e.rate_inv_sigma > 0.0 || e.aoa_inv_sigma > 0.0) {
+      epochs_.push_back(e);
     }
-    if (row.kind != Kind::kBeam) {
-      row.same_geometry = last_sat != nullptr && last_sat->dt_s == row.dt_s &&
-                          last_sat->sat_pos == row.sat_pos;
-      last_sat = &row;
-    }
-    kinds_.Add(row.kind);
+  }
+  for (const Bound& b : model.bounds_) {
+    if (!kinds.Has(b.kind)) continue;
+    kinds_.Add(b.kind);
+    bounds_.push_back(b);
   }
   Finish();
 }
 
 void Model::Finish() {
-  if (surface_inv_sigma_ > 0.0 && !rows_.empty()) ++equality_residuals_;
+  equality_residuals_ = 0;
+  for (const Epoch& e : epochs_) {
+    equality_residuals_ += (e.range_inv_sigma > 0.0) + (e.rate_inv_sigma > 0.0) +
+                           2 * (e.aoa_inv_sigma > 0.0);
+  }
+  inequality_count_ = static_cast<int>(bounds_.size());
+  if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
   num_params_ = moving_ ? 6 : 3;
   if (kinds_.Has(Kind::kRange)) range_offset_ = num_params_++;
   if (kinds_.Has(Kind::kRangeRate)) rate_offset_ = num_params_++;
-  epochs_.clear();
-  one_sided_.clear();
-  for (const Row& row : rows_) {
-    if (row.kind == Kind::kRangeBound || row.kind == Kind::kBeam) {
-      one_sided_.push_back(&row);
-      continue;
-    }
-    Epoch* e = epochs_.empty() ? nullptr : &epochs_.back();
-    const bool taken = e != nullptr && ((row.kind == Kind::kRange && e->range_inv_sigma > 0.0) ||
-                                        (row.kind == Kind::kRangeRate && e->rate_inv_sigma > 0.0) ||
-                                        (row.kind == Kind::kAoa && e->aoa_inv_sigma > 0.0));
-    if (e == nullptr || !row.same_geometry || taken) {
-      epochs_.emplace_back();
-      e = &epochs_.back();
-      e->dt_s = row.dt_s;
-      e->sat_pos = row.sat_pos;
-      e->sat_vel = row.sat_vel;
-    }
-    switch (row.kind) {
-      case Kind::kRange:
-        e->range = row.value;
-        e->range_inv_sigma = row.inv_sigma;
-        break;
-      case Kind::kRangeRate:
-        e->rate = row.value;
-        e->rate_inv_sigma = row.inv_sigma;
-        break;
-      case Kind::kAoa:
-        e->e1 = row.e1;
-        e->e2 = row.e2;
-        e->aoa_inv_sigma = row.inv_sigma;
-        break;
-      default:
-        break;
-    }
-  }
 }
 
 ParamVector Model::Pack(const TerminalState& s) const {
@@ -283,29 +259,28 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
 
   int active = 0;
   if (!equality_only) {
-    for (const Row* row : one_sided_) {
-      const Vec3 r = kMoving ? p + row->dt_s * v : p;
+    for (const Bound& b : bounds_) {
+      const Vec3 r = kMoving ? p + b.dt_s * v : p;
       Vec3 dir;
-      double excess;
-      if (row->kind == Kind::kRangeBound) {
-        dir = r - row->sat_pos;
-        excess = Norm(dir) - row->value;
+      if (b.kind == Kind::kRangeBound) {
+        dir = r - b.sat_pos;
       } else {
-        Vec3 db = r - row->beam_centre;
-        dir = db - Dot(db, row->beam_up) * row->beam_up;
-        excess = Norm(dir) - row->value;
+        const Vec3 db = r - b.beam_centre;
+        dir = db - Dot(db, b.beam_up) * b.beam_up;
       }
+      const double length = Norm(dir);
+      const double excess = length - b.value;
       if (excess <= 0.0) continue;
       ++active;
-      const double res = -excess * row->inv_sigma;
+      const double res = -excess * b.inv_sigma;
       chi2 += res * res;
       if (want) {
-        set_motion((1.0 / Norm(dir)) * dir, row->dt_s, row->inv_sigma);
+        set_motion((1.0 / length) * dir, b.dt_s, b.inv_sigma);
         add(res);
       }
     }
   }
-  if (surface_inv_sigma_ > 0.0 && !rows_.empty()) {
+  if (surface_inv_sigma_ > 0.0 && !empty()) {
     // Height above the ellipsoid; its gradient is the ellipsoid normal at the point.
     geo::Geodetic gd = geo::EcefToGeodetic(p);
     const double res = -gd.height_m * surface_inv_sigma_;
@@ -337,17 +312,18 @@ void Model::ProfileOffsets(ParamVector& x) const {
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   double range_sum = 0, range_w = 0, rate_sum = 0, rate_w = 0;
-  for (const Row& row : rows_) {
-    if (row.kind != Kind::kRange && row.kind != Kind::kRangeRate) continue;
-    const Vec3 r = moving_ ? p + row.dt_s * v : p;
-    Vec3 d = r - row.sat_pos;
-    double rho = Norm(d);
-    double w = row.inv_sigma * row.inv_sigma;
-    if (row.kind == Kind::kRange) {
-      range_sum += w * (row.value - rho);
+  for (const Epoch& e : epochs_) {
+    if (e.range_inv_sigma == 0.0 && e.rate_inv_sigma == 0.0) continue;
+    const Vec3 d = (moving_ ? p + e.dt_s * v : p) - e.sat_pos;
+    const double rho = Norm(d);
+    if (e.range_inv_sigma > 0.0) {
+      const double w = e.range_inv_sigma * e.range_inv_sigma;
+      range_sum += w * (e.range - rho);
       range_w += w;
-    } else {
-      rate_sum += w * (row.value - Dot((1.0 / rho) * d, v - row.sat_vel));
+    }
+    if (e.rate_inv_sigma > 0.0) {
+      const double w = e.rate_inv_sigma * e.rate_inv_sigma;
+      rate_sum += w * (e.rate - Dot((1.0 / rho) * d, v - e.sat_vel));
       rate_w += w;
     }
   }
@@ -359,18 +335,16 @@ double Model::MaxViolation(const ParamVector& x) const {
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   double worst = 0.0;
-  for (const Row& row : rows_) {
-    const Vec3 r = moving_ ? p + row.dt_s * v : p;
-    double excess = 0.0;
-    if (row.kind == Kind::kRangeBound) {
-      excess = Norm(r - row.sat_pos) - row.value;
-    } else if (row.kind == Kind::kBeam) {
-      Vec3 d = r - row.beam_centre;
-      excess = Norm(d - Dot(d, row.beam_up) * row.beam_up) - row.value;
+  for (const Bound& b : bounds_) {
+    const Vec3 r = moving_ ? p + b.dt_s * v : p;
+    double excess;
+    if (b.kind == Kind::kRangeBound) {
+      excess = Norm(r - b.sat_pos) - b.value;
     } else {
-      continue;
+      const Vec3 d = r - b.beam_centre;
+      excess = Norm(d - Dot(d, b.beam_up) * b.beam_up) - b.value;
     }
-    worst = std::max(worst, excess * row.inv_sigma);
+    worst = std::max(worst, excess * b.inv_sigma);
   }
   return worst;
 }
@@ -378,11 +352,14 @@ double Model::MaxViolation(const ParamVector& x) const {
 std::optional<TerminalState> Model::MeanSatellite() const {
   TerminalState mean;
   int n = 0;
-  for (const Row& row : rows_) {
-    if (row.kind == Kind::kBeam) continue;
-    mean.position_ecef_m = mean.position_ecef_m + row.sat_pos;
-    mean.velocity_ecef_mps = mean.velocity_ecef_mps + row.sat_vel;
+  auto add = [&](Vec3 pos, Vec3 vel) {
+    mean.position_ecef_m = mean.position_ecef_m + pos;
+    mean.velocity_ecef_mps = mean.velocity_ecef_mps + vel;
     ++n;
+  };
+  for (const Epoch& e : epochs_) add(e.sat_pos, e.sat_vel);
+  for (const Bound& b : bounds_) {
+    if (b.kind == Kind::kRangeBound) add(b.sat_pos, b.sat_vel);
   }
   if (n == 0) return std::nullopt;
   mean.position_ecef_m = (1.0 / n) * mean.position_ecef_m;
@@ -392,32 +369,32 @@ std::optional<TerminalState> Model::MeanSatellite() const {
 
 std::vector<Vec3> Model::MeasurementStarts() const {
   std::vector<Vec3> starts;
-  // Angle of arrival: the ray from the satellite meets the ground near the terminal.
-  std::vector<const Row*> aoa, beams;
-  for (const Row& row : rows_) {
-    if (row.kind == Kind::kAoa) aoa.push_back(&row);
-    if (row.kind == Kind::kBeam) beams.push_back(&row);
+  // Angles of arrival: each ray meets the ground within about sigma x range (a few km) of
+  // the terminal; their mean is closer still.
+  Vec3 sum;
+  int hits = 0;
+  for (const Epoch& e : epochs_) {
+    if (e.aoa_inv_sigma == 0.0) continue;
+    if (auto hit = RayMeetsEllipsoid(e.sat_pos, Cross(e.e1, e.e2))) {
+      sum = sum + *hit;
+      ++hits;
+    }
   }
-  if (!aoa.empty()) {
-    // The middle one (its error on the ground is about sigma x range, a few km at most).
-    const Row& row = *aoa[aoa.size() / 2];
-    if (auto hit = RayMeetsEllipsoid(row.sat_pos, Cross(row.e1, row.e2))) starts.push_back(*hit);
+  if (hits > 0) return {(1.0 / hits) * sum};
+  for (const Bound& b : bounds_) {
+    if (b.kind == Kind::kBeam) return {b.beam_centre};
   }
-  if (starts.empty() && !beams.empty()) starts.push_back(beams.front()->beam_centre);
-  if (!starts.empty()) return starts;
 
   // Ranges and range rates only: search the ground the first satellite can see (central
   // angle up to 15 deg, elevation above ~10 deg at Starlink heights) on a 1.5 deg grid, and
   // keep the two best places that are far apart (the pass's mirror pair).
-  const Row* first = nullptr;
-  for (const Row& row : rows_) {
-    if (row.kind != Kind::kBeam) {
-      first = &row;
-      break;
-    }
+  const Vec3* first = nullptr;
+  if (!epochs_.empty()) first = &epochs_.front().sat_pos;
+  for (const Bound& b : bounds_) {
+    if (first == nullptr && b.kind == Kind::kRangeBound) first = &b.sat_pos;
   }
   if (first == nullptr) return starts;
-  Vec3 centre = Unit(first->sat_pos);
+  Vec3 centre = Unit(*first);
   Vec3 east = Unit(Cross(Vec3{0, 0, 1}, centre));
   if (!std::isfinite(east.x)) east = {1, 0, 0};
   Vec3 north = Cross(centre, east);
@@ -473,10 +450,11 @@ Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_it
     // ground in several steps instead of leaping off the Earth).
     double length_m = step.head<3>().norm();
     if (length_m > kMaxStep_m) step *= kMaxStep_m / length_m;
-    // Gauss-Newton predicts a decrease of about gradient . step; below a millimetre and a
-    // millionth of a chi-square unit, x is the minimum and the step need not be evaluated.
-    if (length_m < 1e-3 && (!model.moving() || step.segment<3>(3).norm() < 1e-3) &&
-        gradient.dot(step) < 1e-6) {
+    // Gauss-Newton predicts a decrease of about gradient . step. When the step would move
+    // the terminal less than 5 cm (1 cm/s) for less than 1e-3 of chi-square, far below any
+    // uncertainty reported, x is the minimum and the step need not be evaluated.
+    if (length_m < 0.05 && (!model.moving() || step.segment<3>(3).norm() < 0.01) &&
+        gradient.dot(step) < 1e-3) {
       s.converged = true;
       break;
     }
@@ -551,7 +529,14 @@ int InformationRank(const ParamMatrix& info) {
     scale(i) = info(i, i) > 0.0 ? 1.0 / std::sqrt(info(i, i)) : 0.0;
   }
   ParamMatrix scaled = scale.asDiagonal() * info * scale.asDiagonal();
-  const ParamVector eigenvalues = scaled.selfadjointView<Eigen::Lower>().eigenvalues();
+  ParamVector eigenvalues;
+  if (n == 3) {  // the position alone: Eigen's closed form
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig;
+    eig.computeDirect(Eigen::Matrix3d(scaled), Eigen::EigenvaluesOnly);
+    eigenvalues = eig.eigenvalues();
+  } else {
+    eigenvalues = scaled.selfadjointView<Eigen::Lower>().eigenvalues();
+  }
   int rank = 0;
   for (int i = 0; i < n; ++i) rank += eigenvalues(i) > 1e-9 ? 1 : 0;
   return rank;

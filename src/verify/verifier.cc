@@ -24,11 +24,17 @@ constexpr double kPi = 3.14159265358979323846;
 Eigen::Vector3d ToEigen(Vec3 v) { return {v.x, v.y, v.z}; }
 Vec3 FromEigen(const Eigen::Vector3d& v) { return {v(0), v(1), v(2)}; }
 
+// Double precision throughout (Boost promotes to long double by default: slower, and no
+// more accurate than the statistics it is applied to).
+using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+using ChiSquared = boost::math::chi_squared_distribution<double, Policy>;
+using Normal = boost::math::normal_distribution<double, Policy>;
+
 double ChiSquareSurvival(double statistic, int dof) {
   if (dof <= 0) return 1.0;
   if (!(statistic > 0.0)) return 1.0;
   if (!std::isfinite(statistic)) return 0.0;
-  boost::math::chi_squared_distribution<double> d(dof);
+  ChiSquared d(dof);
   return boost::math::cdf(boost::math::complement(d, statistic));
 }
 
@@ -39,7 +45,7 @@ double ChiSquareThreshold(double alpha, int dof) {
   for (const auto& [a, k, threshold] : cache) {
     if (a == alpha && k == dof) return threshold;
   }
-  boost::math::chi_squared_distribution<double> d(dof);
+  ChiSquared d(dof);
   double threshold = boost::math::quantile(boost::math::complement(d, alpha));
   if (cache.size() < 64) cache.emplace_back(alpha, dof, threshold);
   return threshold;
@@ -102,7 +108,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   a.one_sided_count = model.inequality_count();
   if (a.one_sided_count > 0) {
     a.one_sided_z = model.MaxViolation(claim);
-    boost::math::normal normal;
+    Normal normal;
     a.one_sided_p = std::min(
         1.0, a.one_sided_count * boost::math::cdf(boost::math::complement(normal, a.one_sided_z)));
   }

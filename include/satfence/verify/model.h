@@ -66,7 +66,7 @@ class Model {
   // Residual components of the two-sided kinds (aoa counts two): the chi-square budget.
   int equality_residuals() const { return equality_residuals_; }
   int inequality_count() const { return inequality_count_; }
-  bool empty() const { return rows_.empty(); }
+  bool empty() const { return epochs_.empty() && bounds_.empty(); }
 
   ParamVector Pack(const TerminalState& s) const;  // offsets set to zero
   TerminalState Unpack(const ParamVector& x) const;
@@ -95,37 +95,35 @@ class Model {
   std::vector<geo::Vec3> MeasurementStarts() const;
 
  private:
-  struct Row {
-    Kind kind;
-    double dt_s;
-    geo::Vec3 sat_pos;
-    geo::Vec3 sat_vel;
-    double value;
-    double inv_sigma;
-    geo::Vec3 e1, e2;         // aoa: orthonormal axes across the measured direction
-    geo::Vec3 beam_centre;    // beam: centre on the ellipsoid, ECEF
-    geo::Vec3 beam_up;        // beam: local vertical at the centre
-    bool same_geometry = false;  // same satellite state and time as the previous such row
-  };
-  // The two-sided rows again, grouped by epoch (one satellite state and time): what
-  // Evaluate walks, computing each line of sight once. inv_sigma 0 marks a kind absent.
+  // The two-sided measurements grouped by epoch (one satellite state and time), so each
+  // line of sight is computed once. inv_sigma 0 marks a kind absent from the epoch.
   struct Epoch {
-    double dt_s;
+    double dt_s = 0.0;
     geo::Vec3 sat_pos;
     geo::Vec3 sat_vel;
     double range = 0.0, range_inv_sigma = 0.0;
     double rate = 0.0, rate_inv_sigma = 0.0;
-    geo::Vec3 e1, e2;
+    geo::Vec3 e1, e2;  // aoa: orthonormal axes across the measured direction
     double aoa_inv_sigma = 0.0;
   };
-  void Finish();  // builds epochs_ and one_sided_ from rows_, sets the parameter layout
+  // A one-sided measurement: a range bound (satellite state) or a beam (centre, vertical).
+  struct Bound {
+    Kind kind = Kind::kRangeBound;
+    double dt_s = 0.0;
+    geo::Vec3 sat_pos;
+    geo::Vec3 sat_vel;
+    double value = 0.0;  // the bound, or the beam's radius (m)
+    double inv_sigma = 0.0;
+    geo::Vec3 beam_centre;
+    geo::Vec3 beam_up;
+  };
+  void Finish();  // counts residuals, sets the parameter layout
   template <int N>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only, int* active_one_sided) const;
 
-  std::vector<Row> rows_;
   std::vector<Epoch> epochs_;
-  std::vector<const Row*> one_sided_;
+  std::vector<Bound> bounds_;
   KindSet kinds_;
   bool moving_;
   double surface_inv_sigma_ = 0.0;
