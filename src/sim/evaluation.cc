@@ -126,6 +126,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   struct Seen {
     UtcTime time;
     bool spoofed;
+    std::string behaviour;
+    double displacement_m;
   };
   std::map<std::string, std::vector<Seen>> liar_reports;
 
@@ -154,7 +156,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       const json& tests = v.at("tests");
       if (tests.contains("all") && tests["all"].is_object() && e.configured_alpha == 0.0) {
         int ran = int(!tests["all"].is_null()) + int(!tests["physical"].is_null()) +
-                  int(!tests["history"].is_null());
+                  int(!tests["history"].is_null()) +
+                  int(tests.contains("physical_history") && !tests["physical_history"].is_null());
         e.configured_alpha = tests["all"].at("alpha").get<double>() * ran;
       }
       double p = v.at("p_value").is_number() ? v["p_value"].get<double>() : 1.0;
@@ -190,7 +193,7 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
           double threshold = test.at("threshold").is_number() ? test["threshold"].get<double>() : NAN;
           d.theory += Power(a1 ? t.lambda_all : t.lambda_physical, test.at("dof").get<int>(), threshold);
         }
-        liar_reports[terminal].push_back({t.time, spoofed});
+        liar_reports[terminal].push_back({t.time, spoofed, t.behaviour, t.displacement_m});
       }
     } catch (const json::exception& ex) {
       return absl::InvalidArgumentError(ex.what());
@@ -224,20 +227,39 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
     e.mean_nees_h = sum_nees / e.fixes;
   }
   std::vector<double> ttd, rtd;
+  std::map<std::pair<std::string, int>, std::pair<std::vector<double>, std::vector<double>>> by_bin;
+  std::map<std::pair<std::string, int>, TimeToDetection> ttd_bins;
   for (auto& [terminal, reports] : liar_reports) {
     std::sort(reports.begin(), reports.end(), [](const Seen& a, const Seen& b) { return a.time < b.time; });
     ++e.liars;
+    const int bin = int(std::upper_bound(edges.begin(), edges.end(), reports[0].displacement_m) -
+                        edges.begin()) - 1;
+    const auto key = std::make_pair(reports[0].behaviour, bin);
+    TimeToDetection& b = ttd_bins[key];
+    b.behaviour = reports[0].behaviour;
+    b.lo_m = edges[bin];
+    b.hi_m = edges[bin + 1];
+    ++b.terminals;
     for (size_t i = 0; i < reports.size(); ++i) {
       if (reports[i].spoofed) {
         ++e.liars_detected;
-        ttd.push_back(std::chrono::duration<double>(reports[i].time - reports[0].time).count());
+        ++b.detected;
+        const double seconds = std::chrono::duration<double>(reports[i].time - reports[0].time).count();
+        ttd.push_back(seconds);
         rtd.push_back(double(i + 1));
+        by_bin[key].first.push_back(seconds);
+        by_bin[key].second.push_back(double(i + 1));
         break;
       }
     }
   }
   e.median_time_to_detection_s = Median(ttd);
   e.median_reports_to_detection = Median(rtd);
+  for (auto& [key, b] : ttd_bins) {
+    b.median_s = Median(by_bin[key].first);
+    b.median_reports = Median(by_bin[key].second);
+    e.time_to_detection.push_back(b);
+  }
   return e;
 }
 
@@ -293,6 +315,14 @@ std::string EvaluationText(const Evaluation& e) {
   o << absl::StrFormat(
       "Liars: %d terminals, %d detected; median time to detection %.0f s (%.1f reports)\n",
       e.liars, e.liars_detected, e.median_time_to_detection_s, e.median_reports_to_detection);
+  o << absl::StrFormat("  %-5s %18s %9s %9s %12s %8s\n", "class", "displacement (m)", "terminals",
+                       "detected", "median (s)", "reports");
+  for (const TimeToDetection& b : e.time_to_detection) {
+    std::string range = b.hi_m >= 1e8 ? absl::StrFormat("%.0f+", b.lo_m)
+                                      : absl::StrFormat("%.0f-%.0f", b.lo_m, b.hi_m);
+    o << absl::StrFormat("  %-5s %18s %9d %9d %12.0f %8.1f\n", b.behaviour, range, b.terminals,
+                         b.detected, b.median_s, b.median_reports);
+  }
   for (const std::string& u : e.unmatched) o << "  " << u << "\n";
   return o.str();
 }
@@ -325,6 +355,13 @@ std::string EvaluationJson(const Evaluation& e) {
   j["liars"] = {{"terminals", e.liars}, {"detected", e.liars_detected},
                 {"median_time_to_detection_s", std::isfinite(e.median_time_to_detection_s) ? json(e.median_time_to_detection_s) : json(nullptr)},
                 {"median_reports_to_detection", std::isfinite(e.median_reports_to_detection) ? json(e.median_reports_to_detection) : json(nullptr)}};
+  for (const TimeToDetection& b : e.time_to_detection) {
+    j["time_to_detection"].push_back(
+        {{"class", b.behaviour}, {"displacement_m", {b.lo_m, b.hi_m}}, {"terminals", b.terminals},
+         {"detected", b.detected},
+         {"median_s", std::isfinite(b.median_s) ? json(b.median_s) : json(nullptr)},
+         {"median_reports", std::isfinite(b.median_reports) ? json(b.median_reports) : json(nullptr)}});
+  }
   return j.dump(1);
 }
 

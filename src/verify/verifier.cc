@@ -132,6 +132,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
     ParamMatrix reduced = SchurComplement(info, k);
     a.dof = InformationRank(reduced);
     ParamVector g = gradient.head(k);
+    a.position_score = g.head<3>();
     a.statistic = std::max(0.0, g.dot(reduced.completeOrthogonalDecomposition().solve(g)));
     a.p_value = ChiSquareSurvival(a.statistic, a.dof);
     Eigen::Matrix3d position_info = SchurComplement(info, 3);
@@ -267,6 +268,7 @@ Verdict Verifier::Verify(const Report& report) {
   History& h = it->second;
   if (is_new || !is_static || Norm(claimed.position_ecef_m - h.anchor_ecef_m) > options_.history_tolerance_m) {
     h.all = Accumulator{};
+    h.physical = Accumulator{};
     h.anchor_ecef_m = claimed.position_ecef_m;
   }
   if (is_static && all.fix && !all.fix->ambiguous) {
@@ -274,6 +276,11 @@ Verdict Verifier::Verify(const Report& report) {
     h.all.information += all.position_information;
     h.all.weighted_offset += all.position_information * offset;
     ++h.all.windows;
+  }
+  if (is_static && phys && phys->dof == 3) {
+    h.physical.information += phys->position_information;
+    h.physical.weighted_offset += phys->position_score;
+    ++h.physical.windows;
   }
 
   // The family of tests, each at an equal share of the false-alarm probability; within a
@@ -296,10 +303,18 @@ Verdict Verifier::Verify(const Report& report) {
     v.history.statistic = w.dot(h.all.information.ldlt().solve(w));
     v.history.dof = 3;
   }
-  const int tests = int(v.all.ran) + int(v.physical.ran) + int(v.history.ran);
+  if (h.physical.windows >= 2 && Invertible(h.physical.information)) {
+    v.physical_history.ran = true;
+    v.physical_history.basis = phys->kinds;
+    Eigen::Vector3d g = h.physical.weighted_offset;
+    v.physical_history.statistic = g.dot(h.physical.information.ldlt().solve(g));
+    v.physical_history.dof = 3;
+  }
+  const int tests = int(v.all.ran) + int(v.physical.ran) + int(v.history.ran) +
+                    int(v.physical_history.ran);
   const double alpha = tests > 0 ? options_.false_alarm / tests : options_.false_alarm;
   TestResult* deciding = nullptr;
-  for (TestResult* t : {&v.all, &v.physical, &v.history}) {
+  for (TestResult* t : {&v.all, &v.physical, &v.history, &v.physical_history}) {
     if (!t->ran) continue;
     const SubsetAnalysis* s = t == &v.all ? &all : t == &v.physical ? &*phys : nullptr;
     double p_chi2 = s ? s->p_value : ChiSquareSurvival(t->statistic, t->dof);
@@ -315,6 +330,7 @@ Verdict Verifier::Verify(const Report& report) {
     if (deciding == nullptr || t->p_value < deciding->p_value) deciding = t;
   }
   // A rejection on unforgeable kinds outranks one that a modified terminal could have caused.
+  if (v.physical_history.rejected) deciding = &v.physical_history;
   if (v.physical.rejected) deciding = &v.physical;
 
   v.fix = all.fix;
@@ -325,7 +341,8 @@ Verdict Verifier::Verify(const Report& report) {
     v.p_value = std::min(1.0, deciding->p_value * tests);
   }
 
-  const bool rejected = v.all.rejected || v.physical.rejected || v.history.rejected;
+  const bool rejected = v.all.rejected || v.physical.rejected || v.history.rejected ||
+                        v.physical_history.rejected;
   const bool strong = all.strength_h_m <= options_.max_crlb_h_m && v.all.ran;
   if (rejected) {
     v.outcome = Outcome::kSpoofed;
@@ -355,7 +372,7 @@ Verdict Verifier::Verify(const Report& report) {
   // Flags: named reasons an operator can filter on.
   if (v.all.rejected) v.flags.push_back("gnss_inconsistent");
   if (v.physical.rejected) v.flags.push_back("physical_inconsistent");
-  if (v.history.rejected) v.flags.push_back("history_inconsistent");
+  if (v.history.rejected || v.physical_history.rejected) v.flags.push_back("history_inconsistent");
   if (all.fix && all.fix->ambiguous) v.flags.push_back("ambiguous_fix");
   if (all.fix && all.fix->residual_dof > 0 &&
       ChiSquareSurvival(all.fix->chi2, all.fix->residual_dof) < options_.false_alarm) {
@@ -457,6 +474,7 @@ std::string VerdictJson(const Verdict& v) {
       ",\"assurance\":", Names(v.assurance), ",\"basis\":", Names(v.basis.Names()),
       ",\"flags\":", Names(v.flags), ",\"line\":", v.line, ",\"tests\":{\"all\":", TestJson(v.all),
       ",\"physical\":", TestJson(v.physical), ",\"history\":", TestJson(v.history),
+      ",\"physical_history\":", TestJson(v.physical_history),
       "},\"history_windows\":", v.history_windows, "}");
 }
 

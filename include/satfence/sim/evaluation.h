@@ -39,6 +39,18 @@ struct DetectionBin {
   int detected = 0;       // verdict `spoofed` by any test
 };
 
+// Lying terminals by displacement: how many were caught, and after how long (from their
+// first report to their first `spoofed` verdict).
+struct TimeToDetection {
+  std::string behaviour;
+  double lo_m = 0.0;
+  double hi_m = 0.0;
+  int terminals = 0;
+  int detected = 0;
+  double median_s = 0.0;        // NaN when none was detected
+  double median_reports = 0.0;
+};
+
 struct RocPoint {
   double alpha = 0.0;  // threshold on the verdict's (adjusted) p-value
   double false_alarm = 0.0;
@@ -67,6 +79,7 @@ struct Evaluation {
   int liars_detected = 0;
   double median_time_to_detection_s = 0.0;
   double median_reports_to_detection = 0.0;
+  std::vector<TimeToDetection> time_to_detection;
 };
 
 absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,

@@ -20,8 +20,8 @@
 // Adversaries: the test over all kinds holds against GNSS spoofing (A1). A modified terminal
 // (A2) can forge `range` and `range_rate`, so when a report has both forgeable and physical
 // kinds the physical kinds are also tested alone. History adds, for a terminal whose claim
-// stays put, the information-weighted sum of its fixes' offsets from the claim: small
-// displacements show over time. The false-alarm probability is split equally (Bonferroni)
+// stays put, the information-weighted sum of its fixes' offsets from the claim (and, for the
+// physical kinds, the sum of their scores at the claim): small displacements show over time. The false-alarm probability is split equally (Bonferroni)
 // over the tests that ran, so a report's false-alarm rate is at most the configured one.
 #ifndef SATFENCE_VERIFY_VERIFIER_H_
 #define SATFENCE_VERIFY_VERIFIER_H_
@@ -107,7 +107,8 @@ struct Verdict {
   std::vector<std::string_view> flags;
   TestResult all;       // every kind
   TestResult physical;  // aoa, beam, range_bound alone (when the report also has forgeable ones)
-  TestResult history;   // the static history, when there is one
+  TestResult history;           // the static history over every kind, when there is one
+  TestResult physical_history;  // and over the unforgeable kinds (score test, summed)
   int history_windows = 0;
 };
 
@@ -131,6 +132,8 @@ struct SubsetAnalysis {
   double one_sided_p = 1.0;
   double strength_h_m = std::numeric_limits<double>::infinity();  // CRLB, or beam size
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
+  // Without `locate`: the score (J^T r, offsets profiled) for the position at the claim.
+  Eigen::Vector3d position_score = Eigen::Vector3d::Zero();
 };
 //
 // Without `locate` there is no fix: the two-sided part is Rao's score test at the claim,
@@ -166,7 +169,8 @@ class Verifier {
     std::optional<geo::Vec3> last_fix_ecef_m;
     double last_fix_sigma_m = 0.0;
     geo::Vec3 anchor_ecef_m;  // the static claim the accumulators refer to
-    Accumulator all;
+    Accumulator all;       // information and information-weighted fix offsets
+    Accumulator physical;  // information and scores at the claim (unforgeable kinds)
   };
   VerifyOptions options_;
   std::unordered_map<std::string, History> history_;
