@@ -79,6 +79,17 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
 
+// Displacement bins (m) for detection and time to detection.
+const std::vector<double> kEdges_m = {0, 30, 100, 300, 1000, 3000, 10000, 30000, 1e9};
+
+int BinOf(double displacement_m) {
+  return int(std::upper_bound(kEdges_m.begin(), kEdges_m.end(), displacement_m) - kEdges_m.begin()) - 1;
+}
+
+std::string BinLabel(double lo_m, double hi_m) {
+  return hi_m >= 1e8 ? absl::StrFormat("%.0f+", lo_m) : absl::StrFormat("%.0f-%.0f", lo_m, hi_m);
+}
+
 std::string Key(const std::string& terminal, const std::string& time) {
   return absl::StrCat(terminal, "\x1f", time);
 }
@@ -116,7 +127,6 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
 
   std::map<std::string, ClassRate> classes;
   std::map<std::pair<std::string, int>, DetectionBin> bins;
-  const std::vector<double> edges = {0, 30, 100, 300, 1000, 3000, 10000, 30000, 1e9};
   struct Scored {
     bool liar;
     double p;
@@ -181,11 +191,11 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       } else {
         const bool a1 = t.behaviour == "a1";
         const json& test = tests.at(a1 ? "all" : "physical");
-        int bin = int(std::upper_bound(edges.begin(), edges.end(), t.displacement_m) - edges.begin()) - 1;
+        const int bin = BinOf(t.displacement_m);
         DetectionBin& d = bins[{t.behaviour, bin}];
         d.behaviour = t.behaviour;
-        d.lo_m = edges[bin];
-        d.hi_m = edges[bin + 1];
+        d.lo_m = kEdges_m[bin];
+        d.hi_m = kEdges_m[bin + 1];
         ++d.reports;
         d.detected += spoofed;
         if (test.is_object()) {
@@ -232,13 +242,12 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   for (auto& [terminal, reports] : liar_reports) {
     std::sort(reports.begin(), reports.end(), [](const Seen& a, const Seen& b) { return a.time < b.time; });
     ++e.liars;
-    const int bin = int(std::upper_bound(edges.begin(), edges.end(), reports[0].displacement_m) -
-                        edges.begin()) - 1;
+    const int bin = BinOf(reports[0].displacement_m);
     const auto key = std::make_pair(reports[0].behaviour, bin);
     TimeToDetection& b = ttd_bins[key];
     b.behaviour = reports[0].behaviour;
-    b.lo_m = edges[bin];
-    b.hi_m = edges[bin + 1];
+    b.lo_m = kEdges_m[bin];
+    b.hi_m = kEdges_m[bin + 1];
     ++b.terminals;
     for (size_t i = 0; i < reports.size(); ++i) {
       if (reports[i].spoofed) {
@@ -283,9 +292,8 @@ std::string EvaluationText(const Evaluation& e) {
   o << absl::StrFormat("  %-5s %18s %8s %9s %9s %9s\n", "class", "displacement (m)", "reports",
                        "measured", "theory", "verdict");
   for (const DetectionBin& d : e.bins) {
-    std::string range = d.hi_m >= 1e8 ? absl::StrFormat("%.0f+", d.lo_m)
-                                      : absl::StrFormat("%.0f-%.0f", d.lo_m, d.hi_m);
-    o << absl::StrFormat("  %-5s %18s %8d %9.3f %9.3f %9.3f\n", d.behaviour, range, d.reports,
+    o << absl::StrFormat("  %-5s %18s %8d %9.3f %9.3f %9.3f\n", d.behaviour,
+                         BinLabel(d.lo_m, d.hi_m), d.reports,
                          double(d.test_rejected) / d.reports, d.theory,
                          double(d.detected) / d.reports);
   }
@@ -318,9 +326,8 @@ std::string EvaluationText(const Evaluation& e) {
   o << absl::StrFormat("  %-5s %18s %9s %9s %12s %8s\n", "class", "displacement (m)", "terminals",
                        "detected", "median (s)", "reports");
   for (const TimeToDetection& b : e.time_to_detection) {
-    std::string range = b.hi_m >= 1e8 ? absl::StrFormat("%.0f+", b.lo_m)
-                                      : absl::StrFormat("%.0f-%.0f", b.lo_m, b.hi_m);
-    o << absl::StrFormat("  %-5s %18s %9d %9d %12.0f %8.1f\n", b.behaviour, range, b.terminals,
+    o << absl::StrFormat("  %-5s %18s %9d %9d %12.0f %8.1f\n", b.behaviour,
+                         BinLabel(b.lo_m, b.hi_m), b.terminals,
                          b.detected, b.median_s, b.median_reports);
   }
   for (const std::string& u : e.unmatched) o << "  " << u << "\n";

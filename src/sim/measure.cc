@@ -84,20 +84,17 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       Vec3 d = t.position_ecef_m - s.pos_ecef_m;
       return Dot((1.0 / Norm(d)) * d, t.velocity_ecef_mps - s.vel_ecef_mps);
     };
-    if (spec.kinds.Has(Kind::kRange)) {
+    // A scalar measurement: its truth plus the report's offset plus noise.
+    auto scalar = [&](Kind kind, double sigma, double truth_value, double offset) {
+      if (!spec.kinds.Has(kind)) return;
       Measurement m = base;
-      m.kind = Kind::kRange;
-      m.sigma = noise.range_sigma_m;
-      m.value = range_of(seen) + range_offset + draws.Gauss(m.sigma);
+      m.kind = kind;
+      m.sigma = sigma;
+      m.value = truth_value + offset + draws.Gauss(sigma);
       report.measurements.push_back(m);
-    }
-    if (spec.kinds.Has(Kind::kRangeRate)) {
-      Measurement m = base;
-      m.kind = Kind::kRangeRate;
-      m.sigma = noise.range_rate_sigma_mps;
-      m.value = rate_of(seen) + rate_offset + draws.Gauss(m.sigma);
-      report.measurements.push_back(m);
-    }
+    };
+    scalar(Kind::kRange, noise.range_sigma_m, range_of(seen), range_offset);
+    scalar(Kind::kRangeRate, noise.range_rate_sigma_mps, rate_of(seen), rate_offset);
     if (spec.kinds.Has(Kind::kAoa)) {
       Measurement m = base;
       m.kind = Kind::kAoa;
