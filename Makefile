@@ -8,4 +8,5 @@ bench: build
 	taskset -c 0 build/release/src/orbit/orbit_propagation_bench
 	taskset -c 0 build/release/src/orbit/orbit_visibility_bench
 	taskset -c 0 build/release/src/zones/zones_index_bench
+	taskset -c 0 build/release/src/verify/verify_bench
 format:    ; clang-format -i $$(git ls-files '*.cc' '*.h')

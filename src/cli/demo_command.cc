@@ -153,8 +153,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
 
 void RunDemo(const std::string& elements_path, const std::string& time_text,
              const std::string& out_dir, const std::string& world_path,
-             const std::string& scenario_path, const std::string& verify_scenario,
-             ExitCode& exit) {
+             const std::string& scenario_path, const std::string& verify_scenario, ExitCode& exit) {
   using Clock = std::chrono::steady_clock;
   std::printf("satfence demo: orbit, zones and verification on real data\n");
   std::printf("(decisions and the audit log are not built yet; see README)\n\n");

@@ -23,7 +23,8 @@ struct SimulateArgs {
 void Simulate(const SimulateArgs& args, ExitCode& exit) {
   absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(args.scenario, TestdataDir());
   if (!scenario.ok()) {
-    std::fprintf(stderr, "satfence simulate: %s\n", std::string(scenario.status().message()).c_str());
+    std::fprintf(stderr, "satfence simulate: %s\n",
+                 std::string(scenario.status().message()).c_str());
     exit.value = 2;
     return;
   }

@@ -30,7 +30,8 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
     ReadResult<orbit::ElementSet> elements = orbit::ReadElementsFile(args.catalog);
     for (const RecordError& e : elements.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     if (elements.records.empty()) {
-      std::fprintf(stderr, "satfence verify: --catalog %s: no element sets\n", args.catalog.c_str());
+      std::fprintf(stderr, "satfence verify: --catalog %s: no element sets\n",
+                   args.catalog.c_str());
       exit.value = 2;
       return;
     }

@@ -60,14 +60,16 @@ absl::Status ForEachLine(const std::string& path,
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
-    if (line.size() > kMaxLine) return absl::InvalidArgumentError(absl::StrFormat("%s:%d: line too long", path, n));
+    if (line.size() > kMaxLine)
+      return absl::InvalidArgumentError(absl::StrFormat("%s:%d: line too long", path, n));
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return absl::InvalidArgumentError(absl::StrFormat("%s:%d: not a JSON object", path, n));
     }
     absl::Status s = each(n, j);
-    if (!s.ok()) return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s", path, n, s.message()));
+    if (!s.ok())
+      return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s", path, n, s.message()));
   }
   return absl::OkStatus();
 }
@@ -83,7 +85,9 @@ double Median(std::vector<double> v) {
 const std::vector<double> kEdges_m = {0, 30, 100, 300, 1000, 3000, 10000, 30000, 1e9};
 
 int BinOf(double displacement_m) {
-  return int(std::upper_bound(kEdges_m.begin(), kEdges_m.end(), displacement_m) - kEdges_m.begin()) - 1;
+  return int(std::upper_bound(kEdges_m.begin(), kEdges_m.end(), displacement_m) -
+             kEdges_m.begin()) -
+         1;
 }
 
 std::string BinLabel(double lo_m, double hi_m) {
@@ -148,7 +152,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       std::string time = v.at("time").get<std::string>();
       auto it = truth.find(Key(terminal, time));
       if (it == truth.end()) {
-        e.unmatched.push_back(absl::StrFormat("%s:%d: no truth for %s at %s", verdicts_path, line, terminal, time));
+        e.unmatched.push_back(
+            absl::StrFormat("%s:%d: no truth for %s at %s", verdicts_path, line, terminal, time));
         return absl::OkStatus();
       }
       ++e.matched;
@@ -156,13 +161,16 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       const std::string verdict = v.at("verdict").get<std::string>();
       const bool spoofed = verdict == "spoofed";
       std::vector<std::string> flags = v.at("flags").get<std::vector<std::string>>();
-      auto has = [&](const char* f) { return std::find(flags.begin(), flags.end(), f) != flags.end(); };
+      auto has = [&](const char* f) {
+        return std::find(flags.begin(), flags.end(), f) != flags.end();
+      };
       ClassRate& c = classes[t.behaviour];
       c.behaviour = t.behaviour;
       ++c.reports;
       c.spoofed += spoofed;
       c.inconclusive += verdict == "inconclusive";
-      c.flagged += (t.behaviour == "drone" && has("speed_limit")) || (t.behaviour == "clone" && has("clone"));
+      c.flagged += (t.behaviour == "drone" && has("speed_limit")) ||
+                   (t.behaviour == "clone" && has("clone"));
       const json& tests = v.at("tests");
       if (tests.contains("all") && tests["all"].is_object() && e.configured_alpha == 0.0) {
         int ran = int(!tests["all"].is_null()) + int(!tests["physical"].is_null()) +
@@ -200,8 +208,10 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
         d.detected += spoofed;
         if (test.is_object()) {
           d.test_rejected += test.at("chi2_rejected").get<bool>();
-          double threshold = test.at("threshold").is_number() ? test["threshold"].get<double>() : NAN;
-          d.theory += Power(a1 ? t.lambda_all : t.lambda_physical, test.at("dof").get<int>(), threshold);
+          double threshold =
+              test.at("threshold").is_number() ? test["threshold"].get<double>() : NAN;
+          d.theory +=
+              Power(a1 ? t.lambda_all : t.lambda_physical, test.at("dof").get<int>(), threshold);
         }
         liar_reports[terminal].push_back({t.time, spoofed, t.behaviour, t.displacement_m});
       }
@@ -240,7 +250,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   std::map<std::pair<std::string, int>, std::pair<std::vector<double>, std::vector<double>>> by_bin;
   std::map<std::pair<std::string, int>, TimeToDetection> ttd_bins;
   for (auto& [terminal, reports] : liar_reports) {
-    std::sort(reports.begin(), reports.end(), [](const Seen& a, const Seen& b) { return a.time < b.time; });
+    std::sort(reports.begin(), reports.end(),
+              [](const Seen& a, const Seen& b) { return a.time < b.time; });
     ++e.liars;
     const int bin = BinOf(reports[0].displacement_m);
     const auto key = std::make_pair(reports[0].behaviour, bin);
@@ -253,7 +264,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       if (reports[i].spoofed) {
         ++e.liars_detected;
         ++b.detected;
-        const double seconds = std::chrono::duration<double>(reports[i].time - reports[0].time).count();
+        const double seconds =
+            std::chrono::duration<double>(reports[i].time - reports[0].time).count();
         ttd.push_back(seconds);
         rtd.push_back(double(i + 1));
         by_bin[key].first.push_back(seconds);
@@ -275,7 +287,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
 std::string EvaluationText(const Evaluation& e) {
   std::ostringstream o;
   o << absl::StrFormat("%d verdicts, %d matched to truth (%d truth records), %d unmatched\n",
-                       e.verdicts, e.matched, e.truth_records, static_cast<int>(e.unmatched.size()));
+                       e.verdicts, e.matched, e.truth_records,
+                       static_cast<int>(e.unmatched.size()));
   o << absl::StrFormat("\nVerdicts by class (configured false-alarm probability %.3g per report)\n",
                        e.configured_alpha);
   o << absl::StrFormat("  %-10s %8s %8s %9s %22s %8s\n", "class", "reports", "spoofed", "inconcl.",
@@ -293,9 +306,8 @@ std::string EvaluationText(const Evaluation& e) {
                        "measured", "theory", "verdict");
   for (const DetectionBin& d : e.bins) {
     o << absl::StrFormat("  %-5s %18s %8d %9.3f %9.3f %9.3f\n", d.behaviour,
-                         BinLabel(d.lo_m, d.hi_m), d.reports,
-                         double(d.test_rejected) / d.reports, d.theory,
-                         double(d.detected) / d.reports);
+                         BinLabel(d.lo_m, d.hi_m), d.reports, double(d.test_rejected) / d.reports,
+                         d.theory, double(d.detected) / d.reports);
   }
   for (const char* cls : {"a1", "a2"}) {
     int n = 0, rejected = 0;
@@ -321,14 +333,14 @@ std::string EvaluationText(const Evaluation& e) {
       e.fixes, e.rms_error_h_m, e.rms_crlb_h_m,
       e.rms_crlb_h_m > 0 ? e.rms_error_h_m / e.rms_crlb_h_m : 0.0, e.mean_nees_h);
   o << absl::StrFormat(
-      "Liars: %d terminals, %d detected; median time to detection %.0f s (%.1f reports)\n",
-      e.liars, e.liars_detected, e.median_time_to_detection_s, e.median_reports_to_detection);
+      "Liars: %d terminals, %d detected; median time to detection %.0f s (%.1f reports)\n", e.liars,
+      e.liars_detected, e.median_time_to_detection_s, e.median_reports_to_detection);
   o << absl::StrFormat("  %-5s %18s %9s %9s %12s %8s\n", "class", "displacement (m)", "terminals",
                        "detected", "median (s)", "reports");
   for (const TimeToDetection& b : e.time_to_detection) {
     o << absl::StrFormat("  %-5s %18s %9d %9d %12.0f %8.1f\n", b.behaviour,
-                         BinLabel(b.lo_m, b.hi_m), b.terminals,
-                         b.detected, b.median_s, b.median_reports);
+                         BinLabel(b.lo_m, b.hi_m), b.terminals, b.detected, b.median_s,
+                         b.median_reports);
   }
   for (const std::string& u : e.unmatched) o << "  " << u << "\n";
   return o.str();
@@ -344,30 +356,46 @@ std::string EvaluationJson(const Evaluation& e) {
   j["honest_false_alarm"] = e.honest_false_alarm;
   j["honest_reports"] = e.honest_reports;
   for (const ClassRate& c : e.classes) {
-    j["classes"].push_back({{"class", c.behaviour}, {"reports", c.reports}, {"spoofed", c.spoofed},
-                            {"inconclusive", c.inconclusive}, {"flagged", c.flagged},
+    j["classes"].push_back({{"class", c.behaviour},
+                            {"reports", c.reports},
+                            {"spoofed", c.spoofed},
+                            {"inconclusive", c.inconclusive},
+                            {"flagged", c.flagged},
                             {"spoofed_rate_ci95", {c.rate_lo, c.rate_hi}}});
   }
   for (const DetectionBin& d : e.bins) {
-    j["detection"].push_back({{"class", d.behaviour}, {"displacement_m", {d.lo_m, d.hi_m}},
+    j["detection"].push_back({{"class", d.behaviour},
+                              {"displacement_m", {d.lo_m, d.hi_m}},
                               {"reports", d.reports},
                               {"measured", double(d.test_rejected) / d.reports},
-                              {"theory", d.theory}, {"verdict", double(d.detected) / d.reports}});
+                              {"theory", d.theory},
+                              {"verdict", double(d.detected) / d.reports}});
   }
   for (const RocPoint& r : e.roc) {
-    j["roc"].push_back({{"alpha", r.alpha}, {"false_alarm", r.false_alarm}, {"detection", r.detection}});
+    j["roc"].push_back(
+        {{"alpha", r.alpha}, {"false_alarm", r.false_alarm}, {"detection", r.detection}});
   }
-  j["fix"] = {{"count", e.fixes}, {"rms_error_h_m", e.rms_error_h_m},
-              {"rms_crlb_h_m", e.rms_crlb_h_m}, {"mean_nees_h", e.mean_nees_h}};
-  j["liars"] = {{"terminals", e.liars}, {"detected", e.liars_detected},
-                {"median_time_to_detection_s", std::isfinite(e.median_time_to_detection_s) ? json(e.median_time_to_detection_s) : json(nullptr)},
-                {"median_reports_to_detection", std::isfinite(e.median_reports_to_detection) ? json(e.median_reports_to_detection) : json(nullptr)}};
+  j["fix"] = {{"count", e.fixes},
+              {"rms_error_h_m", e.rms_error_h_m},
+              {"rms_crlb_h_m", e.rms_crlb_h_m},
+              {"mean_nees_h", e.mean_nees_h}};
+  j["liars"] = {{"terminals", e.liars},
+                {"detected", e.liars_detected},
+                {"median_time_to_detection_s", std::isfinite(e.median_time_to_detection_s)
+                                                   ? json(e.median_time_to_detection_s)
+                                                   : json(nullptr)},
+                {"median_reports_to_detection", std::isfinite(e.median_reports_to_detection)
+                                                    ? json(e.median_reports_to_detection)
+                                                    : json(nullptr)}};
   for (const TimeToDetection& b : e.time_to_detection) {
     j["time_to_detection"].push_back(
-        {{"class", b.behaviour}, {"displacement_m", {b.lo_m, b.hi_m}}, {"terminals", b.terminals},
+        {{"class", b.behaviour},
+         {"displacement_m", {b.lo_m, b.hi_m}},
+         {"terminals", b.terminals},
          {"detected", b.detected},
          {"median_s", std::isfinite(b.median_s) ? json(b.median_s) : json(nullptr)},
-         {"median_reports", std::isfinite(b.median_reports) ? json(b.median_reports) : json(nullptr)}});
+         {"median_reports",
+          std::isfinite(b.median_reports) ? json(b.median_reports) : json(nullptr)}});
   }
   return j.dump(1);
 }

@@ -108,8 +108,8 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       Measurement m = base;
       m.kind = Kind::kRangeBound;
       m.sigma = noise.range_bound_sigma_m;
-      m.value = range_of(real) + draws.Exponential(noise.range_bound_delay_mean_m) +
-                draws.Gauss(m.sigma);
+      m.value =
+          range_of(real) + draws.Exponential(noise.range_bound_delay_mean_m) + draws.Gauss(m.sigma);
       report.measurements.push_back(m);
     }
     if (spec.kinds.Has(Kind::kBeam) && s.sat != last_beam_sat) {
@@ -143,7 +143,8 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
 
 verify::TerminalState TruthTrack::At(UtcTime t) const {
   double dt = Seconds(report_time, t);
-  return {at_report.position_ecef_m + dt * at_report.velocity_ecef_mps, at_report.velocity_ecef_mps};
+  return {at_report.position_ecef_m + dt * at_report.velocity_ecef_mps,
+          at_report.velocity_ecef_mps};
 }
 
 verify::Report MeasureReport(const ReportSpec& spec, const TruthTrack& truth,

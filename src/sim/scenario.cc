@@ -1,11 +1,12 @@
 #include "satfence/sim/scenario.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,10 +28,10 @@ struct BehaviourInfo {
   double altitude_m;  // usual height
 };
 constexpr BehaviourInfo kBehaviours[] = {
-    {Behaviour::kStatic, "static", 0.0, 0.0},        {Behaviour::kVehicle, "vehicle", 20.0, 0.0},
-    {Behaviour::kShip, "ship", 8.0, 0.0},            {Behaviour::kAircraft, "aircraft", 230.0, 10'000.0},
-    {Behaviour::kDrone, "drone", 40.0, 100.0},       {Behaviour::kA1, "a1", 0.0, 0.0},
-    {Behaviour::kA2, "a2", 0.0, 0.0},                {Behaviour::kClone, "clone", 0.0, 0.0},
+    {Behaviour::kStatic, "static", 0.0, 0.0},  {Behaviour::kVehicle, "vehicle", 20.0, 0.0},
+    {Behaviour::kShip, "ship", 8.0, 0.0},      {Behaviour::kAircraft, "aircraft", 230.0, 10'000.0},
+    {Behaviour::kDrone, "drone", 40.0, 100.0}, {Behaviour::kA1, "a1", 0.0, 0.0},
+    {Behaviour::kA2, "a2", 0.0, 0.0},          {Behaviour::kClone, "clone", 0.0, 0.0},
 };
 
 const BehaviourInfo& Info(Behaviour b) {
@@ -70,12 +71,14 @@ class TableReader {
     return absl::OkStatus();
   }
 
-  absl::Status Integer(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t& out) const {
+  absl::Status Integer(std::string_view key, std::int64_t lo, std::int64_t hi,
+                       std::int64_t& out) const {
     const toml::node* n = table_.get(key);
     if (n == nullptr) return absl::OkStatus();
     std::optional<std::int64_t> v = n->value<std::int64_t>();
     if (!n->is_integer() || !v) return Error(n, key, "expected an integer");
-    if (*v < lo || *v > hi) return Error(n, key, absl::StrFormat("%d is outside [%d, %d]", *v, lo, hi));
+    if (*v < lo || *v > hi)
+      return Error(n, key, absl::StrFormat("%d is outside [%d, %d]", *v, lo, hi));
     out = *v;
     return absl::OkStatus();
   }
@@ -113,16 +116,16 @@ class TableReader {
   std::string prefix_;
 };
 
-#define SATFENCE_RETURN_IF_ERROR(expr)   \
-  do {                                   \
-    absl::Status status_ = (expr);       \
-    if (!status_.ok()) return status_;   \
+#define SATFENCE_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    absl::Status status_ = (expr);     \
+    if (!status_.ok()) return status_; \
   } while (false)
 
 absl::Status ReadGroup(const TableReader& r, Group& g) {
-  SATFENCE_RETURN_IF_ERROR(r.Unknown({"name", "behaviour", "count", "centre", "radius_km",
-                                      "speed_mps", "altitude_m", "displacement_m",
-                                      "clone_distance_km", "report_probability", "id_prefix"}));
+  SATFENCE_RETURN_IF_ERROR(
+      r.Unknown({"name", "behaviour", "count", "centre", "radius_km", "speed_mps", "altitude_m",
+                 "displacement_m", "clone_distance_km", "report_probability", "id_prefix"}));
   SATFENCE_RETURN_IF_ERROR(r.String("name", g.name));
   if (g.name.empty()) return r.Error(nullptr, "name", "missing");
   std::string behaviour = "static";
@@ -139,7 +142,8 @@ absl::Status ReadGroup(const TableReader& r, Group& g) {
   g.count = static_cast<int>(count);
   const toml::node* centre = r.table().get("centre");
   const toml::array* a = centre ? centre->as_array() : nullptr;
-  if (a == nullptr || a->size() != 2 || !a->get(0)->value<double>() || !a->get(1)->value<double>()) {
+  if (a == nullptr || a->size() != 2 || !a->get(0)->value<double>() ||
+      !a->get(1)->value<double>()) {
     return r.Error(centre, "centre", "expected [lat_deg, lon_deg]");
   }
   g.centre_lat_deg = *a->get(0)->value<double>();
@@ -154,7 +158,8 @@ absl::Status ReadGroup(const TableReader& r, Group& g) {
   SATFENCE_RETURN_IF_ERROR(r.Number("altitude_m", -500.0, 20'000.0, g.altitude_m));
   if (const toml::node* d = r.table().get("displacement_m")) {
     const toml::array* da = d->as_array();
-    if (da == nullptr || da->size() != 2 || !da->get(0)->value<double>() || !da->get(1)->value<double>()) {
+    if (da == nullptr || da->size() != 2 || !da->get(0)->value<double>() ||
+        !da->get(1)->value<double>()) {
       return r.Error(d, "displacement_m", "expected [min_m, max_m]");
     }
     g.displacement_min_m = *da->get(0)->value<double>();
@@ -187,14 +192,14 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s", path, e.source().begin.line,
-                                                      std::string(e.description())));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d: %s", path, e.source().begin.line, std::string(e.description())));
   }
   Scenario s;
   s.source = path;
   TableReader top(root, path, "");
-  SATFENCE_RETURN_IF_ERROR(top.Unknown(
-      {"seed", "start", "duration_s", "constellation", "report", "noise", "group"}));
+  SATFENCE_RETURN_IF_ERROR(
+      top.Unknown({"seed", "start", "duration_s", "constellation", "report", "noise", "group"}));
   std::int64_t seed = 1;
   SATFENCE_RETURN_IF_ERROR(top.Integer("seed", 0, INT64_MAX, seed));
   s.seed = static_cast<std::uint64_t>(seed);
@@ -217,16 +222,18 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   std::string shells;
   SATFENCE_RETURN_IF_ERROR(c.String("shells", shells));
   if (!shells.empty() && shells != "starlink-gen1") {
-    return c.Error(c.table().get("shells"), "shells", "the only filed shells known are 'starlink-gen1'");
+    return c.Error(c.table().get("shells"), "shells",
+                   "the only filed shells known are 'starlink-gen1'");
   }
   s.gen1_shells = !shells.empty();
   if (s.gen1_shells == !s.elements_path.empty()) {
-    return c.Error(nullptr, "elements", "give either elements (a file) or shells = \"starlink-gen1\"");
+    return c.Error(nullptr, "elements",
+                   "give either elements (a file) or shells = \"starlink-gen1\"");
   }
   if (!s.elements_path.empty() && std::filesystem::path(s.elements_path).is_relative()) {
     std::filesystem::path beside = std::filesystem::path(path).parent_path() / s.elements_path;
-    s.elements_path = std::filesystem::exists(beside) ? beside.string()
-                                                      : testdata_dir + "/" + s.elements_path;
+    s.elements_path =
+        std::filesystem::exists(beside) ? beside.string() : testdata_dir + "/" + s.elements_path;
   }
   SATFENCE_RETURN_IF_ERROR(c.Number("min_elevation_deg", 0.0, 89.0, s.min_elevation_deg));
   SATFENCE_RETURN_IF_ERROR(c.Number("slot_s", 1.0, 3600.0, s.slot_s));
@@ -237,7 +244,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   SATFENCE_RETURN_IF_ERROR(r.Number("window_s", 1.0, 3600.0, s.window_s));
   SATFENCE_RETURN_IF_ERROR(r.Number("cadence_s", 0.01, 3600.0, s.cadence_s));
   SATFENCE_RETURN_IF_ERROR(r.Number("interval_s", 1.0, 86400.0, s.interval_s));
-  if (s.window_s / s.cadence_s > 10'000) return r.Error(nullptr, "cadence_s", "more than 10,000 epochs per window");
+  if (s.window_s / s.cadence_s > 10'000)
+    return r.Error(nullptr, "cadence_s", "more than 10,000 epochs per window");
   SATFENCE_RETURN_IF_ERROR(r.Bool("include_sat_states", s.include_sat_states));
   if (const toml::node* k = r.table().get("kinds")) {
     const toml::array* ka = k->as_array();
@@ -245,7 +253,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
     for (const toml::node& item : *ka) {
       std::optional<std::string> name = item.value<std::string>();
       std::optional<verify::Kind> kind = name ? verify::ParseKind(*name) : std::nullopt;
-      if (!kind) return r.Error(&item, "kinds", "expected range, range_rate, range_bound, aoa or beam");
+      if (!kind)
+        return r.Error(&item, "kinds", "expected range, range_rate, range_bound, aoa or beam");
       s.kinds.Add(*kind);
     }
   } else {
@@ -257,19 +266,21 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   if (s.kinds.Empty()) return r.Error(r.table().get("kinds"), "kinds", "empty");
 
   TableReader n(table("noise"), path, "noise.");
-  SATFENCE_RETURN_IF_ERROR(n.Unknown({"range_sigma_m", "range_rate_sigma_mps", "aoa_sigma_rad",
-                                      "range_bound_sigma_m", "range_bound_delay_mean_m",
-                                      "beam_radius_m", "range_offset_sigma_m",
-                                      "range_rate_offset_sigma_mps", "ephemeris_sigma_m"}));
+  SATFENCE_RETURN_IF_ERROR(
+      n.Unknown({"range_sigma_m", "range_rate_sigma_mps", "aoa_sigma_rad", "range_bound_sigma_m",
+                 "range_bound_delay_mean_m", "beam_radius_m", "range_offset_sigma_m",
+                 "range_rate_offset_sigma_mps", "ephemeris_sigma_m"}));
   MeasurementNoise& m = s.noise;
   SATFENCE_RETURN_IF_ERROR(n.Number("range_sigma_m", 1e-3, 1e5, m.range_sigma_m));
   SATFENCE_RETURN_IF_ERROR(n.Number("range_rate_sigma_mps", 1e-6, 1e3, m.range_rate_sigma_mps));
   SATFENCE_RETURN_IF_ERROR(n.Number("aoa_sigma_rad", 1e-7, 0.5, m.aoa_sigma_rad));
   SATFENCE_RETURN_IF_ERROR(n.Number("range_bound_sigma_m", 1e-3, 1e5, m.range_bound_sigma_m));
-  SATFENCE_RETURN_IF_ERROR(n.Number("range_bound_delay_mean_m", 0.0, 1e6, m.range_bound_delay_mean_m));
+  SATFENCE_RETURN_IF_ERROR(
+      n.Number("range_bound_delay_mean_m", 0.0, 1e6, m.range_bound_delay_mean_m));
   SATFENCE_RETURN_IF_ERROR(n.Number("beam_radius_m", 100.0, 1e6, m.beam_radius_m));
   SATFENCE_RETURN_IF_ERROR(n.Number("range_offset_sigma_m", 0.0, 1e6, m.range_offset_sigma_m));
-  SATFENCE_RETURN_IF_ERROR(n.Number("range_rate_offset_sigma_mps", 0.0, 1e4, m.range_rate_offset_sigma_mps));
+  SATFENCE_RETURN_IF_ERROR(
+      n.Number("range_rate_offset_sigma_mps", 0.0, 1e4, m.range_rate_offset_sigma_mps));
   SATFENCE_RETURN_IF_ERROR(n.Number("ephemeris_sigma_m", 0.0, 1e5, m.ephemeris_sigma_m));
 
   const toml::array* groups = root["group"].as_array();
@@ -280,7 +291,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
     const toml::table* g = groups->get(i)->as_table();
     if (g == nullptr) return top.Error(groups->get(i), "group", "expected a table");
     Group group;
-    SATFENCE_RETURN_IF_ERROR(ReadGroup(TableReader(*g, path, absl::StrCat("group[", i, "].")), group));
+    SATFENCE_RETURN_IF_ERROR(
+        ReadGroup(TableReader(*g, path, absl::StrCat("group[", i, "].")), group));
     s.groups.push_back(std::move(group));
   }
   return s;
@@ -306,7 +318,7 @@ struct Terminal {
   geo::Geodetic clone_site;  // kit 1
   double heading_deg = 0.0;
   double speed_mps = 0.0;
-  geo::Geodetic claim;       // liars: the displaced place they claim
+  geo::Geodetic claim;  // liars: the displaced place they claim
   double displacement_m = 0.0;
   double first_report_s = 0.0;
 };
@@ -331,8 +343,9 @@ SimulationStats Simulate(const Scenario& s,
   std::uniform_real_distribution<double> u01(0.0, 1.0);
 
   orbit::Constellation constellation =
-      s.gen1_shells ? orbit::Constellation::FromShells(orbit::StarlinkGen1Shells(), s.start)
-                    : orbit::Constellation::FromElements(orbit::ReadElementsFile(s.elements_path).records);
+      s.gen1_shells
+          ? orbit::Constellation::FromShells(orbit::StarlinkGen1Shells(), s.start)
+          : orbit::Constellation::FromElements(orbit::ReadElementsFile(s.elements_path).records);
   ServingSchedule schedule(constellation, s.min_elevation_deg, s.slot_s);
 
   // Terminals, group by group, each drawn completely before the next.
@@ -381,7 +394,8 @@ SimulationStats Simulate(const Scenario& s,
                    [](const Event& a, const Event& b) { return a.at_s < b.at_s; });
 
   const int epochs = std::max(1, static_cast<int>(std::floor(s.window_s / s.cadence_s + 1e-9)));
-  const bool two_tests = s.kinds.HasForgeable() && !s.kinds.Intersect(verify::KindSet::Physical()).Empty();
+  const bool two_tests =
+      s.kinds.HasForgeable() && !s.kinds.Intersect(verify::KindSet::Physical()).Empty();
   for (size_t e = 0; e < events.size(); ++e) {
     const Event& ev = events[e];
     const Terminal& t = terminals[ev.terminal];

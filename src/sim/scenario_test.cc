@@ -58,9 +58,12 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
       {"window_s = 20", "window_s = \"long\"", ":7: report.window_s: expected a number"},
       {"seed = 3", "seed = 3\nspeed = 4", ":2: speed: unknown key"},
       {"start = \"2025-09-23T08:00:00Z\"\n", "", "start: missing"},
-      {"centre = [48.0, 37.0]", "centre = [48.0]", ":13: group[0].centre: expected [lat_deg, lon_deg]"},
-      {"displacement_m = [500, 2000]", "displacement_m = [2000, 500]", "group[0].displacement_m: expected 0 < min <= max"},
-      {"elements = \"starlink/starlink_20250923.tle\"", "shells = \"oneweb\"", "constellation.shells:"},
+      {"centre = [48.0, 37.0]", "centre = [48.0]",
+       ":13: group[0].centre: expected [lat_deg, lon_deg]"},
+      {"displacement_m = [500, 2000]", "displacement_m = [2000, 500]",
+       "group[0].displacement_m: expected 0 < min <= max"},
+      {"elements = \"starlink/starlink_20250923.tle\"", "shells = \"oneweb\"",
+       "constellation.shells:"},
       {"[report]", "[report", ":6: "},
   };
   for (const Case& c : cases) {
@@ -98,7 +101,9 @@ TEST(Scenario, SameSeedSameTelemetryAndGroupsBehaveAsSpecified) {
   std::map<std::string, std::set<int>> kits;
   for (size_t i = 0; i < truth.size(); ++i) {
     const TruthRecord& t = truth[i];
-    if (i > 0) EXPECT_LE(truth[i - 1].time, t.time);  // emitted in time order
+    if (i > 0) {
+      EXPECT_LE(truth[i - 1].time, t.time);  // emitted in time order
+    }
     if (t.behaviour == Behaviour::kA1) {
       EXPECT_GE(t.displacement_m, 500.0);
       EXPECT_LE(t.displacement_m, 2000.0);
@@ -120,7 +125,8 @@ TEST(Scenario, SameSeedSameTelemetryAndGroupsBehaveAsSpecified) {
       "sim");
   ASSERT_EQ(reports.records.size(), truth.size());
   for (size_t i = 0; i < truth.size(); ++i) {
-    double d = geo::GeodesicInverse(reports.records[i].claimed.position, truth[i].position).distance_m;
+    double d =
+        geo::GeodesicInverse(reports.records[i].claimed.position, truth[i].position).distance_m;
     EXPECT_NEAR(d, truth[i].displacement_m, 1e-3) << truth[i].terminal;
   }
 }

@@ -72,7 +72,8 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
       b.inv_sigma = 1.0 / m.sigma;
       if (m.kind == Kind::kBeam) {
         b.beam_centre = geo::GeodeticToEcef(m.beam_centre);
-        const double lat = m.beam_centre.lat_deg * kDegToRad, lon = m.beam_centre.lon_deg * kDegToRad;
+        const double lat = m.beam_centre.lat_deg * kDegToRad,
+                     lon = m.beam_centre.lon_deg * kDegToRad;
         b.beam_up = {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
       }
       bounds_.push_back(b);
@@ -134,8 +135,8 @@ Model::Model(const Model& model, KindSet kinds)
 void Model::Finish() {
   equality_residuals_ = 0;
   for (const Epoch& e : epochs_) {
-    equality_residuals_ += (e.range_inv_sigma > 0.0) + (e.rate_inv_sigma > 0.0) +
-                           2 * (e.aoa_inv_sigma > 0.0);
+    equality_residuals_ +=
+        (e.range_inv_sigma > 0.0) + (e.rate_inv_sigma > 0.0) + 2 * (e.aoa_inv_sigma > 0.0);
   }
   inequality_count_ = static_cast<int>(bounds_.size());
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
@@ -167,12 +168,18 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only, int* active_one_sided) const {
   switch (num_params_) {
-    case 3: return EvaluateFixed<3>(x, info, gradient, equality_only, active_one_sided);
-    case 4: return EvaluateFixed<4>(x, info, gradient, equality_only, active_one_sided);
-    case 5: return EvaluateFixed<5>(x, info, gradient, equality_only, active_one_sided);
-    case 6: return EvaluateFixed<6>(x, info, gradient, equality_only, active_one_sided);
-    case 7: return EvaluateFixed<7>(x, info, gradient, equality_only, active_one_sided);
-    default: return EvaluateFixed<8>(x, info, gradient, equality_only, active_one_sided);
+    case 3:
+      return EvaluateFixed<3>(x, info, gradient, equality_only, active_one_sided);
+    case 4:
+      return EvaluateFixed<4>(x, info, gradient, equality_only, active_one_sided);
+    case 5:
+      return EvaluateFixed<5>(x, info, gradient, equality_only, active_one_sided);
+    case 6:
+      return EvaluateFixed<6>(x, info, gradient, equality_only, active_one_sided);
+    case 7:
+      return EvaluateFixed<7>(x, info, gradient, equality_only, active_one_sided);
+    default:
+      return EvaluateFixed<8>(x, info, gradient, equality_only, active_one_sided);
   }
 }
 
@@ -459,7 +466,8 @@ Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_it
       break;
     }
     ParamVector next = x + step;
-    double chi2_next = model.Evaluate(next, &info_next, &gradient_next, equality_only, &active_next);
+    double chi2_next =
+        model.Evaluate(next, &info_next, &gradient_next, equality_only, &active_next);
     double position_step_m = step.head<3>().norm();
     double velocity_step_mps = model.moving() ? step.segment<3>(3).norm() : 0.0;
     bool small = position_step_m < 1e-3 && velocity_step_mps < 1e-3;
@@ -510,18 +518,15 @@ ParamMatrix SchurComplement(const ParamMatrix& info, int k) {
   // When it is singular (a velocity component nothing measures), its pseudo-inverse.
   Eigen::LDLT<ParamMatrix> ldlt(d);
   const auto pivots = ldlt.vectorD();
-  const bool regular = ldlt.info() == Eigen::Success && pivots.minCoeff() > 1e-12 * pivots.maxCoeff();
-  ParamMatrix d_inv_bt = regular ? ParamMatrix(ldlt.solve(b.transpose()))
-                                 : ParamMatrix(d.completeOrthogonalDecomposition().pseudoInverse() *
-                                               b.transpose());
+  const bool regular =
+      ldlt.info() == Eigen::Success && pivots.minCoeff() > 1e-12 * pivots.maxCoeff();
+  ParamMatrix d_inv_bt =
+      regular ? ParamMatrix(ldlt.solve(b.transpose()))
+              : ParamMatrix(d.completeOrthogonalDecomposition().pseudoInverse() * b.transpose());
   ParamMatrix s = a - b * d_inv_bt;
   return 0.5 * (s + s.transpose());
 }
 
-// GCC 12 warns that Eigen's eigensolver reads an unset eigenvector matrix; it computes
-// eigenvalues only and never does (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 int InformationRank(const ParamMatrix& info) {
   const int n = static_cast<int>(info.rows());
   ParamVector scale(n);
@@ -535,12 +540,11 @@ int InformationRank(const ParamMatrix& info) {
     eig.computeDirect(Eigen::Matrix3d(scaled), Eigen::EigenvaluesOnly);
     eigenvalues = eig.eigenvalues();
   } else {
-    eigenvalues = scaled.selfadjointView<Eigen::Lower>().eigenvalues();
+    eigenvalues = Eigen::MatrixXd(scaled).selfadjointView<Eigen::Lower>().eigenvalues();
   }
   int rank = 0;
   for (int i = 0; i < n; ++i) rank += eigenvalues(i) > 1e-9 ? 1 : 0;
   return rank;
 }
-#pragma GCC diagnostic pop
 
 }  // namespace satfence::verify

@@ -42,8 +42,9 @@ Report TwoSatelliteReport(bool moving) {
         Measurement x = m;
         x.kind = kind;
         x.value = kind == Kind::kRange ? rho + 120.0 + 7.0 * k
-                  : kind == Kind::kRangeRate ? geo::Dot((1.0 / rho) * los, -1.0 * m.sat_vel_ecef_mps) + 1.0 + 0.1 * k
-                  : rho - 500.0;  // a violated bound
+                  : kind == Kind::kRangeRate
+                      ? geo::Dot((1.0 / rho) * los, -1.0 * m.sat_vel_ecef_mps) + 1.0 + 0.1 * k
+                      : rho - 500.0;  // a violated bound
         x.sigma = kind == Kind::kAoa ? 0.003 : kind == Kind::kRangeRate ? 0.5 : 30.0;
         Vec3 u = (1.0 / rho) * los + Vec3{0.002 * s, -0.001 * k, 0.0015};
         x.direction_ecef = (1.0 / geo::Norm(u)) * u;
@@ -83,12 +84,13 @@ TEST_P(ModelDerivatives, GradientAndInformationMatchFiniteDifferences) {
     ParamVector up = x, down = x;
     up(i) += h;
     down(i) -= h;
-    double numeric = (model.Evaluate(up, nullptr, nullptr) - model.Evaluate(down, nullptr, nullptr)) /
-                     (2.0 * h);
+    double numeric =
+        (model.Evaluate(up, nullptr, nullptr) - model.Evaluate(down, nullptr, nullptr)) / (2.0 * h);
     EXPECT_NEAR(-2.0 * gradient(i), numeric, 1e-6 * std::max(1.0, std::abs(numeric)))
         << "parameter " << i;
   }
-  // Gauss-Newton information: for a residual that is linear in the offsets, d2 chi2/db2 = 2 n/sigma^2.
+  // Gauss-Newton information: for a residual that is linear in the offsets, d2 chi2/db2 = 2
+  // n/sigma^2.
   ParamVector up = x, down = x;
   const int b = model.range_offset_index();
   up(b) += 1.0;
@@ -121,12 +123,15 @@ TEST(Model, OneSidedRowsCountOnlyWhenViolated) {
   Model model(report, KindSet::Physical(), false);
   ParamVector claim = model.Pack(ClaimedState(report.claimed));
   EXPECT_EQ(model.MaxViolation(claim), 0.0);
-  Model bounds_only(report, [] {
-    KindSet k;
-    k.Add(Kind::kRangeBound);
-    k.Add(Kind::kBeam);
-    return k;
-  }(), false);
+  Model bounds_only(
+      report,
+      [] {
+        KindSet k;
+        k.Add(Kind::kRangeBound);
+        k.Add(Kind::kBeam);
+        return k;
+      }(),
+      false);
   EXPECT_EQ(bounds_only.Evaluate(bounds_only.Pack(ClaimedState(report.claimed)), nullptr, nullptr),
             0.0);
   EXPECT_EQ(bounds_only.equality_residuals(), 0);

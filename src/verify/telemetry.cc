@@ -3,10 +3,10 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <cstring>
-#include <sstream>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -35,23 +35,29 @@ constexpr double kUnitTolerance = 1e-3;  // |aoa| must be 1 within this
 
 const char* TypeName(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::OBJECT:
+      return "an object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "a number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "a number";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "unknown";
 }
 
 // Names a field for an error message; built only when there is an error.
 struct Field {
-  int index = -1;          // measurement index, or -1 at the top level
-  std::string_view a, b;   // path below it: "value", "radius_m"
-  int element = -1;        // array element
+  int index = -1;         // measurement index, or -1 at the top level
+  std::string_view a, b;  // path below it: "value", "radius_m"
+  int element = -1;       // array element
   Field() = default;
   Field(const char* top) : a(top) {}  // NOLINT: top-level names read best bare
   Field(int i, std::string_view x = {}, std::string_view y = {}) : index(i), a(x), b(y) {}
@@ -95,7 +101,8 @@ class LineReader {
   }
 
   bool Number(element e, const Field& field, double& out) {
-    if (!e.is_number()) return Fail(field, absl::StrCat("expected a number, got ", TypeName(e.type())));
+    if (!e.is_number())
+      return Fail(field, absl::StrCat("expected a number, got ", TypeName(e.type())));
     out = e.get_double().value_unsafe();
     if (!std::isfinite(out)) return Fail(field, "not finite");
     return true;
@@ -109,8 +116,8 @@ class LineReader {
     return true;
   }
 
-  bool MemberNumberIn(object o, std::string_view key, const Field& field, double lo,
-                      double hi, double& out) {
+  bool MemberNumberIn(object o, std::string_view key, const Field& field, double lo, double hi,
+                      double& out) {
     element e;
     return Member(o, key, field, e) && NumberIn(e, field, lo, hi, out);
   }
@@ -169,11 +176,16 @@ class LineReader {
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kRange: return "range";
-    case Kind::kRangeRate: return "range_rate";
-    case Kind::kRangeBound: return "range_bound";
-    case Kind::kAoa: return "aoa";
-    case Kind::kBeam: return "beam";
+    case Kind::kRange:
+      return "range";
+    case Kind::kRangeRate:
+      return "range_rate";
+    case Kind::kRangeBound:
+      return "range_bound";
+    case Kind::kAoa:
+      return "aoa";
+    case Kind::kBeam:
+      return "beam";
   }
   return "unknown";
 }
@@ -216,15 +228,13 @@ bool ParseMeasurement(LineReader& in, element e, int index, UtcTime report_time,
 
   element kind_el;
   std::string_view kind_name;
-  if (!in.Member(o, "kind", F("kind"), kind_el) ||
-      !in.String(kind_el, F("kind"), kind_name)) {
+  if (!in.Member(o, "kind", F("kind"), kind_el) || !in.String(kind_el, F("kind"), kind_name)) {
     return false;
   }
   std::optional<Kind> kind = ParseKind(kind_name);
   if (!kind) {
-    return in.Fail(F("kind"),
-                   absl::StrCat("unknown kind '", std::string(kind_name),
-                                "' (range, range_rate, range_bound, aoa, beam)"));
+    return in.Fail(F("kind"), absl::StrCat("unknown kind '", std::string(kind_name),
+                                           "' (range, range_rate, range_bound, aoa, beam)"));
   }
   m.kind = *kind;
 
@@ -234,9 +244,8 @@ bool ParseMeasurement(LineReader& in, element e, int index, UtcTime report_time,
   }
   double offset_s = std::chrono::duration<double>(m.time - report_time).count();
   if (std::abs(offset_s) > kMaxMeasurementOffset_s) {
-    return in.Fail(F("time"),
-                   absl::StrFormat("%.0f s from the report time (at most %.0f s)", offset_s,
-                                   kMaxMeasurementOffset_s));
+    return in.Fail(F("time"), absl::StrFormat("%.0f s from the report time (at most %.0f s)",
+                                              offset_s, kMaxMeasurementOffset_s));
   }
 
   m.sat.clear();
@@ -350,7 +359,8 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
   report.line = line_number;
   LineReader in(error);
   if (line.size() > kMaxLineBytes) {
-    return in.Fail("", absl::StrFormat("line of %d bytes (at most %d)", line.size(), kMaxLineBytes));
+    return in.Fail("",
+                   absl::StrFormat("line of %d bytes (at most %d)", line.size(), kMaxLineBytes));
   }
   element doc;
   simdjson::error_code code = impl_->parser.parse(line.data(), line.size(), true).get(doc);
@@ -367,9 +377,8 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
   std::string_view terminal;
   if (!in.Member(o, "terminal", "terminal", e) || !in.String(e, "terminal", terminal)) return false;
   if (terminal.empty() || terminal.size() > kMaxTerminalIdBytes) {
-    return in.Fail("terminal",
-                   absl::StrFormat("expected 1 to %d characters, got %d", kMaxTerminalIdBytes,
-                                   terminal.size()));
+    return in.Fail("terminal", absl::StrFormat("expected 1 to %d characters, got %d",
+                                               kMaxTerminalIdBytes, terminal.size()));
   }
   report.terminal.assign(terminal);
   error.record_id = report.terminal;
@@ -402,8 +411,8 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
   size_t n = list.size();
   if (n == 0) return in.Fail("measurements", "empty");
   if (n > kMaxMeasurementsPerReport) {
-    return in.Fail("measurements", absl::StrFormat("%d measurements (at most %d)", n,
-                                                   kMaxMeasurementsPerReport));
+    return in.Fail("measurements",
+                   absl::StrFormat("%d measurements (at most %d)", n, kMaxMeasurementsPerReport));
   }
   report.measurements.resize(n);
   size_t i = 0;
@@ -459,7 +468,8 @@ TelemetryCounts ForEachReport(std::istream& in, std::string_view source, Telemet
       if (chunk_size == 0) break;
     }
     const char* begin = chunk.data() + chunk_pos;
-    const char* newline = static_cast<const char*>(std::memchr(begin, '\n', chunk_size - chunk_pos));
+    const char* newline =
+        static_cast<const char*>(std::memchr(begin, '\n', chunk_size - chunk_pos));
     size_t take = newline ? static_cast<size_t>(newline - begin) : chunk_size - chunk_pos;
     if (!too_long && line.size() + take <= kMaxLineBytes) {
       line.append(begin, take);

@@ -87,8 +87,10 @@ TEST(Telemetry, EachBadLineIsLocatedAndTheRestIsRead) {
     EXPECT_NE(at, std::string::npos) << from;
     return s.replace(at, from.size(), to);
   };
-  std::string deep = "{\"terminal\":\"X\",\"extra\":" + std::string(40, '[') + std::string(40, ']') + "}";
-  std::string many = R"({"terminal":"X","time":"2026-03-01T11:50:00Z","claimed":{"lat":1,"lon":2,"alt_m":3},"measurements":[)";
+  std::string deep =
+      "{\"terminal\":\"X\",\"extra\":" + std::string(40, '[') + std::string(40, ']') + "}";
+  std::string many =
+      R"({"terminal":"X","time":"2026-03-01T11:50:00Z","claimed":{"lat":1,"lon":2,"alt_m":3},"measurements":[)";
   for (size_t i = 0; i <= kMaxMeasurementsPerReport; ++i) {
     absl::StrAppend(&many, i ? "," : "", "{}");
   }
@@ -104,14 +106,19 @@ TEST(Telemetry, EachBadLineIsLocatedAndTheRestIsRead) {
       {replace("\"alt_m\": 180.0", "\"alt_m\": \"high\""), "claimed.alt_m", "expected a number"},
       {replace("\"value\": 812345.2", "\"value\": NaN"), "", "not valid JSON"},
       {replace("\"value\": 812345.2", "\"value\": 1e400"), "", "not valid JSON"},
-      {replace("\"kind\": \"range\"", "\"kind\": \"tdoa\""), "measurements[0].kind", "unknown kind 'tdoa'"},
+      {replace("\"kind\": \"range\"", "\"kind\": \"tdoa\""), "measurements[0].kind",
+       "unknown kind 'tdoa'"},
       {replace("[3512345.1, 2456789.2, 5123456.3]", "[3512.3451, 2456.7892, 5123.4563]"),
        "measurements[0].sat_pos_m", "from the Earth's centre"},
-      {replace("[0.12, -0.53, -0.84]", "[0.12, -0.53, -0.74]"), "measurements[2].value", "not a unit vector"},
+      {replace("[0.12, -0.53, -0.84]", "[0.12, -0.53, -0.74]"), "measurements[2].value",
+       "not a unit vector"},
       {replace("\"sigma\": 0.5", "\"sigma\": -0.5"), "measurements[1].sigma", "outside"},
-      {replace("\"sat_vel_mps\": [-4512.3, 5123.4, 1234.5],", ""), "measurements[0].sat_vel_mps", "missing"},
-      {replace("\"2026-03-01T11:49:04Z\"", "\"2026-03-01T15:49:04Z\""), "measurements[3].time", "from the report time"},
-      {replace("\"radius_m\": 12000", "\"radius_m\": 0"), "measurements[3].value.radius_m", "outside"},
+      {replace("\"sat_vel_mps\": [-4512.3, 5123.4, 1234.5],", ""), "measurements[0].sat_vel_mps",
+       "missing"},
+      {replace("\"2026-03-01T11:49:04Z\"", "\"2026-03-01T15:49:04Z\""), "measurements[3].time",
+       "from the report time"},
+      {replace("\"radius_m\": 12000", "\"radius_m\": 0"), "measurements[3].value.radius_m",
+       "outside"},
       {replace("\"measurements\": [", "\"measurements\": {\"a\": ["), "", "not valid JSON"},
       {many, "measurements", "at most 20000"},
   };

@@ -5,8 +5,8 @@
 #include <boost/math/distributions/normal.hpp>
 #include <chrono>
 #include <cmath>
-#include <tuple>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -56,7 +56,9 @@ Eigen::Matrix3d EcefToEnu(const geo::Geodetic& p) {
   geo::LocalFrame frame(p);
   Eigen::Matrix3d r;
   for (int i = 0; i < 3; ++i) {
-    Vec3 axis = frame.RotateEnuToEcef(i == 0 ? Vec3{1, 0, 0} : i == 1 ? Vec3{0, 1, 0} : Vec3{0, 0, 1});
+    Vec3 axis = frame.RotateEnuToEcef(i == 0   ? Vec3{1, 0, 0}
+                                      : i == 1 ? Vec3{0, 1, 0}
+                                               : Vec3{0, 0, 1});
     r.row(i) = ToEigen(axis).transpose();
   }
   return r;
@@ -75,23 +77,25 @@ HorizontalEllipse EllipseOf(const Eigen::Matrix2d& cov_en) {
   return e;
 }
 
-bool Invertible(const Eigen::Matrix3d& info) {
-  return InformationRank(ParamMatrix(info)) == 3;
-}
+bool Invertible(const Eigen::Matrix3d& info) { return InformationRank(ParamMatrix(info)) == 3; }
 
 }  // namespace
 
 std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kConsistent: return "consistent";
-    case Outcome::kSpoofed: return "spoofed";
-    case Outcome::kInconclusive: return "inconclusive";
+    case Outcome::kConsistent:
+      return "consistent";
+    case Outcome::kSpoofed:
+      return "spoofed";
+    case Outcome::kInconclusive:
+      return "inconclusive";
   }
   return "unknown";
 }
 
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m, bool locate) {
-  return Analyze(report, Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m),
+  return Analyze(report,
+                 Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m),
                  locate);
 }
 
@@ -166,7 +170,8 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   std::optional<TerminalState> sat;
   if (!model.kinds().Has(Kind::kAoa)) sat = model.MeanSatellite();
   if (sat) {
-    Eigen::Vector3d n = ToEigen(geo::Cross(sat->position_ecef_m, sat->velocity_ecef_mps)).normalized();
+    Eigen::Vector3d n =
+        ToEigen(geo::Cross(sat->position_ecef_m, sat->velocity_ecef_mps)).normalized();
     Eigen::Vector3d p = best_of()->x.head<3>();
     Eigen::Vector3d mirror = p - 2.0 * p.dot(n) * n;
     if ((mirror - p).norm() > 1000.0) {
@@ -229,7 +234,8 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   fix.residual_dof = model.equality_residuals() - model.num_params();
   if (alternative != nullptr) {
     fix.ambiguous = true;
-    fix.alternative = geo::EcefToGeodetic({alternative->x(0), alternative->x(1), alternative->x(2)});
+    fix.alternative =
+        geo::EcefToGeodetic({alternative->x(0), alternative->x(1), alternative->x(2)});
   }
   a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
   a.strength_h_m = a.crlb_h_m;
@@ -266,7 +272,8 @@ Verdict Verifier::Verify(const Report& report) {
   const bool is_static = !report.claimed.vel_enu_mps.has_value();
   auto [it, is_new] = history_.try_emplace(report.terminal);
   History& h = it->second;
-  if (is_new || !is_static || Norm(claimed.position_ecef_m - h.anchor_ecef_m) > options_.history_tolerance_m) {
+  if (is_new || !is_static ||
+      Norm(claimed.position_ecef_m - h.anchor_ecef_m) > options_.history_tolerance_m) {
     h.all = Accumulator{};
     h.physical = Accumulator{};
     h.anchor_ecef_m = claimed.position_ecef_m;
@@ -310,8 +317,8 @@ Verdict Verifier::Verify(const Report& report) {
     v.physical_history.statistic = g.dot(h.physical.information.ldlt().solve(g));
     v.physical_history.dof = 3;
   }
-  const int tests = int(v.all.ran) + int(v.physical.ran) + int(v.history.ran) +
-                    int(v.physical_history.ran);
+  const int tests =
+      int(v.all.ran) + int(v.physical.ran) + int(v.history.ran) + int(v.physical_history.ran);
   const double alpha = tests > 0 ? options_.false_alarm / tests : options_.false_alarm;
   TestResult* deciding = nullptr;
   for (TestResult* t : {&v.all, &v.physical, &v.history, &v.physical_history}) {
@@ -341,8 +348,8 @@ Verdict Verifier::Verify(const Report& report) {
     v.p_value = std::min(1.0, deciding->p_value * tests);
   }
 
-  const bool rejected = v.all.rejected || v.physical.rejected || v.history.rejected ||
-                        v.physical_history.rejected;
+  const bool rejected =
+      v.all.rejected || v.physical.rejected || v.history.rejected || v.physical_history.rejected;
   const bool strong = all.strength_h_m <= options_.max_crlb_h_m && v.all.ran;
   if (rejected) {
     v.outcome = Outcome::kSpoofed;
@@ -436,13 +443,13 @@ std::string Names(const std::vector<std::string_view>& names) {
 
 std::string TestJson(const TestResult& t) {
   if (!t.ran) return "null";
-  return absl::StrCat("{\"basis\":", Names(t.basis.Names()), ",\"statistic\":", Number(t.statistic),
-                      ",\"dof\":", t.dof, ",\"p_value\":", Number(t.p_value),
-                      ",\"alpha\":", Number(t.alpha), ",\"threshold\":", Number(t.threshold),
-                      ",\"rejected\":", t.rejected ? "true" : "false",
-                      ",\"chi2_rejected\":", t.chi2_rejected ? "true" : "false",
-                      ",\"one_sided\":", t.one_sided_count, ",\"one_sided_z\":", Number(t.one_sided_z),
-                      ",\"one_sided_rejected\":", t.one_sided_rejected ? "true" : "false", "}");
+  return absl::StrCat(
+      "{\"basis\":", Names(t.basis.Names()), ",\"statistic\":", Number(t.statistic),
+      ",\"dof\":", t.dof, ",\"p_value\":", Number(t.p_value), ",\"alpha\":", Number(t.alpha),
+      ",\"threshold\":", Number(t.threshold), ",\"rejected\":", t.rejected ? "true" : "false",
+      ",\"chi2_rejected\":", t.chi2_rejected ? "true" : "false",
+      ",\"one_sided\":", t.one_sided_count, ",\"one_sided_z\":", Number(t.one_sided_z),
+      ",\"one_sided_rejected\":", t.one_sided_rejected ? "true" : "false", "}");
 }
 
 }  // namespace
@@ -470,11 +477,10 @@ std::string VerdictJson(const Verdict& v) {
       "{\"terminal\":", nlohmann::json(v.terminal).dump(), ",\"time\":\"", FormatRfc3339(v.time),
       "\",\"verdict\":\"", std::string(OutcomeName(v.outcome)), "\",\"fix\":", fix,
       ",\"crlb_h_m\":", Number(v.crlb_h_m), ",\"statistic\":", Number(v.statistic),
-      ",\"dof\":", v.dof, ",\"p_value\":", Number(v.p_value),
-      ",\"assurance\":", Names(v.assurance), ",\"basis\":", Names(v.basis.Names()),
-      ",\"flags\":", Names(v.flags), ",\"line\":", v.line, ",\"tests\":{\"all\":", TestJson(v.all),
-      ",\"physical\":", TestJson(v.physical), ",\"history\":", TestJson(v.history),
-      ",\"physical_history\":", TestJson(v.physical_history),
+      ",\"dof\":", v.dof, ",\"p_value\":", Number(v.p_value), ",\"assurance\":", Names(v.assurance),
+      ",\"basis\":", Names(v.basis.Names()), ",\"flags\":", Names(v.flags), ",\"line\":", v.line,
+      ",\"tests\":{\"all\":", TestJson(v.all), ",\"physical\":", TestJson(v.physical),
+      ",\"history\":", TestJson(v.history), ",\"physical_history\":", TestJson(v.physical_history),
       "},\"history_windows\":", v.history_windows, "}");
 }
 

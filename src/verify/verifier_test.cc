@@ -28,8 +28,8 @@ using sim::Rng;
 
 const orbit::Constellation& Starlink() {
   static const orbit::Constellation* c = [] {
-    auto elements =
-        orbit::ReadElementsFile(std::string(SATFENCE_TESTDATA_DIR) + "/starlink/starlink_20250923.tle");
+    auto elements = orbit::ReadElementsFile(std::string(SATFENCE_TESTDATA_DIR) +
+                                            "/starlink/starlink_20250923.tle");
     return new orbit::Constellation(orbit::Constellation::FromElements(elements.records));
   }();
   return *c;
@@ -96,7 +96,8 @@ UtcTime RandomTime(Rng& rng) {
 // [lo, hi] holding a Binomial(n, p) count with probability 99.9%.
 std::pair<int, int> BinomialBand(int n, double p) {
   boost::math::binomial_distribution<double> b(n, p);
-  return {int(boost::math::quantile(b, 0.0005)), int(boost::math::quantile(boost::math::complement(b, 0.0005)))};
+  return {int(boost::math::quantile(b, 0.0005)),
+          int(boost::math::quantile(boost::math::complement(b, 0.0005)))};
 }
 
 const KindSet kRangeRateAoaBeam = Kinds({Kind::kRange, Kind::kRangeRate, Kind::kAoa, Kind::kBeam});
@@ -225,9 +226,10 @@ TEST(Verifier, SpoofDetectionMatchesTheNoncentralChiSquarePower) {
 
 TEST(Verifier, ModifiedTerminalIsCaughtByTheKindsItCannotForge) {
   Rng rng(14);
-  geo::Geodetic where{48.0, 37.8, 150.0};      // the true place
-  geo::Geodetic claim{48.3, 36.9, 150.0};      // ~75 km away
-  KindSet kinds = Kinds({Kind::kRange, Kind::kRangeRate, Kind::kAoa, Kind::kBeam, Kind::kRangeBound});
+  geo::Geodetic where{48.0, 37.8, 150.0};  // the true place
+  geo::Geodetic claim{48.3, 36.9, 150.0};  // ~75 km away
+  KindSet kinds =
+      Kinds({Kind::kRange, Kind::kRangeRate, Kind::kAoa, Kind::kBeam, Kind::kRangeBound});
   Case c = Make(rng, Start(), where, claim, std::nullopt, kinds, /*a2=*/true);
   Verifier verifier;
   Verdict v = verifier.Verify(c.report);
@@ -305,15 +307,18 @@ TEST(Verifier, CloneAndImpossibleJumps) {
   Verdict first = verifier.Verify(Make(rng, t, kyiv, kyiv, std::nullopt, kRangeRateAoaBeam).report);
   EXPECT_TRUE(first.flags.empty()) << first.flags.size();
   // The same identity, really in Kharkiv 60 s later (410 km away): two kits.
-  Verdict second =
-      verifier.Verify(Make(rng, t + std::chrono::seconds(60), kharkiv, kharkiv, std::nullopt, kRangeRateAoaBeam).report);
+  Verdict second = verifier.Verify(
+      Make(rng, t + std::chrono::seconds(60), kharkiv, kharkiv, std::nullopt, kRangeRateAoaBeam)
+          .report);
   EXPECT_NE(std::find(second.flags.begin(), second.flags.end(), "clone"), second.flags.end());
-  EXPECT_NE(std::find(second.flags.begin(), second.flags.end(), "impossible_jump"), second.flags.end());
+  EXPECT_NE(std::find(second.flags.begin(), second.flags.end(), "impossible_jump"),
+            second.flags.end());
   // A spoofer that stays put but jumps its claim: the claim jumps, the network's fix does not.
   Verifier other;
   other.Verify(Make(rng, t, kyiv, kyiv, std::nullopt, kRangeRateAoaBeam).report);
   Verdict jump = other.Verify(
-      Make(rng, t + std::chrono::seconds(60), kyiv, kharkiv, std::nullopt, kRangeRateAoaBeam).report);
+      Make(rng, t + std::chrono::seconds(60), kyiv, kharkiv, std::nullopt, kRangeRateAoaBeam)
+          .report);
   EXPECT_NE(std::find(jump.flags.begin(), jump.flags.end(), "impossible_jump"), jump.flags.end());
   EXPECT_EQ(std::find(jump.flags.begin(), jump.flags.end(), "clone"), jump.flags.end());
   EXPECT_EQ(jump.outcome, Outcome::kSpoofed);

@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<double> lat(46.0, 52.0), lon(24.0, 40.0), u01(0.0, 1.0);
   const UtcTime start = FromCalendar(2025, 9, 23, 6LL * 3600 * 1'000'000);
   verify::KindSet kinds;
-  for (verify::Kind k : {verify::Kind::kRange, verify::Kind::kRangeRate, verify::Kind::kAoa,
-                         verify::Kind::kBeam}) {
+  for (verify::Kind k :
+       {verify::Kind::kRange, verify::Kind::kRangeRate, verify::Kind::kAoa, verify::Kind::kBeam}) {
     kinds.Add(k);
   }
 
@@ -61,9 +61,9 @@ int main(int argc, char** argv) {
     spec.time = when;
     spec.kinds = kinds;
     // One in four lies by 100 m to 20 km.
-    spec.claimed.position = i % 4 == 0 ? geo::GeodesicDirect(where, 360.0 * u01(rng),
-                                                             100.0 * std::pow(200.0, u01(rng)))
-                                       : where;
+    spec.claimed.position =
+        i % 4 == 0 ? geo::GeodesicDirect(where, 360.0 * u01(rng), 100.0 * std::pow(200.0, u01(rng)))
+                   : where;
     verify::Report r = sim::MeasureReport(spec, truth, schedule.Serving(where, times), {}, rng);
     measurements += r.measurements.size();
     lines.push_back(verify::ReportJson(r));

@@ -22,7 +22,7 @@ namespace satfence::sim {
 struct ClassRate {
   std::string behaviour;
   int reports = 0;
-  int spoofed = 0;       // verdicts of `spoofed` (false alarms for honest classes)
+  int spoofed = 0;  // verdicts of `spoofed` (false alarms for honest classes)
   int inconclusive = 0;
   int flagged = 0;       // the class's own flag: speed_limit (drones), clone (clones)
   double rate_lo = 0.0;  // 95% Clopper-Pearson interval of spoofed / reports
@@ -47,7 +47,7 @@ struct TimeToDetection {
   double hi_m = 0.0;
   int terminals = 0;
   int detected = 0;
-  double median_s = 0.0;        // NaN when none was detected
+  double median_s = 0.0;  // NaN when none was detected
   double median_reports = 0.0;
 };
 
@@ -63,9 +63,9 @@ struct Evaluation {
   int matched = 0;
   std::vector<std::string> unmatched;  // "file:line: why" for verdicts without truth
   std::vector<ClassRate> classes;
-  double honest_false_alarm = 0.0;     // over every honest class
+  double honest_false_alarm = 0.0;  // over every honest class
   int honest_reports = 0;
-  double configured_alpha = 0.0;      // the verdicts' own false-alarm setting
+  double configured_alpha = 0.0;  // the verdicts' own false-alarm setting
   std::vector<DetectionBin> bins;
   std::vector<RocPoint> roc;
   // Fixes of honest reports: RMS horizontal error against the RMS Cramer-Rao bound at the

@@ -48,9 +48,9 @@ struct MeasurementNoise {
   double range_bound_sigma_m = 30.0;
   double range_bound_delay_mean_m = 150.0;  // exponential processing delay (only lengthens)
   double beam_radius_m = 12'000.0;
-  double range_offset_sigma_m = 500.0;      // per report, constant
+  double range_offset_sigma_m = 500.0;  // per report, constant
   double range_rate_offset_sigma_mps = 20.0;
-  double ephemeris_sigma_m = 0.0;           // error of the satellite positions reported
+  double ephemeris_sigma_m = 0.0;  // error of the satellite positions reported
 };
 
 // The terminal's true state at any instant.

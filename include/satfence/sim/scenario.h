@@ -43,14 +43,14 @@ struct Group {
   int count = 1;
   double centre_lat_deg = 0.0;
   double centre_lon_deg = 0.0;
-  double radius_km = 10.0;             // terminals placed uniformly in this disc
-  double speed_mps = 0.0;              // movers; 0 = the behaviour's usual speed
-  double altitude_m = 0.0;             // true height above the ellipsoid; aircraft default 10 km
-  double displacement_min_m = 100.0;   // A1/A2: claim offset, log-uniform between these
+  double radius_km = 10.0;            // terminals placed uniformly in this disc
+  double speed_mps = 0.0;             // movers; 0 = the behaviour's usual speed
+  double altitude_m = 0.0;            // true height above the ellipsoid; aircraft default 10 km
+  double displacement_min_m = 100.0;  // A1/A2: claim offset, log-uniform between these
   double displacement_max_m = 20'000.0;
-  double clone_distance_km = 300.0;    // clone: the second kit this far away
-  double report_probability = 1.0;     // < 1: sparse reporting
-  std::string id_prefix;               // terminal ids: <prefix>-<n>; default the group name
+  double clone_distance_km = 300.0;  // clone: the second kit this far away
+  double report_probability = 1.0;   // < 1: sparse reporting
+  std::string id_prefix;             // terminal ids: <prefix>-<n>; default the group name
 };
 
 struct Scenario {
@@ -83,14 +83,14 @@ struct TruthRecord {
   UtcTime time;
   std::string group;
   Behaviour behaviour = Behaviour::kStatic;
-  geo::Geodetic position;                 // true, at the report time
-  geo::Vec3 vel_enu_mps;                  // true
-  double displacement_m = 0.0;            // claimed minus true, horizontal
-  int kit = 0;                            // clones: which of the two kits
+  geo::Geodetic position;       // true, at the report time
+  geo::Vec3 vel_enu_mps;        // true
+  double displacement_m = 0.0;  // claimed minus true, horizontal
+  int kit = 0;                  // clones: which of the two kits
   // Noncentrality of the verifier's tests for this report (noiseless measurements).
   double lambda_all = 0.0;
   double lambda_physical = 0.0;
-  double crlb_h_m = 0.0;                  // at the truth
+  double crlb_h_m = 0.0;  // at the truth
 };
 
 std::string TruthJson(const TruthRecord& t);

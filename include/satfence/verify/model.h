@@ -33,7 +33,8 @@ namespace satfence::verify {
 
 inline constexpr int kMaxParams = 8;
 using ParamVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxParams, 1>;
-using ParamMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxParams, kMaxParams>;
+using ParamMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxParams, kMaxParams>;
 
 // A terminal state: where it is and how it moves, ECEF.
 struct TerminalState {
@@ -140,8 +141,8 @@ struct Solution {
   double chi2 = 0.0;
   int iterations = 0;
   bool converged = false;
-  ParamMatrix information;         // J^T J at x, one-sided rows included while violated
-  bool one_sided_active = false;   // whether any was
+  ParamMatrix information;        // J^T J at x, one-sided rows included while violated
+  bool one_sided_active = false;  // whether any was
 };
 
 // Levenberg-Marquardt from `start` (offsets profiled first), over the two-sided rows only

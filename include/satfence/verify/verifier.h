@@ -21,8 +21,9 @@
 // (A2) can forge `range` and `range_rate`, so when a report has both forgeable and physical
 // kinds the physical kinds are also tested alone. History adds, for a terminal whose claim
 // stays put, the information-weighted sum of its fixes' offsets from the claim (and, for the
-// physical kinds, the sum of their scores at the claim): small displacements show over time. The false-alarm probability is split equally (Bonferroni)
-// over the tests that ran, so a report's false-alarm rate is at most the configured one.
+// physical kinds, the sum of their scores at the claim): small displacements show over time. The
+// false-alarm probability is split equally (Bonferroni) over the tests that ran, so a report's
+// false-alarm rate is at most the configured one.
 #ifndef SATFENCE_VERIFY_VERIFIER_H_
 #define SATFENCE_VERIFY_VERIFIER_H_
 
@@ -42,11 +43,11 @@
 namespace satfence::verify {
 
 struct VerifyOptions {
-  double false_alarm = 1e-3;          // per report, over all tests
-  double speed_limit_mps = 25.0;      // 90 km/h: above it, flag `speed_limit`
+  double false_alarm = 1e-3;               // per report, over all tests
+  double speed_limit_mps = 25.0;           // 90 km/h: above it, flag `speed_limit`
   double max_plausible_speed_mps = 340.0;  // implied speeds above it: `impossible_jump`/`clone`
-  double max_crlb_h_m = 10'000.0;     // a weaker measurement set is `inconclusive`
-  double history_tolerance_m = 100.0; // a static claim that moves further starts a new history
+  double max_crlb_h_m = 10'000.0;          // a weaker measurement set is `inconclusive`
+  double history_tolerance_m = 100.0;      // a static claim that moves further starts a new history
   // When > 0, fixes assume the terminal is on the ground: height 0 m above the ellipsoid
   // with this sigma (Model). Off by default: it biases fixes in high terrain.
   double surface_sigma_m = 0.0;
@@ -58,7 +59,7 @@ std::string_view OutcomeName(Outcome o);
 struct HorizontalEllipse {
   double semi_major_m = 0.0;  // one sigma
   double semi_minor_m = 0.0;
-  double azimuth_deg = 0.0;   // of the major axis, clockwise from north, [0, 180)
+  double azimuth_deg = 0.0;  // of the major axis, clockwise from north, [0, 180)
 };
 
 struct Fix {
@@ -79,11 +80,11 @@ struct Fix {
 struct TestResult {
   bool ran = false;
   KindSet basis;
-  double statistic = 0.0;   // the chi-square part's
+  double statistic = 0.0;  // the chi-square part's
   int dof = 0;
-  double p_value = 1.0;     // the test's, Bonferroni over its parts
-  double alpha = 0.0;       // its share of the false-alarm probability
-  double threshold = 0.0;   // on `statistic`, at its part's share
+  double p_value = 1.0;    // the test's, Bonferroni over its parts
+  double alpha = 0.0;      // its share of the false-alarm probability
+  double threshold = 0.0;  // on `statistic`, at its part's share
   bool rejected = false;
   bool chi2_rejected = false;
   int one_sided_count = 0;
@@ -107,7 +108,7 @@ struct Verdict {
   std::vector<std::string_view> flags;
   TestResult all;       // every kind
   TestResult physical;  // aoa, beam, range_bound alone (when the report also has forgeable ones)
-  TestResult history;           // the static history over every kind, when there is one
+  TestResult history;   // the static history over every kind, when there is one
   TestResult physical_history;  // and over the unforgeable kinds (score test, summed)
   int history_windows = 0;
 };
@@ -130,7 +131,7 @@ struct SubsetAnalysis {
   int one_sided_count = 0;
   double one_sided_z = 0.0;  // worst violation at the claim, sigmas (0 when none)
   double one_sided_p = 1.0;
-  double strength_h_m = std::numeric_limits<double>::infinity();  // CRLB, or beam size
+  double strength_h_m = std::numeric_limits<double>::infinity();   // CRLB, or beam size
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
   // Without `locate`: the score (J^T r, offsets profiled) for the position at the claim.
   Eigen::Vector3d position_score = Eigen::Vector3d::Zero();
@@ -169,8 +170,8 @@ class Verifier {
     std::optional<geo::Vec3> last_fix_ecef_m;
     double last_fix_sigma_m = 0.0;
     geo::Vec3 anchor_ecef_m;  // the static claim the accumulators refer to
-    Accumulator all;       // information and information-weighted fix offsets
-    Accumulator physical;  // information and scores at the claim (unforgeable kinds)
+    Accumulator all;          // information and information-weighted fix offsets
+    Accumulator physical;     // information and scores at the claim (unforgeable kinds)
   };
   VerifyOptions options_;
   std::unordered_map<std::string, History> history_;
