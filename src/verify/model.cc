@@ -167,46 +167,56 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only, int* active_one_sided) const {
-  switch (num_params_) {
+  const int layout = (moving_ ? 4 : 0) + (range_offset_ >= 0 ? 2 : 0) + (rate_offset_ >= 0 ? 1 : 0);
+  switch (layout) {
+    case 0:
+      return EvaluateFixed<false, false, false>(x, info, gradient, equality_only, active_one_sided);
+    case 1:
+      return EvaluateFixed<false, false, true>(x, info, gradient, equality_only, active_one_sided);
+    case 2:
+      return EvaluateFixed<false, true, false>(x, info, gradient, equality_only, active_one_sided);
     case 3:
-      return EvaluateFixed<3>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<false, true, true>(x, info, gradient, equality_only, active_one_sided);
     case 4:
-      return EvaluateFixed<4>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, false, false>(x, info, gradient, equality_only, active_one_sided);
     case 5:
-      return EvaluateFixed<5>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, false, true>(x, info, gradient, equality_only, active_one_sided);
     case 6:
-      return EvaluateFixed<6>(x, info, gradient, equality_only, active_one_sided);
-    case 7:
-      return EvaluateFixed<7>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, true, false>(x, info, gradient, equality_only, active_one_sided);
     default:
-      return EvaluateFixed<8>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, true, true>(x, info, gradient, equality_only, active_one_sided);
   }
 }
 
-// N unknowns, fixed at compile time so the normal-equation updates unroll; the first three
-// are the position, the next three the velocity when N >= 6 (offsets follow).
-template <int N>
+// The parameter layout fixed at compile time, so the normal-equation updates unroll and the
+// Jacobian row stays in registers: position, velocity when moving, then the offsets present.
+template <bool kMoving, bool kRange, bool kRate>
 double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                             bool equality_only, int* active_one_sided) const {
-  // Static models have at most 5 unknowns, moving ones at least 6.
-  constexpr bool kMoving = N >= 6;
+  constexpr int kBase = kMoving ? 6 : 3;
+  constexpr int kRangeIndex = kBase;
+  constexpr int kRateIndex = kBase + (kRange ? 1 : 0);
+  constexpr int N = kBase + (kRange ? 1 : 0) + (kRate ? 1 : 0);
   const Vec3 p{x(0), x(1), x(2)};
   Vec3 v;
   if constexpr (kMoving) v = {x(3), x(4), x(5)};
-  const double b_range = range_offset_ >= 0 ? x(range_offset_) : 0.0;
-  const double b_rate = rate_offset_ >= 0 ? x(rate_offset_) : 0.0;
+  const double b_range = kRange ? x(kRangeIndex) : 0.0;
+  const double b_rate = kRate ? x(kRateIndex) : 0.0;
   const bool want = info != nullptr;
   double a[N][N] = {};
   double g[N] = {};
   double j[N];
   auto add = [&](double res) {
+#pragma GCC unroll 8
     for (int i = 0; i < N; ++i) {
       g[i] += j[i] * res;
+#pragma GCC unroll 8
       for (int k = i; k < N; ++k) a[i][k] += j[i] * j[k];
     }
   };
   // j = d(predicted)/dx / sigma for a value that depends on the position through `d_dp`.
   auto set_motion = [&](Vec3 d_dp, double dt, double scale) {
+#pragma GCC unroll 8
     for (int i = 0; i < N; ++i) j[i] = 0.0;
     j[0] = d_dp.x * scale;
     j[1] = d_dp.y * scale;
@@ -224,17 +234,17 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
     const double rho = Norm(d);
     const double inv_rho = 1.0 / rho;
     const Vec3 u = inv_rho * d;
-    if (e.range_inv_sigma > 0.0) {
+    if (kRange && e.range_inv_sigma > 0.0) {
       const double w = e.range_inv_sigma;
       const double res = (e.range - rho - b_range) * w;
       chi2 += res * res;
       if (want) {
         set_motion(u, e.dt_s, w);
-        j[range_offset_] = w;
+        if constexpr (kRange) j[kRangeIndex] = w;
         add(res);
       }
     }
-    if (e.rate_inv_sigma > 0.0) {
+    if (kRate && e.rate_inv_sigma > 0.0) {
       const double w = e.rate_inv_sigma;
       const Vec3 rel = v - e.sat_vel;
       const double uw = Dot(u, rel);
@@ -247,7 +257,7 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
           j[4] += u.y * w;
           j[5] += u.z * w;
         }
-        j[rate_offset_] = w;
+        if constexpr (kRate) j[kRateIndex] = w;
         add(res);
       }
     }

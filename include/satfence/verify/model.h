@@ -119,7 +119,7 @@ class Model {
     geo::Vec3 beam_up;
   };
   void Finish();  // counts residuals, sets the parameter layout
-  template <int N>
+  template <bool kMoving, bool kRange, bool kRate>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only, int* active_one_sided) const;
 
