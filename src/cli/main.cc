@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   satfence::cli::RegisterZonesCommands(app, exit);
   satfence::cli::RegisterVerifyCommand(app, exit);
   satfence::cli::RegisterSimulateCommands(app, exit);
+  satfence::cli::RegisterRegistryCommands(app, exit);
   satfence::cli::RegisterDemoCommand(app, exit);
   CLI11_PARSE(app, argc, argv);
   return exit.value;
