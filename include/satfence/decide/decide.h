@@ -1,0 +1,80 @@
+// Decisions: zones x verdict x registry x policy -> allow, review or deny, with named reasons.
+//
+//   absl::StatusOr<Policy> policy = LoadPolicy("examples/policy.toml");
+//   zones::Proximity where;                       // the fix's k-sigma ellipse against the zones
+//   index.Classify(fix.lat, fix.lon, Region::Ellipse(a, b, az, policy->k_sigma),
+//                  policy->near_deny_m, where);
+//   Decision d = Decide(*policy, {verdict, terminal, zone_set, where, verdict.time});
+//
+// Rules, each adding a reason; the decision is the most severe action any rule asks for:
+//   spoof_suspected      the verdict is `spoofed`                                   deny
+//   clone                the network saw the identity in two places                  review
+//   unregistered         the terminal is not in the registry                         review
+//   in_deny_zone         the whole k-sigma region lies in an active deny zone        deny
+//   near_deny_border     the region straddles a deny zone's border          policy (review)
+//   not_whitelisted      inside an allow-if-whitelisted zone, not whitelisted        deny
+//                        (review while the region straddles its border)
+//   in_review_zone       inside a review zone                                        review
+//   inconclusive_near_deny  no verdict either way, a deny zone within reach  policy (review)
+//   a1_only_near_deny    consistent only against GNSS spoofing, a deny zone within reach
+//                                                                            policy (review)
+//   speed_limit          above the land speed cut-off (aviation plans and, if the policy
+//                        says so, whitelisted terminals exempt)                      deny
+//   plan_outside_area    a residential plan farther than allowed from its address    review
+// Where zones overlap, only the highest-priority active zones at the fix decide.
+#ifndef SATFENCE_DECIDE_DECIDE_H_
+#define SATFENCE_DECIDE_DECIDE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "satfence/base/utc_time.h"
+#include "satfence/registry/registry.h"
+#include "satfence/verify/verifier.h"
+#include "satfence/zones/region.h"
+#include "satfence/zones/zone_set.h"
+
+namespace satfence::decide {
+
+enum class Action { kAllow, kReview, kDeny };  // in order of severity
+std::string_view ActionName(Action a);
+
+struct Policy {
+  std::string source;
+  std::string version;            // SHA-256 of the file's bytes, hex
+  double k_sigma = 3.0;           // the region tested against zones
+  double near_deny_m = 20'000.0;  // "near a deny zone": a deny border this close
+  double land_speed_limit_kmh = 90.0;
+  bool speed_exempt_whitelisted = false;
+  double residential_radius_km = 5.0;
+  Action straddles_deny = Action::kReview;
+  Action inconclusive_near_deny = Action::kReview;  // kDeny fails closed, kAllow open
+  Action a1_only_near_deny = Action::kReview;
+  int hysteresis_reports = 2;  // agreeing reports needed to change a terminal's decision
+};
+
+// Reads a policy (TOML; docs/policy.md). Errors name the file, line and key.
+absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view source);
+absl::StatusOr<Policy> LoadPolicy(const std::string& path);
+
+struct Evidence {
+  const verify::Verdict& verdict;
+  const registry::Terminal* terminal;  // null when unregistered
+  const zones::ZoneSet& zones;
+  const zones::Proximity& where;  // the fix's (or, without one, the claim's) region
+  UtcTime time;
+};
+
+struct Decision {
+  Action action = Action::kAllow;
+  std::vector<std::string> reasons;  // in rule order, without repeats
+  std::vector<std::string> zones;    // ids of the deciding zones at the fix
+};
+
+Decision Decide(const Policy& policy, const Evidence& evidence);
+
+}  // namespace satfence::decide
+
+#endif  // SATFENCE_DECIDE_DECIDE_H_

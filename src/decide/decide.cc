@@ -1,0 +1,215 @@
+#include "satfence/decide/decide.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+#include "satfence/audit/merkle.h"
+#include "satfence/base/file.h"
+#include "satfence/geo/geodesic.h"
+
+namespace satfence::decide {
+namespace {
+
+constexpr size_t kMaxPolicyBytes = 1 << 20;
+
+std::optional<Action> ParseAction(std::string_view s) {
+  if (s == "allow") return Action::kAllow;
+  if (s == "review") return Action::kReview;
+  if (s == "deny") return Action::kDeny;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view ActionName(Action a) {
+  switch (a) {
+    case Action::kAllow:
+      return "allow";
+    case Action::kReview:
+      return "review";
+    case Action::kDeny:
+      return "deny";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view source) {
+  const std::string file(source);
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d: %s", file, e.source().begin.line, std::string(e.description())));
+  }
+  Policy p;
+  p.source = file;
+  p.version = audit::Hex(
+      audit::Sha256(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+  auto error = [&](const toml::node* n, const std::string& key, const std::string& message) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s:%d: %s: %s", file, n ? static_cast<int>(n->source().begin.line) : 0, key, message));
+  };
+  auto number = [&](const toml::table& t, const std::string& prefix, const char* key, double lo,
+                    double hi, double& out) -> absl::Status {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return absl::OkStatus();
+    std::optional<double> v = n->value<double>();
+    if (!v || !std::isfinite(*v) || *v < lo || *v > hi) {
+      return error(n, prefix + key, absl::StrFormat("expected a number in [%g, %g]", lo, hi));
+    }
+    out = *v;
+    return absl::OkStatus();
+  };
+  auto action = [&](const toml::table& t, const std::string& prefix, const char* key,
+                    Action& out) -> absl::Status {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return absl::OkStatus();
+    std::optional<std::string> s = n->value<std::string>();
+    std::optional<Action> a = s ? ParseAction(*s) : std::nullopt;
+    if (!a) return error(n, prefix + key, "expected \"allow\", \"review\" or \"deny\"");
+    out = *a;
+    return absl::OkStatus();
+  };
+  static const std::vector<std::string> kTop = {"k_sigma",
+                                                "near_deny_km",
+                                                "land_speed_limit_kmh",
+                                                "speed_exempt_whitelisted",
+                                                "residential_radius_km",
+                                                "hysteresis_reports",
+                                                "uncertainty"};
+  for (auto&& [k, v] : root) {
+    if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end()) {
+      return error(&v, std::string(k.str()), "unknown key");
+    }
+  }
+  double near_deny_km = p.near_deny_m / 1000.0, hysteresis = p.hysteresis_reports;
+  for (absl::Status s :
+       {number(root, "", "k_sigma", 0.1, 10.0, p.k_sigma),
+        number(root, "", "near_deny_km", 0.0, 1000.0, near_deny_km),
+        number(root, "", "land_speed_limit_kmh", 1.0, 2000.0, p.land_speed_limit_kmh),
+        number(root, "", "residential_radius_km", 0.01, 1000.0, p.residential_radius_km),
+        number(root, "", "hysteresis_reports", 1.0, 100.0, hysteresis)}) {
+    if (!s.ok()) return s;
+  }
+  p.near_deny_m = 1000.0 * near_deny_km;
+  p.hysteresis_reports = static_cast<int>(hysteresis);
+  if (const toml::node* n = root.get("speed_exempt_whitelisted")) {
+    if (!n->is_boolean()) return error(n, "speed_exempt_whitelisted", "expected true or false");
+    p.speed_exempt_whitelisted = *n->value<bool>();
+  }
+  if (const toml::node* n = root.get("uncertainty")) {
+    const toml::table* u = n->as_table();
+    if (u == nullptr) return error(n, "uncertainty", "expected a table");
+    for (auto&& [k, v] : *u) {
+      const std::string key(k.str());
+      if (key != "straddles_deny" && key != "inconclusive_near_deny" &&
+          key != "a1_only_near_deny") {
+        return error(&v, "uncertainty." + key, "unknown key");
+      }
+    }
+    for (absl::Status s :
+         {action(*u, "uncertainty.", "straddles_deny", p.straddles_deny),
+          action(*u, "uncertainty.", "inconclusive_near_deny", p.inconclusive_near_deny),
+          action(*u, "uncertainty.", "a1_only_near_deny", p.a1_only_near_deny)}) {
+      if (!s.ok()) return s;
+    }
+  }
+  return p;
+}
+
+absl::StatusOr<Policy> LoadPolicy(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileLimited(path, kMaxPolicyBytes);
+  if (!text.ok()) return text.status();
+  return ParsePolicy(*text, path);
+}
+
+Decision Decide(const Policy& policy, const Evidence& e) {
+  Decision d;
+  auto ask = [&](Action a, const char* reason) {
+    d.action = std::max(d.action, a);
+    if (std::find(d.reasons.begin(), d.reasons.end(), reason) == d.reasons.end()) {
+      d.reasons.emplace_back(reason);
+    }
+  };
+  const verify::Verdict& v = e.verdict;
+  auto flagged = [&](std::string_view f) {
+    return std::find(v.flags.begin(), v.flags.end(), f) != v.flags.end();
+  };
+  const registry::Terminal* t = e.terminal;
+
+  if (v.outcome == verify::Outcome::kSpoofed) ask(Action::kDeny, "spoof_suspected");
+  if (flagged("clone")) ask(Action::kReview, "clone");
+  if (t == nullptr) ask(Action::kReview, "unregistered");
+
+  // The zones at the fix: only the highest-priority active zones holding it decide.
+  int top = INT_MIN;
+  for (const zones::ZoneNearby& z : e.where.zones) {
+    const zones::Zone& zone = e.zones.zones()[z.zone];
+    if (z.contains && zone.ActiveAt(e.time)) top = std::max(top, zone.priority);
+  }
+  bool near_deny = false;
+  for (const zones::ZoneNearby& z : e.where.zones) {
+    const zones::Zone& zone = e.zones.zones()[z.zone];
+    if (!zone.ActiveAt(e.time)) continue;
+    const bool deny = zone.action == zones::ZoneAction::kDeny;
+    if (deny && (z.contains || z.border_m <= policy.near_deny_m)) near_deny = true;
+    if (z.contains && zone.priority == top) {
+      d.zones.push_back(zone.id);
+      const bool inside = z.region == zones::RegionClass::kInside;
+      switch (zone.action) {
+        case zones::ZoneAction::kDeny:
+          if (inside) {
+            ask(Action::kDeny, "in_deny_zone");
+          } else {
+            ask(policy.straddles_deny, "near_deny_border");
+          }
+          break;
+        case zones::ZoneAction::kAllowIfWhitelisted:
+          if (t == nullptr || !t->whitelisted)
+            ask(inside ? Action::kDeny : Action::kReview, "not_whitelisted");
+          break;
+        case zones::ZoneAction::kReview:
+          ask(Action::kReview, "in_review_zone");
+          break;
+        case zones::ZoneAction::kAllow:
+          break;
+      }
+    } else if (deny && z.region == zones::RegionClass::kStraddles && zone.priority >= top) {
+      ask(policy.straddles_deny, "near_deny_border");  // the region reaches into a deny zone
+    }
+  }
+  if (near_deny && v.outcome == verify::Outcome::kInconclusive) {
+    ask(policy.inconclusive_near_deny, "inconclusive_near_deny");
+  }
+  const bool holds_a2 =
+      std::find(v.assurance.begin(), v.assurance.end(), "A2") != v.assurance.end();
+  if (near_deny && v.outcome == verify::Outcome::kConsistent && !holds_a2) {
+    ask(policy.a1_only_near_deny, "a1_only_near_deny");
+  }
+
+  // Speed: the network's own estimate of the ground speed, or the verifier's flag.
+  double speed_kmh = 0.0;
+  if (v.fix && v.fix->velocity_enu_mps) {
+    speed_kmh = 3.6 * std::hypot(v.fix->velocity_enu_mps->x, v.fix->velocity_enu_mps->y);
+  }
+  const bool exempt = t != nullptr && (t->plan == registry::Plan::kAviation ||
+                                       t->plan == registry::Plan::kMaritime ||
+                                       (policy.speed_exempt_whitelisted && t->whitelisted));
+  if (!exempt && (speed_kmh > policy.land_speed_limit_kmh || flagged("speed_limit"))) {
+    ask(Action::kDeny, "speed_limit");
+  }
+
+  if (t != nullptr && t->plan == registry::Plan::kResidential && t->service_address && v.fix) {
+    double distance_m = geo::GeodesicInverse(*t->service_address, v.fix->position).distance_m;
+    if (distance_m > 1000.0 * policy.residential_radius_km)
+      ask(Action::kReview, "plan_outside_area");
+  }
+  return d;
+}
+
+}  // namespace satfence::decide

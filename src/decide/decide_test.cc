@@ -1,0 +1,175 @@
+// Decisions on real zone geometry (two zones sharing a border along 37 E, classified by the
+// zone index with each fix's 3-sigma ellipse), hand-made verdicts and registry entries: each
+// rule of decide.h gives its action and reason, and only those.
+#include "satfence/decide/decide.h"
+
+#include <gtest/gtest.h>
+
+#include "satfence/zones/geojson_reader.h"
+#include "satfence/zones/zone_index.h"
+
+namespace satfence::decide {
+namespace {
+
+constexpr char kZones[] = R"({"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"id": "west", "name": "West", "kind": "operator",
+   "action": "allow_if_whitelisted", "priority": 10},
+  "geometry": {"type": "Polygon", "coordinates": [[[30,46],[37,46],[37,52],[30,52],[30,46]]]}},
+ {"type": "Feature", "properties": {"id": "east", "name": "East", "kind": "operator",
+   "action": "deny", "priority": 10},
+  "geometry": {"type": "Polygon", "coordinates": [[[37,46],[40,46],[40,52],[37,52],[37,46]]]}},
+ {"type": "Feature", "properties": {"id": "check", "name": "Checkpoint", "kind": "operator",
+   "action": "review", "priority": 20},
+  "geometry": {"type": "Polygon", "coordinates": [[[31,47],[31.2,47],[31.2,47.2],[31,47.2],[31,47]]]}}
+]})";
+
+class DecideTest : public ::testing::Test {
+ protected:
+  DecideTest() : set_(zones::ParseZonesGeoJson(kZones, "zones.geojson").zones), index_(set_) {
+    terminal_.id = "KIT-1";
+    terminal_.plan = registry::Plan::kRoam;
+    terminal_.whitelisted = true;
+  }
+
+  // A verdict with a fix at (lat, lon), 1-sigma ellipse of `sigma_m`.
+  static verify::Verdict At(double lat, double lon, double sigma_m,
+                            verify::Outcome outcome = verify::Outcome::kConsistent) {
+    verify::Verdict v;
+    v.outcome = outcome;
+    v.assurance = {"A1", "A2"};
+    verify::Fix f;
+    f.position = {lat, lon, 0.0};
+    f.ellipse = {sigma_m, sigma_m, 0.0};
+    v.fix = f;
+    return v;
+  }
+
+  Decision Run(const verify::Verdict& v, const registry::Terminal* t, const Policy& p = {}) {
+    zones::Proximity where;
+    index_.Classify(v.fix->position.lat_deg, v.fix->position.lon_deg,
+                    zones::Region::Ellipse(v.fix->ellipse.semi_major_m, v.fix->ellipse.semi_minor_m,
+                                           v.fix->ellipse.azimuth_deg, p.k_sigma),
+                    p.near_deny_m, where);
+    return Decide(p, {v, t, set_, where, UtcTime{}});
+  }
+
+  zones::ZoneSet set_;
+  zones::ZoneIndex index_;
+  registry::Terminal terminal_;
+};
+
+TEST_F(DecideTest, ZonesAndWhitelist) {
+  ASSERT_EQ(set_.size(), 3u);
+  Decision allowed = Run(At(50.0, 33.0, 50.0), &terminal_);
+  EXPECT_EQ(allowed.action, Action::kAllow);
+  EXPECT_TRUE(allowed.reasons.empty());
+  EXPECT_EQ(allowed.zones, (std::vector<std::string>{"west"}));
+
+  registry::Terminal unlisted = terminal_;
+  unlisted.whitelisted = false;
+  Decision d = Run(At(50.0, 33.0, 50.0), &unlisted);
+  EXPECT_EQ(d.action, Action::kDeny);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"not_whitelisted"}));
+
+  d = Run(At(49.0, 38.5, 50.0), &terminal_);
+  EXPECT_EQ(d.action, Action::kDeny);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"in_deny_zone"}));
+
+  // 1 km west of the border, 3-sigma of 1.5 km: the region reaches into the deny zone.
+  d = Run(At(49.0, 36.986, 500.0), &terminal_);
+  EXPECT_EQ(d.action, Action::kReview);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"near_deny_border"}));
+  // The same with a tight fix stays on its side.
+  EXPECT_EQ(Run(At(49.0, 36.986, 50.0), &terminal_).action, Action::kAllow);
+
+  // The review zone outranks (priority 20) the zone around it.
+  d = Run(At(47.1, 31.1, 20.0), &terminal_);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"in_review_zone"}));
+  EXPECT_EQ(d.zones, (std::vector<std::string>{"check"}));
+}
+
+TEST_F(DecideTest, VerdictsAndUncertainty) {
+  Decision d = Run(At(50.0, 33.0, 50.0, verify::Outcome::kSpoofed), &terminal_);
+  EXPECT_EQ(d.action, Action::kDeny);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"spoof_suspected"}));
+
+  // 10 km from the deny zone (within the 20 km of "near"), no verdict either way.
+  verify::Verdict unsure = At(49.0, 36.87, 50.0, verify::Outcome::kInconclusive);
+  d = Run(unsure, &terminal_);
+  EXPECT_EQ(d.action, Action::kReview);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"inconclusive_near_deny"}));
+  Policy closed;
+  closed.inconclusive_near_deny = Action::kDeny;
+  EXPECT_EQ(Run(unsure, &terminal_, closed).action, Action::kDeny);
+  // Far from any deny zone it does not matter.
+  EXPECT_EQ(Run(At(50.0, 31.0, 50.0, verify::Outcome::kInconclusive), &terminal_).action,
+            Action::kAllow);
+
+  verify::Verdict a1_only = At(49.0, 36.87, 50.0);
+  a1_only.assurance = {"A1"};
+  d = Run(a1_only, &terminal_);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"a1_only_near_deny"}));
+
+  verify::Verdict twice = At(50.0, 33.0, 50.0);
+  twice.flags = {"clone"};
+  EXPECT_EQ(Run(twice, &terminal_).reasons, (std::vector<std::string>{"clone"}));
+  // Unregistered means not whitelisted either: denied where only whitelisted kits may work.
+  d = Run(At(50.0, 33.0, 50.0), nullptr);
+  EXPECT_EQ(d.action, Action::kDeny);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"unregistered", "not_whitelisted"}));
+}
+
+TEST_F(DecideTest, SpeedAndPlans) {
+  verify::Verdict fast = At(50.0, 33.0, 50.0);
+  fast.fix->velocity_enu_mps = geo::Vec3{40.0, 10.0, 0.0};  // 148 km/h
+  Decision d = Run(fast, &terminal_);
+  EXPECT_EQ(d.action, Action::kDeny);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"speed_limit"}));
+  registry::Terminal plane = terminal_;
+  plane.plan = registry::Plan::kAviation;
+  EXPECT_EQ(Run(fast, &plane).action, Action::kAllow);
+  Policy lenient;
+  lenient.speed_exempt_whitelisted = true;
+  EXPECT_EQ(Run(fast, &terminal_, lenient).action, Action::kAllow);
+
+  registry::Terminal home = terminal_;
+  home.plan = registry::Plan::kResidential;
+  home.service_address = geo::Geodetic{50.0, 33.0, 0.0};
+  EXPECT_EQ(Run(At(50.02, 33.0, 50.0), &home).action, Action::kAllow);  // 2.2 km away
+  d = Run(At(50.1, 33.0, 50.0), &home);                                 // 11 km away
+  EXPECT_EQ(d.action, Action::kReview);
+  EXPECT_EQ(d.reasons, (std::vector<std::string>{"plan_outside_area"}));
+}
+
+TEST(Policy, ReadsTomlWithLocatedErrors) {
+  absl::StatusOr<Policy> p = ParsePolicy(
+      "k_sigma = 2.5\nnear_deny_km = 30\n[uncertainty]\ninconclusive_near_deny = \"deny\"\n",
+      "policy.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->k_sigma, 2.5);
+  EXPECT_EQ(p->near_deny_m, 30'000.0);
+  EXPECT_EQ(p->inconclusive_near_deny, Action::kDeny);
+  EXPECT_EQ(p->version.size(), 64u);
+  absl::StatusOr<Policy> other = ParsePolicy("k_sigma = 2.5\n", "policy.toml");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->version, p->version);
+
+  struct Bad {
+    std::string text, message;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {"k_sigma = 50\n", "policy.toml:1: k_sigma: expected a number in [0.1, 10]"},
+           {"\nspeed = 3\n", "policy.toml:2: speed: unknown key"},
+           {"[uncertainty]\nstraddles_deny = \"maybe\"\n",
+            "policy.toml:2: uncertainty.straddles_deny: expected \"allow\", \"review\" or "
+            "\"deny\""},
+           {"k_sigma = \n", "policy.toml:1: "},
+       }) {
+    absl::StatusOr<Policy> r = ParsePolicy(b.text, "policy.toml");
+    ASSERT_FALSE(r.ok()) << b.text;
+    EXPECT_NE(r.status().message().find(b.message), std::string::npos) << r.status();
+  }
+}
+
+}  // namespace
+}  // namespace satfence::decide
