@@ -212,4 +212,45 @@ Decision Decide(const Policy& policy, const Evidence& e) {
   return d;
 }
 
+TerminalDecision Decider::Apply(const std::string& terminal, Decision decision) {
+  TerminalDecision out;
+  auto [it, first] = states_.try_emplace(terminal);
+  State& s = it->second;
+  if (first) {
+    s.published = decision.action;
+    out.changed = true;
+  } else if (decision.action == s.published) {
+    s.agreeing = 0;
+  } else {
+    if (decision.action == s.candidate && s.agreeing > 0) {
+      ++s.agreeing;
+    } else {
+      s.candidate = decision.action;
+      s.agreeing = 1;
+    }
+    if (s.agreeing >= policy_.hysteresis_reports) {
+      s.published = decision.action;
+      s.agreeing = 0;
+      out.changed = true;
+    }
+  }
+  out.published = s.published;
+  std::vector<std::string> now = decision.zones;
+  std::sort(now.begin(), now.end());
+  for (const std::string& z : s.zones) {
+    if (!std::binary_search(now.begin(), now.end(), z))
+      out.events.push_back({ZoneEvent::Kind::kExit, z});
+  }
+  if (!first) {
+    for (const std::string& z : now) {
+      if (!std::binary_search(s.zones.begin(), s.zones.end(), z)) {
+        out.events.push_back({ZoneEvent::Kind::kEnter, z});
+      }
+    }
+  }
+  s.zones = std::move(now);
+  out.decision = std::move(decision);
+  return out;
+}
+
 }  // namespace satfence::decide

@@ -141,6 +141,39 @@ TEST_F(DecideTest, SpeedAndPlans) {
   EXPECT_EQ(d.reasons, (std::vector<std::string>{"plan_outside_area"}));
 }
 
+TEST(Decider, HysteresisAndZoneEvents) {
+  Policy policy;  // two agreeing reports change a published action
+  Decider decider(policy);
+  auto decision = [](Action a, std::vector<std::string> zones) {
+    Decision d;
+    d.action = a;
+    d.zones = std::move(zones);
+    return d;
+  };
+  TerminalDecision t = decider.Apply("KIT-1", decision(Action::kAllow, {"west"}));
+  EXPECT_TRUE(t.changed);
+  EXPECT_EQ(t.published, Action::kAllow);
+  EXPECT_TRUE(t.events.empty());  // the first report enters nothing: it starts there
+  t = decider.Apply("KIT-1", decision(Action::kDeny, {"east"}));
+  EXPECT_FALSE(t.changed);
+  EXPECT_EQ(t.published, Action::kAllow);  // one report is not enough
+  ASSERT_EQ(t.events.size(), 2u);          // crossing: out of west, into east
+  EXPECT_EQ(t.events[0].kind, ZoneEvent::Kind::kExit);
+  EXPECT_EQ(t.events[0].zone, "west");
+  EXPECT_EQ(t.events[1].kind, ZoneEvent::Kind::kEnter);
+  EXPECT_EQ(t.events[1].zone, "east");
+  t = decider.Apply("KIT-1", decision(Action::kAllow, {"east"}));  // back: the count restarts
+  EXPECT_EQ(t.published, Action::kAllow);
+  t = decider.Apply("KIT-1", decision(Action::kDeny, {"east"}));
+  EXPECT_FALSE(t.changed);
+  t = decider.Apply("KIT-1", decision(Action::kDeny, {"east"}));
+  EXPECT_TRUE(t.changed);
+  EXPECT_EQ(t.published, Action::kDeny);
+  EXPECT_TRUE(t.events.empty());
+  // Another terminal has its own state.
+  EXPECT_EQ(decider.Apply("KIT-2", decision(Action::kReview, {})).published, Action::kReview);
+}
+
 TEST(Policy, ReadsTomlWithLocatedErrors) {
   absl::StatusOr<Policy> p = ParsePolicy(
       "k_sigma = 2.5\nnear_deny_km = 30\n[uncertainty]\ninconclusive_near_deny = \"deny\"\n",

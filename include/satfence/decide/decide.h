@@ -27,6 +27,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -74,6 +75,39 @@ struct Decision {
 };
 
 Decision Decide(const Policy& policy, const Evidence& evidence);
+
+// A terminal's movement between the deciding zones of successive reports.
+struct ZoneEvent {
+  enum class Kind { kEnter, kExit };
+  Kind kind;
+  std::string zone;
+};
+
+struct TerminalDecision {
+  Decision decision;              // this report's
+  Action published;               // what the terminal's service follows, after hysteresis
+  bool changed = false;           // `published` changed with this report
+  std::vector<ZoneEvent> events;  // exits first, then entries, each in zone-id order
+};
+
+// Per-terminal state: a terminal's published action changes only after
+// `policy.hysteresis_reports` successive reports agree on a new one (its first report sets it
+// at once), so a single noisy report does not flap service. Reports in time order.
+class Decider {
+ public:
+  explicit Decider(const Policy& policy) : policy_(policy) {}
+  TerminalDecision Apply(const std::string& terminal, Decision decision);
+
+ private:
+  struct State {
+    Action published = Action::kAllow;
+    Action candidate = Action::kAllow;
+    int agreeing = 0;
+    std::vector<std::string> zones;
+  };
+  const Policy& policy_;
+  std::unordered_map<std::string, State> states_;
+};
 
 }  // namespace satfence::decide
 
