@@ -32,7 +32,9 @@ void Simulate(const SimulateArgs& args, ExitCode& exit) {
   std::filesystem::create_directories(args.out_dir, ec);
   const std::string telemetry_path = args.out_dir + "/telemetry.jsonl";
   const std::string truth_path = args.out_dir + "/truth.jsonl";
+  const std::string registry_path = args.out_dir + "/registry.csv";
   std::ofstream telemetry(telemetry_path), truth(truth_path);
+  std::vector<registry::Terminal> terminals;
   if (!telemetry || !truth) {
     std::fprintf(stderr, "satfence simulate: cannot write into %s\n", args.out_dir.c_str());
     exit.value = 2;
@@ -44,12 +46,14 @@ void Simulate(const SimulateArgs& args, ExitCode& exit) {
         telemetry << verify::ReportJson(r) << '\n';
         truth << sim::TruthJson(t) << '\n';
       },
-      [](double done) { std::fprintf(stderr, "\rsimulating: %3.0f%%", 100.0 * done); });
+      [](double done) { std::fprintf(stderr, "\rsimulating: %3.0f%%", 100.0 * done); },
+      [&](const registry::Terminal& t) { terminals.push_back(t); });
+  std::ofstream(registry_path) << registry::RegistryCsv(registry::Registry(std::move(terminals)));
   std::fprintf(stderr,
                "\nsatfence simulate: %d terminals, %d reports (%d windows without a satellite "
-               "above the mask skipped)\n  telemetry: %s\n  truth:     %s\n",
+               "above the mask skipped)\n  telemetry: %s\n  truth:     %s\n  registry:  %s\n",
                stats.terminals, stats.reports, stats.skipped_no_satellite, telemetry_path.c_str(),
-               truth_path.c_str());
+               truth_path.c_str(), registry_path.c_str());
 }
 
 struct EvaluateArgs {

@@ -125,7 +125,8 @@ class TableReader {
 absl::Status ReadGroup(const TableReader& r, Group& g) {
   SATFENCE_RETURN_IF_ERROR(
       r.Unknown({"name", "behaviour", "count", "centre", "radius_km", "speed_mps", "altitude_m",
-                 "displacement_m", "clone_distance_km", "report_probability", "id_prefix"}));
+                 "displacement_m", "clone_distance_km", "report_probability", "id_prefix", "plan",
+                 "channel", "seller", "sale_country", "whitelisted"}));
   SATFENCE_RETURN_IF_ERROR(r.String("name", g.name));
   if (g.name.empty()) return r.Error(nullptr, "name", "missing");
   std::string behaviour = "static";
@@ -173,6 +174,27 @@ absl::Status ReadGroup(const TableReader& r, Group& g) {
   SATFENCE_RETURN_IF_ERROR(r.Number("report_probability", 0.0, 1.0, g.report_probability));
   g.id_prefix = g.name;
   SATFENCE_RETURN_IF_ERROR(r.String("id_prefix", g.id_prefix));
+  SATFENCE_RETURN_IF_ERROR(r.String("plan", g.plan));
+  if (!g.plan.empty() && g.plan != "residential" && g.plan != "roam" && g.plan != "maritime" &&
+      g.plan != "aviation") {
+    return r.Error(r.table().get("plan"), "plan",
+                   "expected residential, roam, maritime or aviation");
+  }
+  SATFENCE_RETURN_IF_ERROR(r.String("channel", g.channel));
+  if (g.channel != "direct" && g.channel != "reseller" && g.channel != "marketplace") {
+    return r.Error(r.table().get("channel"), "channel", "expected direct, reseller or marketplace");
+  }
+  SATFENCE_RETURN_IF_ERROR(r.String("seller", g.seller));
+  if (g.channel != "direct" && g.seller.empty()) {
+    return r.Error(r.table().get("channel"), "seller",
+                   "a reseller or marketplace sale names its seller");
+  }
+  SATFENCE_RETURN_IF_ERROR(r.String("sale_country", g.sale_country));
+  if (g.sale_country.size() != 3) {
+    return r.Error(r.table().get("sale_country"), "sale_country",
+                   "expected an ISO 3166-1 alpha-3 code");
+  }
+  SATFENCE_RETURN_IF_ERROR(r.Number("whitelisted", 0.0, 1.0, g.whitelisted));
   return absl::OkStatus();
 }
 
@@ -335,9 +357,57 @@ std::chrono::microseconds Micros(double s) {
 
 }  // namespace
 
+namespace {
+
+registry::Terminal RegistryEntry(const Terminal& t, Rng& rng) {
+  const Group& g = *t.group;
+  registry::Terminal r;
+  r.id = t.id;
+  r.model = "UTR-231";
+  r.activated = "2025-09-01";
+  std::string plan = g.plan;
+  if (plan.empty()) {
+    switch (g.behaviour) {
+      case Behaviour::kVehicle:
+      case Behaviour::kDrone:
+        plan = "roam";
+        break;
+      case Behaviour::kShip:
+        plan = "maritime";
+        break;
+      case Behaviour::kAircraft:
+        plan = "aviation";
+        break;
+      default:
+        plan = "residential";
+    }
+  }
+  r.plan = plan == "roam"       ? registry::Plan::kRoam
+           : plan == "maritime" ? registry::Plan::kMaritime
+           : plan == "aviation" ? registry::Plan::kAviation
+                                : registry::Plan::kResidential;
+  if (r.plan == registry::Plan::kResidential) {
+    geo::Geodetic address = Lies(g.behaviour) ? t.claim : t.start;
+    r.service_address = geo::Geodetic{address.lat_deg, address.lon_deg, 0.0};
+  }
+  r.channel = g.channel == "reseller"      ? registry::Channel::kReseller
+              : g.channel == "marketplace" ? registry::Channel::kMarketplace
+                                           : registry::Channel::kDirect;
+  r.seller = g.seller;
+  r.sale_country = g.sale_country;
+  r.owner = "owner-" + t.id;
+  r.owner_type = registry::OwnerType::kPerson;
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  r.whitelisted = u01(rng) < g.whitelisted;
+  return r;
+}
+
+}  // namespace
+
 SimulationStats Simulate(const Scenario& s,
                          const std::function<void(const verify::Report&, const TruthRecord&)>& emit,
-                         const std::function<void(double)>& progress) {
+                         const std::function<void(double)>& progress,
+                         const std::function<void(const registry::Terminal&)>& on_terminal) {
   SimulationStats stats;
   Rng rng(s.seed);
   std::uniform_real_distribution<double> u01(0.0, 1.0);
@@ -379,6 +449,11 @@ SimulationStats Simulate(const Scenario& s,
     }
   }
   stats.terminals = static_cast<int>(terminals.size());
+  if (on_terminal) {
+    // Registry draws come from their own generator, so they leave the telemetry unchanged.
+    Rng registry_rng(s.seed ^ 0x5EED5EED5EEDull);
+    for (const Terminal& t : terminals) on_terminal(RegistryEntry(t, registry_rng));
+  }
 
   std::vector<Event> events;
   for (size_t i = 0; i < terminals.size(); ++i) {

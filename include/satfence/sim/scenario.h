@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "satfence/base/utc_time.h"
+#include "satfence/registry/registry.h"
 #include "satfence/sim/measure.h"
 #include "satfence/verify/report.h"
 
@@ -51,6 +52,15 @@ struct Group {
   double clone_distance_km = 300.0;  // clone: the second kit this far away
   double report_probability = 1.0;   // < 1: sparse reporting
   std::string id_prefix;             // terminal ids: <prefix>-<n>; default the group name
+  // The registry entries of the group's terminals (registry.h): the plan (default by
+  // behaviour: residential for static, A1, A2 and clones at their true, claimed or first
+  // place; roam for vehicles and drones; maritime; aviation), how they were sold, and the
+  // fraction of them whitelisted.
+  std::string plan;
+  std::string channel = "direct";
+  std::string seller;
+  std::string sale_country = "UKR";
+  double whitelisted = 0.0;
 };
 
 struct Scenario {
@@ -103,9 +113,11 @@ struct SimulationStats {
 
 // Runs the scenario, calling `emit` for each report in time order. `progress` (optional) is
 // called with the fraction done.
+// `on_terminal` (optional) receives each terminal's registry entry before any report.
 SimulationStats Simulate(const Scenario& scenario,
                          const std::function<void(const verify::Report&, const TruthRecord&)>& emit,
-                         const std::function<void(double)>& progress = {});
+                         const std::function<void(double)>& progress = {},
+                         const std::function<void(const registry::Terminal&)>& on_terminal = {});
 
 }  // namespace satfence::sim
 
