@@ -11,12 +11,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include "commands.h"
+#include "satfence/decide/decide.h"
 #include "satfence/orbit/constellation.h"
 #include "satfence/orbit/elements_file.h"
 #include "satfence/orbit/passes.h"
 #include "satfence/orbit/visibility.h"
+#include "satfence/registry/registry.h"
 #include "satfence/sim/evaluation.h"
 #include "satfence/sim/scenario.h"
 #include "satfence/verify/telemetry.h"
@@ -51,23 +55,34 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 // The zones stage: world borders with territorial waters and the example operator zones,
 // and what they say at each place (highest priority first).
-void ShowZones(const std::string& world_path, const std::string& scenario_path) {
+// The zones the demo decides with: the world (as the map: action allow) and the operator's.
+struct DemoZones {
+  std::unique_ptr<zones::ZoneSet> set;
+  std::unique_ptr<zones::ZoneIndex> index;
+};
+
+DemoZones ShowZones(const std::string& world_path, const std::string& scenario_path) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   std::printf("\n[zones] loading %s\n        and %s ...\n", world_path.c_str(),
               scenario_path.c_str());
-  zones::ZoneReadResult world = zones::ReadZonesGeoJsonFile(
-      world_path, {.id_property = "A3", .default_kind = zones::ZoneKind::kTerritorialWaters});
+  zones::ZoneReadResult world =
+      zones::ReadZonesGeoJsonFile(world_path, {.id_property = "A3",
+                                               .default_kind = zones::ZoneKind::kTerritorialWaters,
+                                               .default_action = zones::ZoneAction::kAllow});
   if (world.zones.empty()) {
     std::printf("        no world zones (run scripts/setup to install them); zones skipped\n");
-    return;
+    return {};
   }
   zones::ZoneReadResult scenario =
       zones::ReadZonesGeoJsonFile(scenario_path, {.countries = &world.zones});
   const size_t rejected = world.errors.size() + scenario.errors.size();
   for (zones::Zone& z : scenario.zones) world.zones.push_back(std::move(z));
-  const zones::ZoneSet set(std::move(world.zones));
-  const zones::ZoneIndex index(set);
+  DemoZones loaded;
+  loaded.set = std::make_unique<zones::ZoneSet>(std::move(world.zones));
+  loaded.index = std::make_unique<zones::ZoneIndex>(*loaded.set);
+  const zones::ZoneSet& set = *loaded.set;
+  const zones::ZoneIndex& index = *loaded.index;
   std::printf(
       "        %zu zones (%zu rejected, see `satfence zones check`), version %.23s..., "
       "indexed (%.1f s)\n\n",
@@ -88,10 +103,12 @@ void ShowZones(const std::string& world_path, const std::string& scenario_path) 
     }
     std::printf("  %-24s %-22s %s\n", p.name, rule.c_str(), list.c_str());
   }
+  return loaded;
 }
 
 // The verification stage: simulate the scenario, verify every report, score the verdicts.
-bool RunVerification(const std::string& scenario_path, const std::string& out_dir) {
+bool RunVerification(const std::string& scenario_path, const std::string& out_dir,
+                     const DemoZones& zones_at, const std::string& policy_path) {
   using Clock = std::chrono::steady_clock;
   std::printf("\n[verify] simulating %s ...\n", scenario_path.c_str());
   absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(scenario_path, TestdataDir());
@@ -103,6 +120,8 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   const std::string truth_path = out_dir + "/truth.jsonl";
   const std::string verdicts_path = out_dir + "/verdicts.jsonl";
   const std::string evaluation_path = out_dir + "/evaluation.json";
+  const std::string decisions_path = out_dir + "/decisions.jsonl";
+  std::vector<registry::Terminal> terminals;
   auto t0 = Clock::now();
   {
     std::ofstream telemetry(telemetry_path), truth(truth_path);
@@ -115,7 +134,8 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
         [](double done) {
           std::printf("\r         %3.0f%%", 100.0 * done);
           std::fflush(stdout);
-        });
+        },
+        [&](const registry::Terminal& t) { terminals.push_back(t); });
     std::printf("\r         %d terminals, %d reports of network measurements (%.1f s)\n",
                 stats.terminals, stats.reports, Seconds(t0));
   }
@@ -127,16 +147,68 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
     verify::Verifier verifier;
     verify::TelemetryParser parser;
     int outcomes[3] = {0, 0, 0};
+    // Decisions, when the zones are there.
+    absl::StatusOr<decide::Policy> policy = decide::LoadPolicy(policy_path);
+    if (!policy.ok()) {
+      std::fprintf(stderr, "satfence demo: %s\n", std::string(policy.status().message()).c_str());
+      return false;
+    }
+    const registry::Registry registry(std::move(terminals));
+    decide::Decider decider(*policy);
+    std::ofstream decisions(decisions_path);
+    int actions[3] = {0, 0, 0}, published[3] = {0, 0, 0};
+    std::map<std::string, int> reasons;
     verify::TelemetryCounts counts = verify::ForEachReport(
         in, telemetry_path, parser,
         [&](verify::Report&& r) {
           verify::Verdict v = verifier.Verify(r);
           ++outcomes[static_cast<int>(v.outcome)];
           out << verify::VerdictJson(v) << '\n';
+          if (zones_at.index == nullptr) return;
+          // The fix's k-sigma ellipse against the zones; without a fix, the claimed place.
+          zones::Proximity where;
+          if (v.fix) {
+            zones_at.index->Classify(
+                v.fix->position.lat_deg, v.fix->position.lon_deg,
+                zones::Region::Ellipse(v.fix->ellipse.semi_major_m, v.fix->ellipse.semi_minor_m,
+                                       v.fix->ellipse.azimuth_deg, policy->k_sigma),
+                policy->near_deny_m, where);
+          } else {
+            zones_at.index->Classify(r.claimed.position.lat_deg, r.claimed.position.lon_deg,
+                                     zones::Region::Circle(0.0), policy->near_deny_m, where);
+          }
+          decide::TerminalDecision td =
+              decider.Apply(r.terminal, decide::Decide(*policy, {v, registry.Find(r.terminal),
+                                                                 *zones_at.set, where, r.time}));
+          ++actions[static_cast<int>(td.decision.action)];
+          ++published[static_cast<int>(td.published)];
+          std::string reason_list, zone_list;
+          for (const std::string& x : td.decision.reasons) {
+            ++reasons[x];
+            reason_list += (reason_list.empty() ? "\"" : ",\"") + x + "\"";
+          }
+          for (const std::string& x : td.decision.zones) {
+            zone_list += (zone_list.empty() ? "\"" : ",\"") + x + "\"";
+          }
+          decisions << "{\"terminal\":\"" << r.terminal << "\",\"time\":\"" << FormatRfc3339(r.time)
+                    << "\",\"action\":\"" << decide::ActionName(td.decision.action)
+                    << "\",\"published\":\"" << decide::ActionName(td.published)
+                    << "\",\"reasons\":[" << reason_list << "],\"zones\":[" << zone_list
+                    << "],\"policy\":\"" << policy->version << "\",\"zone_set\":\""
+                    << zones_at.set->version() << "\"}\n";
         },
         [](RecordError&& e) { std::fprintf(stderr, "%s\n", e.ToString().c_str()); });
     std::printf("         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
                 counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
+    if (zones_at.index != nullptr) {
+      std::printf("[decide] policy %s (version %.12s...):\n", policy_path.c_str(),
+                  policy->version.c_str());
+      std::printf(
+          "         this report: %d allow, %d review, %d deny; published after "
+          "hysteresis: %d allow, %d review, %d deny\n",
+          actions[0], actions[1], actions[2], published[0], published[1], published[2]);
+      for (const auto& [reason, n] : reasons) std::printf("         %-24s %d\n", reason.c_str(), n);
+    }
   }
   absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
   if (!e.ok()) {
@@ -146,17 +218,21 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   std::printf("[verify] against the truth and the theoretical limits:\n\n");
   std::fputs(sim::EvaluationText(*e).c_str(), stdout);
   std::ofstream(evaluation_path) << sim::EvaluationJson(*e) << '\n';
-  std::printf("\nwrote %s, %s,\n      %s, %s\n", telemetry_path.c_str(), truth_path.c_str(),
-              verdicts_path.c_str(), evaluation_path.c_str());
+  std::printf("\nwrote %s, %s,\n      %s, %s,\n      %s\n", telemetry_path.c_str(),
+              truth_path.c_str(), verdicts_path.c_str(), evaluation_path.c_str(),
+              zones_at.index ? decisions_path.c_str() : "(no decisions: no zones)");
   return true;
 }
 
 void RunDemo(const std::string& elements_path, const std::string& time_text,
              const std::string& out_dir, const std::string& world_path,
-             const std::string& scenario_path, const std::string& verify_scenario, ExitCode& exit) {
+             const std::string& scenario_path, const std::string& verify_scenario,
+             const std::string& policy_path, ExitCode& exit) {
   using Clock = std::chrono::steady_clock;
-  std::printf("satfence demo: orbit, zones and verification on real data\n");
-  std::printf("(decisions and the audit log are not built yet; see README)\n\n");
+  std::printf("satfence demo: orbit, zones, verification and decisions on real data\n");
+  std::printf(
+      "(the store, diversion analytics, the report and the audit log are not built yet; see "
+      "README)\n\n");
 
   auto t0 = Clock::now();
   std::printf("[1/4] reading %s ...\n", elements_path.c_str());
@@ -248,9 +324,10 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
       }
     }
   }
-  ShowZones(world_path, scenario_path);
+  const DemoZones zones_at = ShowZones(world_path, scenario_path);
   std::printf("\nwrote %s\n", grid_path.c_str());
-  const bool verified = verify_scenario.empty() || RunVerification(verify_scenario, out_dir);
+  const bool verified =
+      verify_scenario.empty() || RunVerification(verify_scenario, out_dir, zones_at, policy_path);
   exit.value = cat.errors.empty() && verified ? 0 : 1;
 }
 
@@ -258,7 +335,7 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
 
 void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
   struct Options {
-    std::string elements, time, out = "out/demo", world, scenario, verify_scenario;
+    std::string elements, time, out = "out/demo", world, scenario, verify_scenario, policy;
   };
   auto o = std::make_shared<Options>();
   o->elements = TestdataDir() + "/starlink/starlink_20250923.tle";
@@ -266,6 +343,7 @@ void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
              "/data/world/node_modules/@geo-maps/countries-maritime-10m/map.geo.json";
   o->scenario = std::string(SATFENCE_SOURCE_DIR) + "/data/zones/ukraine_scenario.geojson";
   o->verify_scenario = std::string(SATFENCE_SOURCE_DIR) + "/examples/scenarios/evaluation.toml";
+  o->policy = std::string(SATFENCE_SOURCE_DIR) + "/examples/policy.toml";
   CLI::App* demo = app.add_subcommand(
       "demo", "Run the main job on real data (orbit, zones, verification; see README)");
   demo->add_option("--elements", o->elements, "Element-set file")->capture_default_str();
@@ -275,11 +353,13 @@ void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
       ->capture_default_str();
   demo->add_option("--scenario-zones", o->scenario, "Operator zones (GeoJSON)")
       ->capture_default_str();
+  demo->add_option("--policy", o->policy, "Policy for the decisions (TOML)")->capture_default_str();
   demo->add_option("--verify-scenario", o->verify_scenario,
                    "Simulation scenario for the verification stage (TOML; empty: skip it)")
       ->capture_default_str();
   demo->callback([o, &exit] {
-    RunDemo(o->elements, o->time, o->out, o->world, o->scenario, o->verify_scenario, exit);
+    RunDemo(o->elements, o->time, o->out, o->world, o->scenario, o->verify_scenario, o->policy,
+            exit);
   });
 }
 
