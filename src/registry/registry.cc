@@ -57,6 +57,14 @@ std::string_view PlanName(Plan p) { return kPlans[static_cast<size_t>(p)]; }
 std::string_view ChannelName(Channel c) { return kChannels[static_cast<size_t>(c)]; }
 std::string_view OwnerTypeName(OwnerType o) { return kOwnerTypes[static_cast<size_t>(o)]; }
 
+std::optional<Plan> ParsePlan(std::string_view name) { return ParseName<Plan>(name, kPlans); }
+std::optional<Channel> ParseChannel(std::string_view name) {
+  return ParseName<Channel>(name, kChannels);
+}
+std::optional<OwnerType> ParseOwnerType(std::string_view name) {
+  return ParseName<OwnerType>(name, kOwnerTypes);
+}
+
 std::optional<int> WhitelistCap(OwnerType type, bool inspected) {
   switch (type) {
     case OwnerType::kPerson:

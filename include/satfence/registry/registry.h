@@ -36,6 +36,9 @@ enum class OwnerType { kPerson, kCompany, kCritical };
 std::string_view PlanName(Plan p);
 std::string_view ChannelName(Channel c);
 std::string_view OwnerTypeName(OwnerType o);
+std::optional<Plan> ParsePlan(std::string_view name);
+std::optional<Channel> ParseChannel(std::string_view name);
+std::optional<OwnerType> ParseOwnerType(std::string_view name);
 
 struct Terminal {
   std::string id;

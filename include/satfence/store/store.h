@@ -1,0 +1,83 @@
+// Where decisions and what they rest on are kept.
+//
+//   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore("satfence.db");
+//   (*store)->PutPolicy(policy.version, policy_text);
+//   absl::StatusOr<std::int64_t> seq = (*store)->PutDecision(record);   // durable on return
+//
+// `Store` is the interface; SQLite is the embedded default (WAL journal, synchronous=FULL,
+// so a decision reported as stored survives a crash of the process or the machine). A
+// PostgreSQL implementation can follow and run the same tests (store_test.cc takes any
+// factory). Schemas carry a version and are migrated forward on open.
+#ifndef SATFENCE_STORE_STORE_H_
+#define SATFENCE_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "satfence/registry/registry.h"
+
+namespace satfence::store {
+
+// One decision and the evidence it rests on, by value or by digest.
+struct DecisionRecord {
+  std::int64_t seq = 0;  // assigned by the store, ascending
+  std::string terminal;
+  std::string time;       // RFC 3339, the report's
+  std::string action;     // allow, review, deny (this report's)
+  std::string published;  // after hysteresis
+  std::vector<std::string> reasons;
+  std::vector<std::string> zones;
+  std::string verdict;         // consistent, spoofed, inconclusive
+  std::string report_digest;   // SHA-256 of the telemetry line, hex
+  std::string verdict_json;    // the verdict line as written by `satfence verify`
+  std::string policy_version;  // SHA-256, hex
+  std::string zone_set_version;
+};
+
+struct EventRecord {
+  std::int64_t seq = 0;
+  std::string terminal;
+  std::string time;
+  std::string kind;  // "enter", "exit", "published" (the action changed)
+  std::string detail;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual int schema_version() const = 0;
+
+  // Versioned texts; storing a version again is a no-op.
+  virtual absl::Status PutPolicy(const std::string& version, const std::string& text) = 0;
+  virtual absl::Status PutZoneSet(const std::string& version, const std::string& description) = 0;
+  virtual absl::StatusOr<std::string> Policy(const std::string& version) const = 0;
+
+  // The registry: inserted or replaced by terminal id.
+  virtual absl::Status PutTerminals(const std::vector<registry::Terminal>& terminals) = 0;
+  virtual absl::StatusOr<std::vector<registry::Terminal>> Terminals() const = 0;
+
+  // Appends; durable when it returns. Returns the record's sequence number.
+  virtual absl::StatusOr<std::int64_t> PutDecision(const DecisionRecord& d) = 0;
+  virtual absl::StatusOr<std::int64_t> PutEvent(const EventRecord& e) = 0;
+  // Several at once, in one transaction (all or none).
+  virtual absl::Status PutDecisions(std::vector<DecisionRecord>& decisions) = 0;
+
+  virtual absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
+                                                                int limit) const = 0;
+  virtual absl::StatusOr<std::optional<DecisionRecord>> LatestDecision(
+      const std::string& terminal) const = 0;
+  virtual absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const = 0;
+  virtual absl::StatusOr<std::int64_t> DecisionCount() const = 0;
+};
+
+// Opens (creating and migrating as needed) a SQLite store at `path`.
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+}  // namespace satfence::store
+
+#endif  // SATFENCE_STORE_STORE_H_

@@ -1,0 +1,154 @@
+// The store's contract, on SQLite: what is put comes back, across reopening; schema versions;
+// and a decision reported as stored survives the process being killed (SIGKILL) mid-stream.
+#include "satfence/store/store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace satfence::store {
+namespace {
+
+std::string FreshPath(const std::string& name) {
+  std::string path = ::testing::TempDir() + "/" + name + "-" + std::to_string(getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return path;
+}
+
+DecisionRecord Sample(int i) {
+  DecisionRecord d;
+  d.terminal = "KIT-" + std::to_string(i % 7);
+  d.time = "2026-03-01T11:50:" + std::to_string(10 + i % 50) + "Z";
+  d.action = i % 3 == 0 ? "deny" : "allow";
+  d.published = "allow";
+  d.reasons = i % 3 == 0 ? std::vector<std::string>{"spoof_suspected", "in_deny_zone"}
+                         : std::vector<std::string>{};
+  d.zones = {"rule:UKR"};
+  d.verdict = i % 3 == 0 ? "spoofed" : "consistent";
+  d.report_digest = std::string(64, 'a' + i % 6);
+  d.verdict_json = R"({"terminal":"KIT","verdict":"consistent"})";
+  d.policy_version = std::string(64, 'p');
+  d.zone_set_version = std::string(64, 'z');
+  return d;
+}
+
+TEST(SqliteStore, WhatIsPutComesBackAfterReopening) {
+  const std::string path = FreshPath("roundtrip");
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    Store& s = **store;
+    EXPECT_EQ(s.schema_version(), 1);
+    ASSERT_TRUE(s.PutPolicy("v1", "k_sigma = 3\n").ok());
+    ASSERT_TRUE(s.PutPolicy("v1", "ignored: same version\n").ok());
+    ASSERT_TRUE(s.PutZoneSet("z1", "world + ukraine scenario").ok());
+    registry::Terminal t;
+    t.id = "KIT-1";
+    t.model = "UTR-231";
+    t.activated = "2026-01-02";
+    t.plan = registry::Plan::kResidential;
+    t.service_address = geo::Geodetic{50.45, 30.52, 0.0};
+    t.channel = registry::Channel::kReseller;
+    t.seller = "Shop, Ltd";
+    t.sale_country = "POL";
+    t.owner = "P-1";
+    t.whitelisted = true;
+    ASSERT_TRUE(s.PutTerminals({t}).ok());
+    for (int i = 0; i < 5; ++i) {
+      absl::StatusOr<std::int64_t> seq = s.PutDecision(Sample(i));
+      ASSERT_TRUE(seq.ok()) << seq.status();
+      EXPECT_EQ(*seq, i + 1);
+    }
+    std::vector<DecisionRecord> batch = {Sample(5), Sample(6)};
+    ASSERT_TRUE(s.PutDecisions(batch).ok());
+    EXPECT_EQ(batch[1].seq, 7);
+    ASSERT_TRUE(s.PutEvent({0, "KIT-1", "2026-03-01T11:50:00Z", "enter", "rule:UKR"}).ok());
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Store& s = **store;
+  EXPECT_EQ(*s.Policy("v1"), "k_sigma = 3\n");
+  EXPECT_FALSE(s.Policy("v2").ok());
+  absl::StatusOr<std::vector<registry::Terminal>> terminals = s.Terminals();
+  ASSERT_TRUE(terminals.ok());
+  ASSERT_EQ(terminals->size(), 1u);
+  EXPECT_EQ((*terminals)[0].seller, "Shop, Ltd");
+  EXPECT_EQ((*terminals)[0].plan, registry::Plan::kResidential);
+  EXPECT_DOUBLE_EQ((*terminals)[0].service_address->lat_deg, 50.45);
+  EXPECT_TRUE((*terminals)[0].whitelisted);
+  EXPECT_EQ(*s.DecisionCount(), 7);
+  absl::StatusOr<std::vector<DecisionRecord>> page = s.Decisions(2, 3);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].seq, 3);
+  EXPECT_EQ((*page)[1].reasons, (std::vector<std::string>{"spoof_suspected", "in_deny_zone"}));
+  EXPECT_EQ((*page)[1].report_digest, Sample(3).report_digest);
+  absl::StatusOr<std::optional<DecisionRecord>> latest = s.LatestDecision("KIT-0");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->seq, 1);  // of samples 0-6, only sample 0 is KIT-0
+  EXPECT_EQ(s.Events("KIT-1")->size(), 1u);
+}
+
+TEST(SqliteStore, RefusesASchemaFromTheFuture) {
+  const std::string path = FreshPath("future");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("version 99, newer than"), std::string::npos)
+      << store.status();
+}
+
+TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
+  const std::string path = FreshPath("crash");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+    if (!store.ok()) _exit(2);
+    for (int i = 0;; ++i) {
+      absl::StatusOr<std::int64_t> seq = (*store)->PutDecision(Sample(i));
+      if (!seq.ok()) _exit(3);
+      // Only now is it "reported as stored".
+      if (write(fds[1], &*seq, sizeof *seq) != sizeof *seq) _exit(4);
+    }
+  }
+  close(fds[1]);
+  std::int64_t seq = 0, last = 0;
+  int reported = 0;
+  while (reported < 300 && read(fds[0], &seq, sizeof seq) == sizeof seq) {
+    last = seq;
+    ++reported;
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(fds[0]);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself: " << status;
+  ASSERT_EQ(reported, 300);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::int64_t> count = (*store)->DecisionCount();
+  ASSERT_TRUE(count.ok());
+  EXPECT_GE(*count, last);  // every reported decision is there (and maybe a few more)
+  absl::StatusOr<std::vector<DecisionRecord>> all = (*store)->Decisions(0, 1 << 20);
+  ASSERT_TRUE(all.ok());
+  for (std::int64_t s = 1; s <= last; ++s) {
+    const DecisionRecord& d = (*all)[s - 1];
+    EXPECT_EQ(d.seq, s);
+    EXPECT_EQ(d.report_digest, Sample(static_cast<int>(s - 1)).report_digest);
+  }
+}
+
+}  // namespace
+}  // namespace satfence::store
