@@ -14,7 +14,10 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/str_format.h"
 #include "commands.h"
+#include "satfence/audit/merkle.h"
+#include "satfence/base/file.h"
 #include "satfence/decide/decide.h"
 #include "satfence/orbit/constellation.h"
 #include "satfence/orbit/elements_file.h"
@@ -23,6 +26,7 @@
 #include "satfence/registry/registry.h"
 #include "satfence/sim/evaluation.h"
 #include "satfence/sim/scenario.h"
+#include "satfence/store/store.h"
 #include "satfence/verify/telemetry.h"
 #include "satfence/verify/verifier.h"
 #include "satfence/zones/geojson_reader.h"
@@ -121,6 +125,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   const std::string verdicts_path = out_dir + "/verdicts.jsonl";
   const std::string evaluation_path = out_dir + "/evaluation.json";
   const std::string decisions_path = out_dir + "/decisions.jsonl";
+  const std::string store_path = out_dir + "/satfence.db";
   std::vector<registry::Terminal> terminals;
   auto t0 = Clock::now();
   {
@@ -156,6 +161,37 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
     const registry::Registry registry(std::move(terminals));
     decide::Decider decider(*policy);
     std::ofstream decisions(decisions_path);
+    // The embedded store: a fresh database per run, decisions committed in batches.
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store_path + suffix);
+    absl::StatusOr<std::unique_ptr<store::Store>> db;
+    std::vector<store::DecisionRecord> pending;
+    std::vector<store::EventRecord> pending_events;
+    auto flush = [&]() -> bool {
+      if (!db.ok()) return false;
+      absl::Status s = (*db)->PutDecisions(pending);
+      if (s.ok()) s = (*db)->PutEvents(pending_events);
+      pending.clear();
+      pending_events.clear();
+      if (!s.ok())
+        std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
+      return s.ok();
+    };
+    if (zones_at.index != nullptr) {
+      db = store::OpenSqliteStore(store_path);
+      absl::StatusOr<std::string> policy_text = ReadFileLimited(policy_path, 1 << 20);
+      absl::Status s = db.ok()
+                           ? (*db)->PutPolicy(policy->version, policy_text.ok() ? *policy_text : "")
+                           : db.status();
+      if (s.ok())
+        s = (*db)->PutZoneSet(
+            zones_at.set->version(),
+            absl::StrFormat("%d zones: world borders and the operator's", zones_at.set->size()));
+      if (s.ok()) s = (*db)->PutTerminals(registry.terminals());
+      if (!s.ok()) {
+        std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
+        return false;
+      }
+    }
     int actions[3] = {0, 0, 0}, published[3] = {0, 0, 0};
     std::map<std::string, int> reasons;
     verify::TelemetryCounts counts = verify::ForEachReport(
@@ -196,13 +232,40 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
                     << "\",\"reasons\":[" << reason_list << "],\"zones\":[" << zone_list
                     << "],\"policy\":\"" << policy->version << "\",\"zone_set\":\""
                     << zones_at.set->version() << "\"}\n";
+          const std::string report_line = verify::ReportJson(r);
+          store::DecisionRecord record;
+          record.terminal = r.terminal;
+          record.time = FormatRfc3339(r.time);
+          record.action = std::string(decide::ActionName(td.decision.action));
+          record.published = std::string(decide::ActionName(td.published));
+          record.reasons = td.decision.reasons;
+          record.zones = td.decision.zones;
+          record.verdict = std::string(verify::OutcomeName(v.outcome));
+          record.report_digest = audit::Hex(audit::Sha256(std::span(
+              reinterpret_cast<const std::uint8_t*>(report_line.data()), report_line.size())));
+          record.verdict_json = verify::VerdictJson(v);
+          record.policy_version = policy->version;
+          record.zone_set_version = zones_at.set->version();
+          pending.push_back(std::move(record));
+          for (const decide::ZoneEvent& ev : td.events) {
+            pending_events.push_back({0, r.terminal, FormatRfc3339(r.time),
+                                      ev.kind == decide::ZoneEvent::Kind::kEnter ? "enter" : "exit",
+                                      ev.zone});
+          }
+          if (td.changed) {
+            pending_events.push_back({0, r.terminal, FormatRfc3339(r.time), "published",
+                                      std::string(decide::ActionName(td.published))});
+          }
+          if (pending.size() >= 1024) flush();
         },
         [](RecordError&& e) { std::fprintf(stderr, "%s\n", e.ToString().c_str()); });
     std::printf("         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
                 counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
     if (zones_at.index != nullptr) {
-      std::printf("[decide] policy %s (version %.12s...):\n", policy_path.c_str(),
-                  policy->version.c_str());
+      if (!flush()) return false;
+      std::printf("[decide] policy %s (version %.12s...), stored in %s (%lld decisions):\n",
+                  policy_path.c_str(), policy->version.c_str(), store_path.c_str(),
+                  static_cast<long long>((*db)->DecisionCount().value_or(-1)));
       std::printf(
           "         this report: %d allow, %d review, %d deny; published after "
           "hysteresis: %d allow, %d review, %d deny\n",

@@ -183,15 +183,24 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::int64_t> PutEvent(const EventRecord& e) override {
-    absl::StatusOr<Statement> st =
-        Prepare("INSERT INTO events(terminal, time, kind, detail) VALUES(?, ?, ?, ?)");
+    absl::StatusOr<Statement> st = Prepare(kInsertEvent);
     if (!st.ok()) return st.status();
-    int i = 1;
-    for (const std::string* v : {&e.terminal, &e.time, &e.kind, &e.detail}) {
-      sqlite3_bind_text(st->get(), i++, v->c_str(), -1, SQLITE_TRANSIENT);
-    }
+    BindEvent(st->get(), e);
     if (sqlite3_step(st->get()) != SQLITE_DONE) return Error("storing an event");
     return sqlite3_last_insert_rowid(db_.get());
+  }
+
+  absl::Status PutEvents(std::vector<EventRecord>& events) override {
+    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    absl::StatusOr<Statement> st = Prepare(kInsertEvent);
+    if (!st.ok()) return Abort(st.status());
+    for (EventRecord& e : events) {
+      sqlite3_reset(st->get());
+      BindEvent(st->get(), e);
+      if (sqlite3_step(st->get()) != SQLITE_DONE) return Abort(Error("storing an event"));
+      e.seq = sqlite3_last_insert_rowid(db_.get());
+    }
+    return Exec("COMMIT");
   }
 
   absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
@@ -238,6 +247,16 @@ class SqliteStore final : public Store {
       "INSERT INTO decisions(terminal, time, action, published, reasons, zones, verdict, "
       "report_digest, verdict_json, policy_version, zone_set_version) "
       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  static constexpr const char* kInsertEvent =
+      "INSERT INTO events(terminal, time, kind, detail) VALUES(?, ?, ?, ?)";
+
+  static void BindEvent(sqlite3_stmt* s, const EventRecord& e) {
+    int i = 1;
+    for (const std::string* v : {&e.terminal, &e.time, &e.kind, &e.detail}) {
+      sqlite3_bind_text(s, i++, v->c_str(), -1, SQLITE_TRANSIENT);
+    }
+  }
 
   static void BindDecision(sqlite3_stmt* s, const DecisionRecord& d) {
     const std::string reasons = ListJson(d.reasons), zones = ListJson(d.zones);

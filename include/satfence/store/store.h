@@ -64,8 +64,9 @@ class Store {
   // Appends; durable when it returns. Returns the record's sequence number.
   virtual absl::StatusOr<std::int64_t> PutDecision(const DecisionRecord& d) = 0;
   virtual absl::StatusOr<std::int64_t> PutEvent(const EventRecord& e) = 0;
-  // Several at once, in one transaction (all or none).
+  // Several at once, in one transaction (all or none); their `seq` are filled in.
   virtual absl::Status PutDecisions(std::vector<DecisionRecord>& decisions) = 0;
+  virtual absl::Status PutEvents(std::vector<EventRecord>& events) = 0;
 
   virtual absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
                                                                 int limit) const = 0;
