@@ -13,6 +13,14 @@ namespace {
 // The largest power of two strictly below n (n >= 2): where RFC 9162 splits a tree.
 std::uint64_t Split(std::uint64_t n) { return std::bit_floor(n - 1); }
 
+// RFC 9162's step "right-shift fn and sn equally until either LSB(fn) is set or fn is 0".
+void ShiftToSetBit(std::uint64_t& fn, std::uint64_t& sn) {
+  while ((fn & 1) == 0 && fn != 0) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+}
+
 }  // namespace
 
 Hash Sha256(std::span<const std::uint8_t> data) {
@@ -135,12 +143,7 @@ absl::Status VerifyInclusion(std::uint64_t index, std::uint64_t size, const Hash
     if (sn == 0) return absl::InvalidArgumentError("inclusion proof longer than the tree is deep");
     if ((fn & 1) == 1 || fn == sn) {
       r = NodeHash(p, r);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      ShiftToSetBit(fn, sn);
     } else {
       r = NodeHash(r, p);
     }
@@ -188,12 +191,7 @@ absl::Status VerifyConsistency(std::uint64_t old_size, std::uint64_t new_size, c
     if ((fn & 1) == 1 || fn == sn) {
       fr = NodeHash(c, fr);
       sr = NodeHash(c, sr);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      ShiftToSetBit(fn, sn);
     } else {
       sr = NodeHash(sr, c);
     }

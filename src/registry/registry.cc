@@ -2,13 +2,13 @@
 
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "satfence/base/csv.h"
 #include "satfence/base/file.h"
 #include "satfence/base/text.h"
+#include "satfence/base/utc_time.h"
 
 namespace satfence::registry {
 namespace {
@@ -32,17 +32,9 @@ constexpr std::array<std::string_view, 4> kPlans = {"residential", "roam", "mari
 constexpr std::array<std::string_view, 3> kChannels = {"direct", "reseller", "marketplace"};
 constexpr std::array<std::string_view, 3> kOwnerTypes = {"person", "company", "critical"};
 
+// A calendar date, YYYY-MM-DD: the RFC 3339 reader's checks, at midnight.
 bool ValidDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  int y = 0, m = 0, d = 0;
-  auto num = [&](size_t at, size_t n, int& out) {
-    auto [end, ec] = std::from_chars(s.data() + at, s.data() + at + n, out);
-    return ec == std::errc() && end == s.data() + at + n;
-  };
-  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d) || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= (m == 2 && !leap ? 28 : kDays[m - 1]);
+  return s.size() == 10 && ParseRfc3339(std::string(s) + "T00:00:00Z").ok();
 }
 
 std::optional<bool> ParseBool(std::string_view s) {

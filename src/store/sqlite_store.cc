@@ -170,16 +170,7 @@ class SqliteStore final : public Store {
   }
 
   absl::Status PutDecisions(std::vector<DecisionRecord>& decisions) override {
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-    absl::StatusOr<Statement> st = Prepare(kInsertDecision);
-    if (!st.ok()) return Abort(st.status());
-    for (DecisionRecord& d : decisions) {
-      sqlite3_reset(st->get());
-      BindDecision(st->get(), d);
-      if (sqlite3_step(st->get()) != SQLITE_DONE) return Abort(Error("storing a decision"));
-      d.seq = sqlite3_last_insert_rowid(db_.get());
-    }
-    return Exec("COMMIT");
+    return InsertAll(kInsertDecision, decisions, BindDecision, "storing a decision");
   }
 
   absl::StatusOr<std::int64_t> PutEvent(const EventRecord& e) override {
@@ -191,16 +182,7 @@ class SqliteStore final : public Store {
   }
 
   absl::Status PutEvents(std::vector<EventRecord>& events) override {
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-    absl::StatusOr<Statement> st = Prepare(kInsertEvent);
-    if (!st.ok()) return Abort(st.status());
-    for (EventRecord& e : events) {
-      sqlite3_reset(st->get());
-      BindEvent(st->get(), e);
-      if (sqlite3_step(st->get()) != SQLITE_DONE) return Abort(Error("storing an event"));
-      e.seq = sqlite3_last_insert_rowid(db_.get());
-    }
-    return Exec("COMMIT");
+    return InsertAll(kInsertEvent, events, BindEvent, "storing an event");
   }
 
   absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
@@ -283,6 +265,22 @@ class SqliteStore final : public Store {
     d.policy_version = Text(s, 10);
     d.zone_set_version = Text(s, 11);
     return d;
+  }
+
+  // Inserts every record in one transaction (all or none) and gives each its sequence number.
+  template <typename Record>
+  absl::Status InsertAll(const char* sql, std::vector<Record>& records,
+                         void (*bind)(sqlite3_stmt*, const Record&), const char* what) {
+    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    absl::StatusOr<Statement> st = Prepare(sql);
+    if (!st.ok()) return Abort(st.status());
+    for (Record& r : records) {
+      sqlite3_reset(st->get());
+      bind(st->get(), r);
+      if (sqlite3_step(st->get()) != SQLITE_DONE) return Abort(Error(what));
+      r.seq = sqlite3_last_insert_rowid(db_.get());
+    }
+    return Exec("COMMIT");
   }
 
   absl::Status Error(const std::string& what) const {

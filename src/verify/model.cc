@@ -166,25 +166,25 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 }
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                       bool equality_only, int* active_one_sided) const {
+                       bool equality_only) const {
   const int layout = (moving_ ? 4 : 0) + (range_offset_ >= 0 ? 2 : 0) + (rate_offset_ >= 0 ? 1 : 0);
   switch (layout) {
     case 0:
-      return EvaluateFixed<false, false, false>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<false, false, false>(x, info, gradient, equality_only);
     case 1:
-      return EvaluateFixed<false, false, true>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<false, false, true>(x, info, gradient, equality_only);
     case 2:
-      return EvaluateFixed<false, true, false>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<false, true, false>(x, info, gradient, equality_only);
     case 3:
-      return EvaluateFixed<false, true, true>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<false, true, true>(x, info, gradient, equality_only);
     case 4:
-      return EvaluateFixed<true, false, false>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, false, false>(x, info, gradient, equality_only);
     case 5:
-      return EvaluateFixed<true, false, true>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, false, true>(x, info, gradient, equality_only);
     case 6:
-      return EvaluateFixed<true, true, false>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, true, false>(x, info, gradient, equality_only);
     default:
-      return EvaluateFixed<true, true, true>(x, info, gradient, equality_only, active_one_sided);
+      return EvaluateFixed<true, true, true>(x, info, gradient, equality_only);
   }
 }
 
@@ -192,7 +192,7 @@ double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gra
 // Jacobian row stays in registers: position, velocity when moving, then the offsets present.
 template <bool kMoving, bool kRange, bool kRate>
 double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                            bool equality_only, int* active_one_sided) const {
+                            bool equality_only) const {
   constexpr int kBase = kMoving ? 6 : 3;
   constexpr int kRangeIndex = kBase;
   constexpr int kRateIndex = kBase + (kRange ? 1 : 0);
@@ -274,7 +274,6 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
     }
   }
 
-  int active = 0;
   if (!equality_only) {
     for (const Bound& b : bounds_) {
       const Vec3 r = kMoving ? p + b.dt_s * v : p;
@@ -288,7 +287,6 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       const double length = Norm(dir);
       const double excess = length - b.value;
       if (excess <= 0.0) continue;
-      ++active;
       const double res = -excess * b.inv_sigma;
       chi2 += res * res;
       if (want) {
@@ -320,7 +318,6 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       for (int k = i; k < N; ++k) (*info)(i, k) = (*info)(k, i) = a[i][k];
     }
   }
-  if (active_one_sided != nullptr) *active_one_sided = active;
   return chi2;
 }
 
@@ -448,14 +445,14 @@ std::vector<Vec3> Model::MeasurementStarts() const {
   return starts;
 }
 
-Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_iterations) {
+Solution Solve(const Model& model, ParamVector x, int max_iterations) {
+  constexpr bool kTwoSided = true;
   constexpr double kMaxStep_m = 100'000.0;
   Solution s;
   model.ProfileOffsets(x);
   ParamMatrix info, info_next;
   ParamVector gradient, gradient_next;
-  int active = 0, active_next = 0;
-  double chi2 = model.Evaluate(x, &info, &gradient, equality_only, &active);
+  double chi2 = model.Evaluate(x, &info, &gradient, kTwoSided);
   double lambda = 1e-6;
   const int n = model.num_params();
   for (s.iterations = 1; s.iterations <= max_iterations; ++s.iterations) {
@@ -476,8 +473,7 @@ Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_it
       break;
     }
     ParamVector next = x + step;
-    double chi2_next =
-        model.Evaluate(next, &info_next, &gradient_next, equality_only, &active_next);
+    double chi2_next = model.Evaluate(next, &info_next, &gradient_next, kTwoSided);
     double position_step_m = step.head<3>().norm();
     double velocity_step_mps = model.moving() ? step.segment<3>(3).norm() : 0.0;
     bool small = position_step_m < 1e-3 && velocity_step_mps < 1e-3;
@@ -489,7 +485,6 @@ Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_it
       chi2 = chi2_next;
       std::swap(info, info_next);
       std::swap(gradient, gradient_next);
-      active = active_next;
       lambda = std::max(lambda * 0.1, 1e-12);
       if (small) {
         s.converged = true;
@@ -507,15 +502,7 @@ Solution Solve(const Model& model, ParamVector x, bool equality_only, int max_it
   s.x = x;
   s.chi2 = chi2;
   s.information = info;
-  s.one_sided_active = active > 0;
   return s;
-}
-
-ParamMatrix Information(const Model& model, const ParamVector& x) {
-  ParamMatrix info;
-  ParamVector gradient;
-  model.Evaluate(x, &info, &gradient, /*equality_only=*/true);
-  return info;
 }
 
 ParamMatrix SchurComplement(const ParamMatrix& info, int k) {

@@ -153,7 +153,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
   std::vector<Solution> solutions;
   for (const Vec3& s : model.MeasurementStarts()) {
-    solutions.push_back(Solve(model, model.Pack({s, {}}), kTwoSided));
+    solutions.push_back(Solve(model, model.Pack({s, {}})));
   }
   auto best_of = [&]() {
     return std::min_element(solutions.begin(), solutions.end(),
@@ -162,7 +162,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   // The claim is one more start, needed only when it fits better than the fix found so far
   // (then the true minimum may lie near it, and the test's denominator must be the minimum).
   const double chi2_claim = model.Evaluate(claim, nullptr, nullptr, kTwoSided);
-  if (chi2_claim < best_of()->chi2) solutions.push_back(Solve(model, claim, kTwoSided));
+  if (chi2_claim < best_of()->chi2) solutions.push_back(Solve(model, claim));
   // The mirror of the fix across the plane of the satellites' mean track (through the
   // Earth's centre): refined when it fits nearly as well as it stands (on average within
   // 5 sigma per residual), which is what a second minimum there needs.
@@ -180,7 +180,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
       model.ProfileOffsets(start);
       if (model.Evaluate(start, nullptr, nullptr, kTwoSided) <
           best_of()->chi2 + 25.0 * model.equality_residuals()) {
-        solutions.push_back(Solve(model, start, kTwoSided));
+        solutions.push_back(Solve(model, start));
       }
     }
   }
@@ -255,12 +255,10 @@ Verdict Verifier::Verify(const Report& report) {
   v.time = report.time;
   v.line = report.line;
 
-  KindSet present;
-  for (const Measurement& m : report.measurements) present.Add(m.kind);
-  const KindSet physical = present.Intersect(KindSet::Physical());
-
   const Model all_model(report, KindSet::All(), report.claimed.vel_enu_mps.has_value(),
                         options_.surface_sigma_m);
+  const KindSet present = all_model.kinds();
+  const KindSet physical = present.Intersect(KindSet::Physical());
   SubsetAnalysis all = Analyze(report, all_model);
   std::optional<SubsetAnalysis> phys;
   if (present.HasForgeable() && !physical.Empty()) {

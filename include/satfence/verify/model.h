@@ -76,9 +76,8 @@ class Model {
   // (J = d predicted / dx / sigma, r = whitened residual), so a Gauss-Newton step solves
   // info * dx = gradient. One-sided rows count only while violated; `equality_only` leaves
   // them out entirely (the Fisher information of the regular measurements).
-  // `active_one_sided`, when given, receives the number of violated one-sided rows.
   double Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                  bool equality_only = false, int* active_one_sided = nullptr) const;
+                  bool equality_only = false) const;
 
   // Sets the offsets in `x` to their least-squares values for its position and velocity
   // (they enter linearly, so this is exact).
@@ -121,7 +120,7 @@ class Model {
   void Finish();  // counts residuals, sets the parameter layout
   template <bool kMoving, bool kRange, bool kRate>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
-                       bool equality_only, int* active_one_sided) const;
+                       bool equality_only) const;
 
   std::vector<Epoch> epochs_;
   std::vector<Bound> bounds_;
@@ -141,18 +140,14 @@ struct Solution {
   double chi2 = 0.0;
   int iterations = 0;
   bool converged = false;
-  ParamMatrix information;        // J^T J at x, one-sided rows included while violated
-  bool one_sided_active = false;  // whether any was
+  ParamMatrix information;  // J^T J at x: the Fisher information there
 };
 
-// Levenberg-Marquardt from `start` (offsets profiled first), over the two-sided rows only
-// when `equality_only`. Converges when the position step is below 1 mm (and velocity below
-// 1 mm/s).
-Solution Solve(const Model& model, ParamVector start, bool equality_only = false,
-               int max_iterations = 40);
-
-// The Fisher information of the regular (two-sided) measurements at `x`: J^T J.
-ParamMatrix Information(const Model& model, const ParamVector& x);
+// Levenberg-Marquardt over the two-sided rows from `start` (offsets profiled first). The
+// one-sided rows are tested apart and settle ambiguities (verifier.h); they do not pull the
+// fix. Converges when the next step would move the terminal less than 5 cm (1 cm/s) for
+// less than 1e-3 of chi-square.
+Solution Solve(const Model& model, ParamVector start, int max_iterations = 40);
 
 // The Schur complement of `info` onto its first `k` unknowns (3: position; 6: position and
 // velocity): the information left about them once every other unknown is estimated too.
