@@ -36,27 +36,6 @@ bool EnsureSodium() {
   return ok;
 }
 
-std::string Base64(std::span<const std::uint8_t> data) {
-  std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-bool FromBase64(std::string_view text, std::vector<std::uint8_t>& out) {
-  out.assign(text.size(), 0);
-  size_t length = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return false;
-  }
-  out.resize(length);
-  return true;
-}
-
 bool ValidName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
@@ -85,6 +64,27 @@ absl::Status CheckText(std::string_view text) {
 }
 
 }  // namespace
+
+std::string Base64(std::span<const std::uint8_t> data) {
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+bool FromBase64(std::string_view text, std::vector<std::uint8_t>& out) {
+  out.assign(text.size(), 0);
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return false;
+  }
+  out.resize(length);
+  return true;
+}
 
 std::uint32_t KeyId(std::string_view name, const std::array<std::uint8_t, 32>& public_key) {
   std::string data(name);

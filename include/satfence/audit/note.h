@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,11 @@ struct SignerKey {
   std::array<std::uint8_t, 32> public_key{};
   std::array<std::uint8_t, 32> seed{};  // the Ed25519 private key
 };
+
+// Standard base64 (RFC 4648, section 4), as every C2SP format uses it.
+std::string Base64(std::span<const std::uint8_t> data);
+// False unless `text` is entirely valid base64.
+bool FromBase64(std::string_view text, std::vector<std::uint8_t>& out);
 
 std::uint32_t KeyId(std::string_view name, const std::array<std::uint8_t, 32>& public_key);
 
