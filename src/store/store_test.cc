@@ -1,5 +1,6 @@
 // The store's contract, on SQLite: what is put comes back, across reopening; schema versions;
-// and a decision reported as stored survives the process being killed (SIGKILL) mid-stream.
+// and a decision reported as stored survives the process being killed (SIGKILL) mid-stream,
+// with its audit-log leaf.
 #include "satfence/store/store.h"
 
 #include <gtest/gtest.h>
@@ -42,7 +43,7 @@ TEST(SqliteStore, WhatIsPutComesBackAfterReopening) {
     absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
     ASSERT_TRUE(store.ok()) << store.status();
     Store& s = **store;
-    EXPECT_EQ(s.schema_version(), 1);
+    EXPECT_EQ(s.schema_version(), 2);
     ASSERT_TRUE(s.PutPolicy("v1", "k_sigma = 3\n").ok());
     ASSERT_TRUE(s.PutPolicy("v1", "ignored: same version\n").ok());
     ASSERT_TRUE(s.PutZoneSet("z1", "world + ukraine scenario").ok());
@@ -148,6 +149,13 @@ TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
     EXPECT_EQ(d.seq, s);
     EXPECT_EQ(d.report_digest, Sample(static_cast<int>(s - 1)).report_digest);
   }
+  // The log is written in the same transaction: no decision without its leaf, no leaf
+  // without its decision.
+  EXPECT_EQ((*store)->LogTree().size(), static_cast<std::uint64_t>(*count));
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> unlogged =
+      (*store)->UnloggedRows();
+  ASSERT_TRUE(unlogged.ok());
+  EXPECT_TRUE(unlogged->empty());
 }
 
 }  // namespace

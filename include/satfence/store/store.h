@@ -8,6 +8,11 @@
 // so a decision reported as stored survives a crash of the process or the machine). A
 // PostgreSQL implementation can follow and run the same tests (store_test.cc takes any
 // factory). Schemas carry a version and are migrated forward on open.
+//
+// The audit log: every policy, zone set, registry change and decision is appended, in the
+// same transaction as its row, as a leaf of an RFC 9162 Merkle tree (the record each row
+// contributes is in log_records.h). Signed checkpoints, proofs and the re-hashing of the
+// whole store against them are in audit_log.h.
 #ifndef SATFENCE_STORE_STORE_H_
 #define SATFENCE_STORE_STORE_H_
 
@@ -15,9 +20,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "satfence/audit/merkle.h"
 #include "satfence/registry/registry.h"
 
 namespace satfence::store {
@@ -44,6 +51,14 @@ struct EventRecord {
   std::string time;
   std::string kind;  // "enter", "exit", "published" (the action changed)
   std::string detail;
+};
+
+// One leaf of the audit log: which row it records and the hash it was given when appended.
+struct LogEntry {
+  std::uint64_t index = 0;  // zero-based leaf index
+  std::string kind;         // policy, zone_set, terminal, decision (log_records.h)
+  std::string ref;          // the row: version, change number or decision seq
+  audit::Hash leaf{};
 };
 
 class Store {
@@ -74,10 +89,33 @@ class Store {
       const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::int64_t> DecisionCount() const = 0;
+
+  // --- The audit log ---
+  // The Merkle tree over the stored leaves, as of this store's last write (or opening).
+  virtual const audit::MerkleTree& LogTree() const = 0;
+  // Every stored leaf, in order.
+  virtual absl::StatusOr<std::vector<LogEntry>> LogEntries() const = 0;
+  // The record (log_records.h) rebuilt from the row the entry names as it is stored now;
+  // nullopt when that row no longer exists.
+  virtual absl::StatusOr<std::optional<std::string>> CurrentRecord(const LogEntry& entry) const = 0;
+  // Rows of logged kinds that have no log entry, as (kind, ref).
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> UnloggedRows() const = 0;
+  // Terminal ids whose current registry row differs from their last logged change.
+  virtual absl::StatusOr<std::vector<std::string>> RegistryDrift() const = 0;
+  // Signed checkpoint notes, in the order they were stored.
+  virtual absl::Status PutCheckpoint(const std::string& note) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> Checkpoints() const = 0;
+};
+
+struct StoreOptions {
+  // Append to the audit log. Off only to measure what the log costs (verify_bench) or in
+  // tests: rows written without it show up in UnloggedRows, as they should.
+  bool audit_log = true;
 };
 
 // Opens (creating and migrating as needed) a SQLite store at `path`.
-absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                       StoreOptions options = {});
 
 }  // namespace satfence::store
 
