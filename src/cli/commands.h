@@ -23,6 +23,7 @@ void RegisterDemoCommand(CLI::App& app, ExitCode& exit);
 void RegisterVerifyCommand(CLI::App& app, ExitCode& exit);
 void RegisterSimulateCommands(CLI::App& app, ExitCode& exit);
 void RegisterRegistryCommands(CLI::App& app, ExitCode& exit);
+void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
 
 // The reference-data folder compiled in (../shared/testdata), overridable with the
 // SATFENCE_TESTDATA environment variable.

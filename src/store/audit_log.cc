@@ -113,11 +113,14 @@ absl::StatusOr<RecordProof> ProveRecord(const Store& store, std::string_view id)
                                             head->size, " entries): run `satfence audit verify`"));
   }
   out.proof = {out.entry.index, tree.InclusionProof(out.entry.index, head->size), note, out.id};
+  out.tree_size = head->size;
   return out;
 }
 
-absl::StatusOr<AuditResult> AuditStore(const Store& store, const audit::VerifierKey& key,
+absl::StatusOr<AuditResult> AuditStore(const Store& store,
+                                       const std::vector<audit::VerifierKey>& keys,
                                        const std::vector<std::string>& given) {
+  if (keys.empty()) return absl::InvalidArgumentError("no verifier key");
   AuditResult result;
   absl::StatusOr<std::vector<LogEntry>> entries = store.LogEntries();
   if (!entries.ok()) return entries.status();
@@ -168,15 +171,23 @@ absl::StatusOr<AuditResult> AuditStore(const Store& store, const audit::Verifier
   };
   std::vector<Head> heads;
   auto check_note = [&](const std::string& note, const std::string& source) {
+    absl::StatusOr<std::string> body = absl::NotFoundError("");
+    for (const audit::VerifierKey& key : keys) {
+      body = audit::OpenNote(note, key);
+      if (body.ok() || !absl::IsNotFound(body.status())) break;
+    }
+    if (absl::IsNotFound(body.status())) {  // none of the keys signed it
+      ++result.unchecked_checkpoints;
+      return;
+    }
     ++result.checkpoints;
-    absl::StatusOr<std::string> body = audit::OpenNote(note, key);
     absl::StatusOr<audit::Checkpoint> c =
         body.ok() ? audit::ParseCheckpoint(*body) : absl::StatusOr<audit::Checkpoint>(body.status());
     if (!c.ok()) {
       result.findings.push_back({0, absl::StrCat(source, ": ", c.status().message())});
-    } else if (c->origin != key.name) {
+    } else if (c->origin != keys[0].name) {
       result.findings.push_back(
-          {0, absl::StrCat(source, ": origin '", c->origin, "' is not '", key.name, "'")});
+          {0, absl::StrCat(source, ": origin '", c->origin, "' is not '", keys[0].name, "'")});
     } else {
       heads.push_back({*c, source});
     }

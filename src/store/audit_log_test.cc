@@ -91,7 +91,7 @@ class AuditLogTest : public ::testing::Test {
 
   AuditResult Audit(const std::vector<std::string>& given = {}) {
     std::unique_ptr<Store> s = *OpenSqliteStore(path_);
-    absl::StatusOr<AuditResult> r = AuditStore(*s, audit::VerifierOf(key_), given);
+    absl::StatusOr<AuditResult> r = AuditStore(*s, {audit::VerifierOf(key_)}, given);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : AuditResult{};
   }
@@ -331,17 +331,43 @@ TEST_F(AuditLogTest, DeletingLogEntriesOrForgingCheckpointsIsFound) {
                               "(entries deleted)";
   }
   EXPECT_TRUE(size_finding);
-  // A checkpoint signed by another key is not evidence.
+  // A checkpoint signed by another key is not evidence either way: counted as unchecked.
   audit::SignerKey other = *audit::GenerateSignerKey(key_.name);
   std::unique_ptr<Store> s = *OpenSqliteStore(path_);
   ASSERT_TRUE(SignCheckpoint(*s, {other}, "2026-03-01T14:00:00Z").ok());
   s.reset();
   r = Audit();
+  EXPECT_EQ(r.checkpoints, 2);
+  EXPECT_EQ(r.unchecked_checkpoints, 1);
+  // One whose signature line claims the log's key but does not verify is a forgery.
+  Sql(path_, "UPDATE checkpoints SET note = replace(note, '\n46\n', '\n45\n') WHERE n = 2");
+  r = Audit();
   bool forged = false;
   for (const AuditFinding& f : r.findings) {
-    forged |= f.what.rfind("stored checkpoint 3: no signature by satfence.test/decisions+", 0) == 0;
+    forged |= f.what.rfind("stored checkpoint 2: the signature by satfence.test/decisions+", 0) == 0;
   }
   EXPECT_TRUE(forged);
+}
+
+TEST_F(AuditLogTest, ARotatedKeyKeepsOldCheckpointsChecked) {
+  // The new key has the log's name; during the overlap both sign; afterwards the new one.
+  audit::SignerKey next = *audit::GenerateSignerKey(key_.name);
+  std::unique_ptr<Store> s = *OpenSqliteStore(path_);
+  ASSERT_TRUE(s->PutDecision(Sample(40)).ok());
+  ASSERT_TRUE(SignCheckpoint(*s, {key_, next}, "2026-03-01T14:00:00Z").ok());
+  ASSERT_TRUE(s->PutDecision(Sample(41)).ok());
+  ASSERT_TRUE(SignCheckpoint(*s, {next}, "2026-03-01T15:00:00Z").ok());
+  absl::StatusOr<AuditResult> r =
+      AuditStore(*s, {audit::VerifierOf(next), audit::VerifierOf(key_)}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->findings.empty()) << r->findings[0].what;
+  EXPECT_EQ(r->checkpoints, 4);
+  EXPECT_EQ(r->signed_leaves, 48u);
+  r = AuditStore(*s, {audit::VerifierOf(next)}, {});  // the new key alone: old ones unchecked
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->findings.empty());
+  EXPECT_EQ(r->checkpoints, 2);
+  EXPECT_EQ(r->unchecked_checkpoints, 2);
 }
 
 TEST_F(AuditLogTest, RowsWrittenWithoutTheLogAreUnlogged) {
@@ -393,7 +419,7 @@ PRAGMA user_version = 1;
     ASSERT_TRUE(SignCheckpoint(*s, {key}, "2026-03-01T12:00:00Z").ok());
   }
   std::unique_ptr<Store> s = *OpenSqliteStore(path);  // no second backfill
-  absl::StatusOr<AuditResult> r = AuditStore(*s, audit::VerifierOf(key), {});
+  absl::StatusOr<AuditResult> r = AuditStore(*s, {audit::VerifierOf(key)}, {});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->findings.empty()) << r->findings[0].what;
   EXPECT_EQ(r->leaves, 3u);

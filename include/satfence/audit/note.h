@@ -61,8 +61,9 @@ absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view text);
 // newlines) with `key`, adding to any signatures `text` already carries as a note.
 absl::StatusOr<std::string> SignNote(std::string_view text, const SignerKey& key);
 
-// The note's text when it carries a valid signature by `key`; an error naming what failed
-// (malformed note, no signature by this key, a signature that does not verify).
+// The note's text when it carries a valid signature by `key`; an error naming what failed:
+// InvalidArgument for a malformed note, NotFound when no line is by this key (name and id),
+// PermissionDenied when its line does not verify.
 absl::StatusOr<std::string> OpenNote(std::string_view note, const VerifierKey& key);
 
 struct Checkpoint {

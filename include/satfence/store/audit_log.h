@@ -40,6 +40,7 @@ struct RecordProof {
   std::string record;  // the canonical record: what the leaf hashes
   LogEntry entry;
   audit::TlogProof proof;  // against the latest stored checkpoint
+  std::uint64_t tree_size = 0;  // that checkpoint's
 };
 
 // Record ids: "decision:SEQ", "policy:VERSION", "zone_set:VERSION", "terminal:CHANGE" (one
@@ -57,6 +58,7 @@ struct AuditResult {
   std::uint64_t leaves = 0;              // log entries
   std::uint64_t signed_leaves = 0;       // covered by the latest valid checkpoint
   int checkpoints = 0;                   // checked, stored and given
+  int unchecked_checkpoints = 0;         // signed by none of the keys: neither trusted nor blamed
   std::optional<audit::Checkpoint> latest;  // the largest valid checkpoint
   std::vector<AuditFinding> findings;    // by log position: the first is the first mismatch
 };
@@ -64,9 +66,13 @@ struct AuditResult {
 // Re-hashes every logged row as stored now against its leaf, finds rows never logged and
 // registry rows that drifted from their last change, and checks every stored checkpoint and
 // every one in `given` (an auditor's own copies: the store could have dropped its own)
-// against the leaves: signature by `key`, size, root. A log rewritten after a checkpoint
-// is located between the last checkpoint that still matches and the first that does not.
-absl::StatusOr<AuditResult> AuditStore(const Store& store, const audit::VerifierKey& key,
+// against the leaves: signature by one of `keys` (several across a key rotation), size,
+// root. A log rewritten after a checkpoint is located between the last checkpoint that
+// still matches and the first that does not. A checkpoint that carries a signature line
+// of a trusted key that does not verify is a finding; one signed only by other keys is
+// counted as unchecked.
+absl::StatusOr<AuditResult> AuditStore(const Store& store,
+                                       const std::vector<audit::VerifierKey>& keys,
                                        const std::vector<std::string>& given);
 
 struct ConsistencyResult {
