@@ -66,7 +66,8 @@ std::string Trimmed(std::string text) {
 
 std::unique_ptr<store::Store> OpenExisting(const std::string& path, Reporter& r) {
   if (!std::filesystem::exists(path)) {
-    r.Fail(2, absl::StrCat("no store at ", path, " (run `satfence demo` or name one with --store)"));
+    r.Fail(2,
+           absl::StrCat("no store at ", path, " (run `satfence demo` or name one with --store)"));
     return nullptr;
   }
   absl::StatusOr<std::unique_ptr<store::Store>> s = store::OpenSqliteStore(path);
@@ -129,8 +130,7 @@ void Checkpoint(const AuditArgs& args, ExitCode& exit) {
   }
   std::unique_ptr<store::Store> s = OpenExisting(args.store, r);
   if (!s) return;
-  const std::string now =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  const std::string now = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
   absl::StatusOr<store::SignedCheckpoint> head = store::SignCheckpoint(*s, keys, now);
   if (!head.ok()) return r.Fail(2, std::string(head.status().message()));
   if (!args.out.empty() && !WriteFile(args.out, head->note, r)) return;
@@ -208,11 +208,12 @@ void Verify(const AuditArgs& args, ExitCode& exit) {
   for (const store::AuditFinding& f : result->findings) {
     std::fprintf(stderr, "%s: %s\n", args.store.c_str(), f.what.c_str());
   }
-  std::printf("%s: %llu log entries re-hashed, %llu under the latest valid checkpoint, "
-              "%d checkpoints checked (%d signed by other keys, unchecked), %zu findings\n",
-              args.store.c_str(), static_cast<unsigned long long>(result->leaves),
-              static_cast<unsigned long long>(result->signed_leaves), result->checkpoints,
-              result->unchecked_checkpoints, result->findings.size());
+  std::printf(
+      "%s: %llu log entries re-hashed, %llu under the latest valid checkpoint, "
+      "%d checkpoints checked (%d signed by other keys, unchecked), %zu findings\n",
+      args.store.c_str(), static_cast<unsigned long long>(result->leaves),
+      static_cast<unsigned long long>(result->signed_leaves), result->checkpoints,
+      result->unchecked_checkpoints, result->findings.size());
   if (result->findings.empty()) {
     std::printf("OK: every stored record matches the log signed by %s\n", keys[0].name.c_str());
   } else {
@@ -267,11 +268,13 @@ void RegisterAuditCommands(CLI::App& app, ExitCode& exit) {
   checkpoint->callback([args, &exit] { Checkpoint(*args, exit); });
 
   CLI::App* prove = audit->add_subcommand(
-      "prove", "Write one record and its inclusion proof (.tlog-proof) under the latest checkpoint");
+      "prove",
+      "Write one record and its inclusion proof (.tlog-proof) under the latest checkpoint");
   store_option(prove);
-  prove->add_option("--record", args->record,
-                    "decision:SEQ, policy:VERSION, zone_set:VERSION, terminal:ID or "
-                    "terminal:CHANGE")
+  prove
+      ->add_option("--record", args->record,
+                   "decision:SEQ, policy:VERSION, zone_set:VERSION, terminal:ID or "
+                   "terminal:CHANGE")
       ->required();
   prove->add_option("-o,--out", args->out, "Output prefix (default: the record id)");
   prove->callback([args, &exit] { Prove(*args, exit); });
@@ -281,8 +284,9 @@ void RegisterAuditCommands(CLI::App& app, ExitCode& exit) {
       "Re-hash the whole store against its signed checkpoints and report the first record that "
       "does not match; or, with --proof and --record, check one disclosed record offline");
   store_option(verify);
-  verify->add_option("--key", args->keys,
-                     "The log's verifier key (.pub); repeat for the keys of a rotation")
+  verify
+      ->add_option("--key", args->keys,
+                   "The log's verifier key (.pub); repeat for the keys of a rotation")
       ->required();
   verify->add_option("--checkpoint", args->checkpoints,
                      "Checkpoints kept outside the store (an auditor's copies)");
@@ -293,8 +297,7 @@ void RegisterAuditCommands(CLI::App& app, ExitCode& exit) {
   CLI::App* consistency = audit->add_subcommand(
       "consistency", "Prove that an older checkpoint's log is a prefix of the latest one");
   store_option(consistency);
-  consistency->add_option("--old", args->old_checkpoint, "The older signed checkpoint")
-      ->required();
+  consistency->add_option("--old", args->old_checkpoint, "The older signed checkpoint")->required();
   consistency->add_option("--key", args->keys, "The log's verifier key (.pub)")->required();
   consistency->callback([args, &exit] { Consistency(*args, exit); });
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "satfence/analytics/diversion.h"
 #include "satfence/base/utc_time.h"
 
 namespace satfence::cli {
@@ -24,6 +25,7 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit);
 void RegisterSimulateCommands(CLI::App& app, ExitCode& exit);
 void RegisterRegistryCommands(CLI::App& app, ExitCode& exit);
 void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
+void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 
 // The reference-data folder compiled in (../shared/testdata), overridable with the
 // SATFENCE_TESTDATA environment variable.
@@ -35,6 +37,11 @@ std::string ExactDouble(double v);
 // Parses a --time option (RFC 3339). On error, says so on stderr as "satfence VERB: --time:
 // why", sets the exit status to 2 and returns nothing.
 std::optional<UtcTime> ParseTimeOption(const std::string& text, const char* verb, ExitCode& exit);
+
+// The tables `satfence channels` and `satfence clusters` print (and the demo shows).
+std::string ChannelsText(const analytics::ChannelReport& r, int top);
+std::string ClustersText(const std::vector<analytics::Cluster>& sites, double radius_m,
+                         int min_terminals, int top);
 
 }  // namespace satfence::cli
 

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
+#include "satfence/analytics/diversion.h"
 #include "satfence/audit/merkle.h"
 #include "satfence/audit/note.h"
 #include "satfence/base/file.h"
@@ -113,6 +114,18 @@ DemoZones ShowZones(const std::string& world_path, const std::string& scenario_p
 }
 
 // The verification stage: simulate the scenario, verify every report, score the verdicts.
+std::string Indented(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += "         " + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
 // Signs the store's audit log with the demo's key (made on first use, kept across runs) and
 // says how to check it.
 bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
@@ -127,12 +140,13 @@ bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
     key = audit::GenerateSignerKey("satfence.demo/decisions");
     if (key.ok()) {
       std::ofstream(key_path) << audit::SignerKeyText(*key) << '\n';
-      std::filesystem::permissions(key_path, std::filesystem::perms::owner_read |
-                                                 std::filesystem::perms::owner_write);
+      std::filesystem::permissions(
+          key_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
   }
   if (!key.ok()) {
-    std::fprintf(stderr, "satfence demo: audit key: %s\n", std::string(key.status().message()).c_str());
+    std::fprintf(stderr, "satfence demo: audit key: %s\n",
+                 std::string(key.status().message()).c_str());
     return false;
   }
   std::ofstream(pub_path) << audit::VerifierKeyText(audit::VerifierOf(*key)) << '\n';
@@ -140,16 +154,39 @@ bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
   absl::StatusOr<store::SignedCheckpoint> head = store::SignCheckpoint(db, {*key}, now);
   if (!head.ok()) {
-    std::fprintf(stderr, "satfence demo: audit: %s\n", std::string(head.status().message()).c_str());
+    std::fprintf(stderr, "satfence demo: audit: %s\n",
+                 std::string(head.status().message()).c_str());
     return false;
   }
   const std::string checkpoint_path = out_dir + "/checkpoint";
   std::ofstream(checkpoint_path) << head->note;
-  std::printf("[audit]  %llu records in the tamper-evident log (policy, zone set, registry, "
-              "decisions); checkpoint signed by %s+%08x in %s\n"
-              "         check it: satfence audit verify --store %s --key %s\n",
-              static_cast<unsigned long long>(head->checkpoint.size), key->name.c_str(), key->id,
-              checkpoint_path.c_str(), store_path.c_str(), pub_path.c_str());
+  std::printf(
+      "[audit]  %llu records in the tamper-evident log (policy, zone set, registry, "
+      "decisions); checkpoint signed by %s+%08x in %s\n"
+      "         check it: satfence audit verify --store %s --key %s\n",
+      static_cast<unsigned long long>(head->checkpoint.size), key->name.c_str(), key->id,
+      checkpoint_path.c_str(), store_path.c_str(), pub_path.c_str());
+  return true;
+}
+
+// The leaking channels and crowded sites, from the store just written.
+bool ShowDiversion(const store::Store& db, const std::string& out_dir) {
+  absl::StatusOr<std::vector<analytics::TerminalUsage>> usage = analytics::ReadUsage(db);
+  absl::StatusOr<std::vector<registry::Terminal>> terminals = db.Terminals();
+  if (!usage.ok() || !terminals.ok()) {
+    std::fprintf(stderr, "satfence demo: analytics: %s\n",
+                 std::string((usage.ok() ? terminals.status() : usage.status()).message()).c_str());
+    return false;
+  }
+  const analytics::ChannelReport channels = analytics::RankChannels(*usage, *terminals);
+  std::printf("[channels] sales channels ranked by diverted terminals (`satfence channels`):\n");
+  std::fputs(Indented(ChannelsText(channels, 8)).c_str(), stdout);
+  const analytics::ClusterOptions options;
+  const std::vector<analytics::Cluster> sites =
+      analytics::FindClusters(*usage, *terminals, options);
+  std::printf("[clusters] `satfence clusters`: ");
+  std::fputs(Indented(ClustersText(sites, options.radius_m, options.min_terminals, 5)).c_str() + 9,
+             stdout);
   return true;
 }
 
@@ -314,6 +351,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
           actions[0], actions[1], actions[2], published[0], published[1], published[2]);
       for (const auto& [reason, n] : reasons) std::printf("         %-24s %d\n", reason.c_str(), n);
       if (!SignDemoCheckpoint(**db, out_dir, store_path)) return false;
+      if (!ShowDiversion(**db, out_dir)) return false;
     }
   }
   absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
@@ -337,7 +375,7 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   using Clock = std::chrono::steady_clock;
   std::printf("satfence demo: orbit, zones, verification and decisions on real data\n");
   std::printf(
-      "(diversion analytics and the HTML report are not built yet; see "
+      "(the HTML report is not built yet; see "
       "README)\n\n");
 
   auto t0 = Clock::now();
@@ -448,7 +486,7 @@ void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
   o->world = std::string(SATFENCE_SOURCE_DIR) +
              "/data/world/node_modules/@geo-maps/countries-maritime-10m/map.geo.json";
   o->scenario = std::string(SATFENCE_SOURCE_DIR) + "/data/zones/ukraine_scenario.geojson";
-  o->verify_scenario = std::string(SATFENCE_SOURCE_DIR) + "/examples/scenarios/evaluation.toml";
+  o->verify_scenario = std::string(SATFENCE_SOURCE_DIR) + "/examples/scenarios/demo.toml";
   o->policy = std::string(SATFENCE_SOURCE_DIR) + "/examples/policy.toml";
   CLI::App* demo = app.add_subcommand(
       "demo", "Run the main job on real data (orbit, zones, verification; see README)");

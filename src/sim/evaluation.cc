@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/math/distributions/non_central_chi_squared.hpp>
-#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -12,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "satfence/base/binomial.h"
 #include "satfence/base/utc_time.h"
 #include "satfence/geo/geodetic.h"
 #include "satfence/geo/local_frame.h"
@@ -42,13 +42,9 @@ double Power(double lambda, int dof, double threshold) {
 }
 
 void ClopperPearson(int k, int n, double& lo, double& hi) {
-  if (n == 0) {
-    lo = 0.0;
-    hi = 1.0;
-    return;
-  }
-  lo = k == 0 ? 0.0 : boost::math::ibeta_inv(k, n - k + 1, 0.025);
-  hi = k == n ? 1.0 : boost::math::ibeta_inv(k + 1, n - k, 0.975);
+  const Interval ci = satfence::ClopperPearson(k, n);
+  lo = ci.lo;
+  hi = ci.hi;
 }
 
 // Reads a JSON Lines file, calling `each` with (line number, object); a bad line is an error.

@@ -17,11 +17,13 @@ absl::StatusOr<audit::Checkpoint> LatestStoredCheckpoint(const Store& store, std
   absl::StatusOr<std::vector<std::string>> notes = store.Checkpoints();
   if (!notes.ok()) return notes.status();
   if (notes->empty()) {
-    return absl::FailedPreconditionError("no checkpoint is stored yet: run `satfence audit checkpoint`");
+    return absl::FailedPreconditionError(
+        "no checkpoint is stored yet: run `satfence audit checkpoint`");
   }
   note = notes->back();
   const size_t split = note.rfind("\n\n");
-  if (split == std::string::npos) return absl::DataLossError("the latest checkpoint has no signature");
+  if (split == std::string::npos)
+    return absl::DataLossError("the latest checkpoint has no signature");
   return audit::ParseCheckpoint(std::string_view(note).substr(0, split + 1));
 }
 
@@ -33,13 +35,15 @@ absl::StatusOr<SignedCheckpoint> SignCheckpoint(Store& store,
   if (keys.empty()) return absl::InvalidArgumentError("no signing key");
   for (const audit::SignerKey& k : keys) {
     if (k.name != keys[0].name) {
-      return absl::InvalidArgumentError(absl::StrCat("keys name two logs: '", keys[0].name,
-                                                     "' and '", k.name, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("keys name two logs: '", keys[0].name, "' and '", k.name, "'"));
     }
   }
   const audit::MerkleTree& tree = store.LogTree();
   SignedCheckpoint out;
-  out.checkpoint = {keys[0].name, tree.size(), tree.Root(tree.size()),
+  out.checkpoint = {keys[0].name,
+                    tree.size(),
+                    tree.Root(tree.size()),
                     {absl::StrCat("time ", std::string(time))}};
   std::string note = audit::CheckpointText(out.checkpoint);
   for (const audit::SignerKey& k : keys) {
@@ -96,8 +100,8 @@ absl::StatusOr<RecordProof> ProveRecord(const Store& store, std::string_view id)
   }
   out.record = **std::move(record);
   if (audit::LeafHash(out.record) != out.entry.leaf) {
-    return absl::DataLossError(absl::StrCat(
-        out.id, " as stored now does not match its log entry ", out.entry.index));
+    return absl::DataLossError(
+        absl::StrCat(out.id, " as stored now does not match its log entry ", out.entry.index));
   }
   std::string note;
   absl::StatusOr<audit::Checkpoint> head = LatestStoredCheckpoint(store, note);
@@ -181,8 +185,9 @@ absl::StatusOr<AuditResult> AuditStore(const Store& store,
       return;
     }
     ++result.checkpoints;
-    absl::StatusOr<audit::Checkpoint> c =
-        body.ok() ? audit::ParseCheckpoint(*body) : absl::StatusOr<audit::Checkpoint>(body.status());
+    absl::StatusOr<audit::Checkpoint> c = body.ok()
+                                              ? audit::ParseCheckpoint(*body)
+                                              : absl::StatusOr<audit::Checkpoint>(body.status());
     if (!c.ok()) {
       result.findings.push_back({0, absl::StrCat(source, ": ", c.status().message())});
     } else if (c->origin != keys[0].name) {
@@ -207,13 +212,13 @@ absl::StatusOr<AuditResult> AuditStore(const Store& store,
       if (heads[j].c.size == h.c.size && heads[j].c.root != h.c.root) {
         result.findings.push_back(
             {h.c.size, absl::StrCat(heads[j].source, " and ", h.source, " sign ", h.c.size,
-                             " entries with different roots (the log forked)")});
+                                    " entries with different roots (the log forked)")});
       }
     }
     if (h.c.size > tree.size()) {
-      result.findings.push_back(
-          {tree.size(), absl::StrCat(h.source, " commits to ", h.c.size, " entries but the log has ",
-                                     tree.size(), " (entries deleted)")});
+      result.findings.push_back({tree.size(), absl::StrCat(h.source, " commits to ", h.c.size,
+                                                           " entries but the log has ", tree.size(),
+                                                           " (entries deleted)")});
     } else if (tree.Root(h.c.size) != h.c.root) {
       std::uint64_t last_good = 0;
       for (std::uint64_t size : good_sizes) {
@@ -259,9 +264,8 @@ absl::StatusOr<ConsistencyResult> ProveConsistency(const Store& store, std::stri
   absl::StatusOr<audit::Checkpoint> new_head = audit::ParseCheckpoint(*new_body);
   if (!new_head.ok()) return new_head.status();
   if (old_head->origin != new_head->origin) {
-    return absl::InvalidArgumentError(absl::StrCat("the checkpoints name two logs: '",
-                                                   old_head->origin, "' and '",
-                                                   new_head->origin, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the checkpoints name two logs: '", old_head->origin, "' and '", new_head->origin, "'"));
   }
   if (old_head->size > new_head->size) {
     return absl::InvalidArgumentError(absl::StrCat("the old checkpoint (", old_head->size,
@@ -271,7 +275,8 @@ absl::StatusOr<ConsistencyResult> ProveConsistency(const Store& store, std::stri
   const audit::MerkleTree& tree = store.LogTree();
   if (new_head->size > tree.size() || tree.Root(new_head->size) != new_head->root) {
     return absl::DataLossError(absl::StrCat("the log no longer matches its latest checkpoint (",
-                                            new_head->size, " entries): run `satfence audit verify`"));
+                                            new_head->size,
+                                            " entries): run `satfence audit verify`"));
   }
   if (old_head->size > 0) out.proof = tree.ConsistencyProof(old_head->size, new_head->size);
   if (old_head->size == 0) {

@@ -17,7 +17,8 @@ namespace satfence::store {
 namespace {
 
 std::string FreshPath(const std::string& name) {
-  std::string path = ::testing::TempDir() + "/audit-" + name + "-" + std::to_string(getpid()) + ".db";
+  std::string path =
+      ::testing::TempDir() + "/audit-" + name + "-" + std::to_string(getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return path;
 }
@@ -57,7 +58,8 @@ void Sql(const std::string& path, const std::string& sql) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   char* message = nullptr;
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
-      << (message ? message : "") << "\n" << sql;
+      << (message ? message : "") << "\n"
+      << sql;
   sqlite3_free(message);
   sqlite3_close(db);
 }
@@ -124,7 +126,8 @@ TEST_F(AuditLogTest, LeavesAreTheDocumentedRecords) {
       R"({"action":"allow","policy_version":")" + Sha256Hex("policy A") +
       R"(","published":"allow","reasons":[],"report_sha256":")" + Sha256Hex("report 6") +
       R"(","seq":7,"terminal":"KIT-0","time":"2026-03-01T11:16:00Z","type":"decision",)"
-      R"("verdict":"consistent","verdict_sha256":")" + Sha256Hex(R"({"verdict":"consistent"})") +
+      R"("verdict":"consistent","verdict_sha256":")" +
+      Sha256Hex(R"({"verdict":"consistent"})") +
       R"(","zone_set_version":"zones-1","zones":["UKR"]})";
   std::unique_ptr<Store> s = *OpenSqliteStore(path_);
   std::vector<LogEntry> entries = *s->LogEntries();
@@ -187,12 +190,14 @@ TEST_F(AuditLogTest, RecordsAfterTheLatestCheckpointWaitForTheNext) {
 TEST_F(AuditLogTest, CheckpointsAreConsistentAndARewriteIsNot) {
   {
     std::unique_ptr<Store> s = *OpenSqliteStore(path_);
-    absl::StatusOr<ConsistencyResult> c = ProveConsistency(*s, first_note_, audit::VerifierOf(key_));
+    absl::StatusOr<ConsistencyResult> c =
+        ProveConsistency(*s, first_note_, audit::VerifierOf(key_));
     ASSERT_TRUE(c.ok()) << c.status();
     EXPECT_EQ(c->old_head.size, 26u);
     EXPECT_EQ(c->new_head.size, 46u);
     EXPECT_LE(c->proof.size(), 7u);
-    EXPECT_TRUE(audit::VerifyConsistency(26, 46, c->old_head.root, c->new_head.root, c->proof).ok());
+    EXPECT_TRUE(
+        audit::VerifyConsistency(26, 46, c->old_head.root, c->new_head.root, c->proof).ok());
   }
   // An operator who rewrites history (a decision and its leaf) and signs a fresh checkpoint
   // over it cannot prove the new log extends what auditors already hold.
@@ -222,8 +227,7 @@ TEST_F(AuditLogTest, EditingTheEvidenceIsLocated) {
 
 TEST_F(AuditLogTest, DeletingADecisionIsLocated) {
   Sql(path_, "DELETE FROM decisions WHERE seq = 23");
-  EXPECT_EQ(FirstFinding(),
-            "log entry 28 (decision:23): the row is gone from the store (deleted)");
+  EXPECT_EQ(FirstFinding(), "log entry 28 (decision:23): the row is gone from the store (deleted)");
 }
 
 TEST_F(AuditLogTest, ReorderingDecisionsIsLocated) {
@@ -249,12 +253,14 @@ TEST_F(AuditLogTest, InsertingADecisionIsLocated) {
       "report_digest, verdict_json, policy_version, zone_set_version) SELECT terminal, time, "
       "'allow', 'allow', '[]', zones, 'consistent', report_digest, verdict_json, "
       "policy_version, zone_set_version FROM decisions WHERE seq = 1");
-  EXPECT_EQ(FirstFinding(), "decision:41 is stored but was never logged (inserted outside satfence)");
+  EXPECT_EQ(FirstFinding(),
+            "decision:41 is stored but was never logged (inserted outside satfence)");
 }
 
 TEST_F(AuditLogTest, SwappingAPolicyIsLocated) {
   Sql(path_, "INSERT INTO policies VALUES('" + Sha256Hex("policy B") + "', 'policy B')");
-  Sql(path_, "UPDATE decisions SET policy_version = '" + Sha256Hex("policy B") + "' WHERE seq = 30");
+  Sql(path_,
+      "UPDATE decisions SET policy_version = '" + Sha256Hex("policy B") + "' WHERE seq = 30");
   AuditResult r = Audit();
   ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_EQ(r.findings[0].what,
@@ -270,7 +276,8 @@ TEST_F(AuditLogTest, SwappingAPolicyIsLocated) {
 
 TEST_F(AuditLogTest, EditingTheRegistryIsLocated) {
   Sql(path_, "UPDATE terminals SET whitelisted = 1 WHERE id = 'KIT-2'");
-  EXPECT_EQ(FirstFinding(), "terminal 'KIT-2': the registry row differs from its last logged change");
+  EXPECT_EQ(FirstFinding(),
+            "terminal 'KIT-2': the registry row differs from its last logged change");
   Sql(path_, "UPDATE terminal_changes SET owner = 'P-9' WHERE change = 2");
   EXPECT_EQ(FirstFinding(),
             "log entry 3 (terminal:2): the row as stored now does not hash to its leaf (edited)");
@@ -283,9 +290,10 @@ TEST_F(AuditLogTest, RewritingTheLogIsLocatedBetweenCheckpoints) {
   edited.seq = 25;
   edited.action = "allow";
   edited.reasons = {};
-  Sql(path_, "UPDATE decisions SET action = 'allow', reasons = '[]' WHERE seq = 25;"
-             "UPDATE log SET leaf = " + HexBlob(audit::LeafHash(*DecisionLogRecord(edited))) +
-                 " WHERE idx = 30;");
+  Sql(path_,
+      "UPDATE decisions SET action = 'allow', reasons = '[]' WHERE seq = 25;"
+      "UPDATE log SET leaf = " +
+          HexBlob(audit::LeafHash(*DecisionLogRecord(edited))) + " WHERE idx = 30;");
   EXPECT_EQ(FirstFinding(),
             "stored checkpoint 2 (46 entries): the log no longer hashes to its root; rewritten "
             "between entries 26 and 46");
@@ -323,12 +331,14 @@ TEST_F(AuditLogTest, RewritingTheLogIsLocatedBetweenCheckpoints) {
 
 TEST_F(AuditLogTest, DeletingLogEntriesOrForgingCheckpointsIsFound) {
   Sql(path_, "DELETE FROM log WHERE idx = 45");
-  EXPECT_EQ(FirstFinding(), "decision:40 is stored but was never logged (inserted outside satfence)");
+  EXPECT_EQ(FirstFinding(),
+            "decision:40 is stored but was never logged (inserted outside satfence)");
   AuditResult r = Audit();
   bool size_finding = false;
   for (const AuditFinding& f : r.findings) {
-    size_finding |= f.what == "stored checkpoint 2 commits to 46 entries but the log has 45 "
-                              "(entries deleted)";
+    size_finding |= f.what ==
+                    "stored checkpoint 2 commits to 46 entries but the log has 45 "
+                    "(entries deleted)";
   }
   EXPECT_TRUE(size_finding);
   // A checkpoint signed by another key is not evidence either way: counted as unchecked.
@@ -344,7 +354,8 @@ TEST_F(AuditLogTest, DeletingLogEntriesOrForgingCheckpointsIsFound) {
   r = Audit();
   bool forged = false;
   for (const AuditFinding& f : r.findings) {
-    forged |= f.what.rfind("stored checkpoint 2: the signature by satfence.test/decisions+", 0) == 0;
+    forged |=
+        f.what.rfind("stored checkpoint 2: the signature by satfence.test/decisions+", 0) == 0;
   }
   EXPECT_TRUE(forged);
 }
@@ -374,7 +385,8 @@ TEST_F(AuditLogTest, RowsWrittenWithoutTheLogAreUnlogged) {
   std::unique_ptr<Store> s = *OpenSqliteStore(path_, {.audit_log = false});
   ASSERT_TRUE(s->PutDecision(Sample(40)).ok());
   s.reset();
-  EXPECT_EQ(FirstFinding(), "decision:41 is stored but was never logged (inserted outside satfence)");
+  EXPECT_EQ(FirstFinding(),
+            "decision:41 is stored but was never logged (inserted outside satfence)");
 }
 
 TEST(AuditLogMigration, AStoreFromBeforeTheLogIsLoggedOnceWhenMigrated) {

@@ -79,15 +79,14 @@ registry::Terminal ReadTerminal(sqlite3_stmt* s, int col) {
   t.activated = Text(s, col + 2);
   t.plan = registry::ParsePlan(Text(s, col + 3)).value_or(registry::Plan::kRoam);
   if (sqlite3_column_type(s, col + 4) != SQLITE_NULL) {
-    t.service_address = geo::Geodetic{sqlite3_column_double(s, col + 4),
-                                      sqlite3_column_double(s, col + 5), 0.0};
+    t.service_address =
+        geo::Geodetic{sqlite3_column_double(s, col + 4), sqlite3_column_double(s, col + 5), 0.0};
   }
   t.channel = registry::ParseChannel(Text(s, col + 6)).value_or(registry::Channel::kDirect);
   t.seller = Text(s, col + 7);
   t.sale_country = Text(s, col + 8);
   t.owner = Text(s, col + 9);
-  t.owner_type =
-      registry::ParseOwnerType(Text(s, col + 10)).value_or(registry::OwnerType::kPerson);
+  t.owner_type = registry::ParseOwnerType(Text(s, col + 10)).value_or(registry::OwnerType::kPerson);
   t.inspected = sqlite3_column_int(s, col + 11) != 0;
   t.whitelisted = sqlite3_column_int(s, col + 12) != 0;
   return t;
@@ -150,8 +149,7 @@ class SqliteStore final : public Store {
   }
   absl::Status PutZoneSet(const std::string& version, const std::string& description) override {
     return PutVersioned("INSERT OR IGNORE INTO zone_sets(version, description) VALUES(?, ?)",
-                        kZoneSetKind, version, description,
-                        ZoneSetLogRecord(version, description));
+                        kZoneSetKind, version, description, ZoneSetLogRecord(version, description));
   }
   absl::StatusOr<std::string> Policy(const std::string& version) const override {
     absl::StatusOr<Statement> s = Prepare("SELECT text FROM policies WHERE version = ?");
@@ -217,8 +215,7 @@ class SqliteStore final : public Store {
   absl::Status PutDecisions(std::vector<DecisionRecord>& decisions) override {
     return InsertAll(kInsertDecision, decisions, BindDecision, "storing a decision",
                      [this](DecisionRecord& d) {
-                       return AppendLog(kDecisionKind, std::to_string(d.seq),
-                                        DecisionLogRecord(d));
+                       return AppendLog(kDecisionKind, std::to_string(d.seq), DecisionLogRecord(d));
                      });
   }
 
@@ -447,17 +444,16 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
   // Logs the rows a store held before it had a log, in the order they were stored. Runs
   // once, inside the migration that creates the log.
   absl::Status Backfill() {
-    for (const char* sql :
-         {"SELECT version, text FROM policies ORDER BY rowid",
-          "SELECT version, description FROM zone_sets ORDER BY rowid"}) {
+    for (const char* sql : {"SELECT version, text FROM policies ORDER BY rowid",
+                            "SELECT version, description FROM zone_sets ORDER BY rowid"}) {
       const bool policy = std::string_view(sql).find("policies") != std::string_view::npos;
       absl::StatusOr<Statement> st = Prepare(sql);
       if (!st.ok()) return st.status();
       while (sqlite3_step(st->get()) == SQLITE_ROW) {
         const std::string version = Text(st->get(), 0), text = Text(st->get(), 1);
-        if (absl::Status s =
-                AppendLog(policy ? kPolicyKind : kZoneSetKind, version,
-                          policy ? PolicyLogRecord(version, text) : ZoneSetLogRecord(version, text));
+        if (absl::Status s = AppendLog(
+                policy ? kPolicyKind : kZoneSetKind, version,
+                policy ? PolicyLogRecord(version, text) : ZoneSetLogRecord(version, text));
             !s.ok()) {
           return s;
         }
@@ -620,7 +616,7 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
   StoreOptions options_;
   int schema_version_ = 0;
   audit::MerkleTree tree_;
-  std::uint64_t next_index_ = 0;  // the next leaf's index in the log table
+  std::uint64_t next_index_ = 0;      // the next leaf's index in the log table
   std::vector<audit::Hash> pending_;  // appended in the open transaction
   Statement log_insert_;
 };

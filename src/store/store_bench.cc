@@ -102,8 +102,10 @@ int main(int argc, char** argv) {
   const Run plain = Append(plain_path, false, count, 1024);
   const Run logged = Append(logged_path, true, count, 1024);
   std::printf("  plain inserts:            %10.0f records/s\n", count / plain.seconds);
-  std::printf("  inserts + audit log:      %10.0f records/s  (proof of each batch's last record "
-              "ready at once)\n", count / logged.seconds);
+  std::printf(
+      "  inserts + audit log:      %10.0f records/s  (proof of each batch's last record "
+      "ready at once)\n",
+      count / logged.seconds);
   std::printf("  logged / plain rate:      %10.2f\n", plain.seconds / logged.seconds);
 
   std::printf("store: %d decisions one at a time (each durable on its own: fsync-bound)\n", single);
@@ -123,10 +125,10 @@ int main(int argc, char** argv) {
   auto result = store::AuditStore(*s, {audit::VerifierOf(key)}, {});
   const double audit_s = Seconds(t0);
   if (!result.ok() || !result->findings.empty()) std::abort();
-  std::printf("open (tree of %llu leaves rebuilt): %.3f s; audit verify (every record re-hashed): "
-              "%.0f records/s\n",
-              static_cast<unsigned long long>(s->LogTree().size()), open_s,
-              result->leaves / audit_s);
+  std::printf(
+      "open (tree of %llu leaves rebuilt): %.3f s; audit verify (every record re-hashed): "
+      "%.0f records/s\n",
+      static_cast<unsigned long long>(s->LogTree().size()), open_s, result->leaves / audit_s);
   s.reset();
   for (const std::string& p : {plain_path, logged_path, plain1, logged1}) Remove(p);
   return 0;

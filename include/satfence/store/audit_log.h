@@ -39,7 +39,7 @@ struct RecordProof {
   std::string id;      // "decision:42"
   std::string record;  // the canonical record: what the leaf hashes
   LogEntry entry;
-  audit::TlogProof proof;  // against the latest stored checkpoint
+  audit::TlogProof proof;       // against the latest stored checkpoint
   std::uint64_t tree_size = 0;  // that checkpoint's
 };
 
@@ -55,12 +55,12 @@ struct AuditFinding {
 };
 
 struct AuditResult {
-  std::uint64_t leaves = 0;              // log entries
-  std::uint64_t signed_leaves = 0;       // covered by the latest valid checkpoint
-  int checkpoints = 0;                   // checked, stored and given
-  int unchecked_checkpoints = 0;         // signed by none of the keys: neither trusted nor blamed
+  std::uint64_t leaves = 0;         // log entries
+  std::uint64_t signed_leaves = 0;  // covered by the latest valid checkpoint
+  int checkpoints = 0;              // checked, stored and given
+  int unchecked_checkpoints = 0;    // signed by none of the keys: neither trusted nor blamed
   std::optional<audit::Checkpoint> latest;  // the largest valid checkpoint
-  std::vector<AuditFinding> findings;    // by log position: the first is the first mismatch
+  std::vector<AuditFinding> findings;       // by log position: the first is the first mismatch
 };
 
 // Re-hashes every logged row as stored now against its leaf, finds rows never logged and
