@@ -242,4 +242,43 @@ std::vector<Cluster> FindClusters(const std::vector<TerminalUsage>& usage,
   return out;
 }
 
+nlohmann::json ChannelReportJson(const ChannelReport& r) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const ChannelRow& row : r.rows) {
+    rows.push_back({{"channel", row.channel},
+                    {"seller", row.seller},
+                    {"sale_country", row.sale_country},
+                    {"terminals", row.terminals},
+                    {"reporting", row.reporting},
+                    {"in_deny_zone", row.in_deny_zone},
+                    {"spoof_suspected", row.spoof_suspected},
+                    {"outside_plan_area", row.outside_plan_area},
+                    {"diverted", row.diverted},
+                    {"rate", row.rate},
+                    {"rate_ci", {row.rate_ci.lo, row.rate_ci.hi}},
+                    {"expected_rate", row.expected_rate},
+                    {"p_value", row.p_value},
+                    {"flagged", row.flagged}});
+  }
+  return {{"alpha", r.alpha},
+          {"tested", r.tested},
+          {"reporting", r.reporting},
+          {"diverted", r.diverted},
+          {"channels", rows}};
+}
+
+nlohmann::json ClustersJson(const std::vector<Cluster>& sites, const ClusterOptions& options) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Cluster& c : sites) {
+    out.push_back({{"lat", c.centre.lat_deg},
+                   {"lon", c.centre.lon_deg},
+                   {"radius_m", c.radius_m},
+                   {"terminals", c.terminals},
+                   {"denied", c.denied},
+                   {"sellers", c.sellers},
+                   {"zones", c.zones}});
+  }
+  return {{"radius_m", options.radius_m}, {"min_terminals", options.min_terminals}, {"sites", out}};
+}
+
 }  // namespace satfence::analytics

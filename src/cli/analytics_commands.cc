@@ -67,32 +67,8 @@ void Channels(const AnalyticsArgs& args, ExitCode& exit) {
   if (!Load(args, "channels", exit, usage, terminals)) return;
   const analytics::ChannelReport r = analytics::RankChannels(usage, terminals, args.alpha);
   std::fputs(ChannelsText(r, args.top).c_str(), stdout);
-  if (!args.output.empty()) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const analytics::ChannelRow& row : r.rows) {
-      rows.push_back({{"channel", row.channel},
-                      {"seller", row.seller},
-                      {"sale_country", row.sale_country},
-                      {"terminals", row.terminals},
-                      {"reporting", row.reporting},
-                      {"in_deny_zone", row.in_deny_zone},
-                      {"spoof_suspected", row.spoof_suspected},
-                      {"outside_plan_area", row.outside_plan_area},
-                      {"diverted", row.diverted},
-                      {"rate", row.rate},
-                      {"rate_ci", {row.rate_ci.lo, row.rate_ci.hi}},
-                      {"expected_rate", row.expected_rate},
-                      {"p_value", row.p_value},
-                      {"flagged", row.flagged}});
-    }
-    WriteJson(args.output,
-              {{"alpha", r.alpha},
-               {"tested", r.tested},
-               {"reporting", r.reporting},
-               {"diverted", r.diverted},
-               {"channels", rows}},
-              "channels", exit);
-  }
+  if (!args.output.empty())
+    WriteJson(args.output, analytics::ChannelReportJson(r), "channels", exit);
 }
 
 void Clusters(const AnalyticsArgs& args, ExitCode& exit) {
@@ -103,18 +79,9 @@ void Clusters(const AnalyticsArgs& args, ExitCode& exit) {
       usage, terminals, {.radius_m = args.radius_m, .min_terminals = args.min_terminals});
   std::fputs(ClustersText(sites, args.radius_m, args.min_terminals, args.top).c_str(), stdout);
   if (!args.output.empty()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const analytics::Cluster& c : sites) {
-      out.push_back({{"lat", c.centre.lat_deg},
-                     {"lon", c.centre.lon_deg},
-                     {"radius_m", c.radius_m},
-                     {"terminals", c.terminals},
-                     {"denied", c.denied},
-                     {"sellers", c.sellers},
-                     {"zones", c.zones}});
-    }
     WriteJson(args.output,
-              {{"radius_m", args.radius_m}, {"min_terminals", args.min_terminals}, {"sites", out}},
+              analytics::ClustersJson(
+                  sites, {.radius_m = args.radius_m, .min_terminals = args.min_terminals}),
               "clusters", exit);
   }
 }

@@ -21,11 +21,13 @@
 #include "satfence/audit/note.h"
 #include "satfence/base/file.h"
 #include "satfence/decide/decide.h"
+#include "satfence/geo/geodesic.h"
 #include "satfence/orbit/constellation.h"
 #include "satfence/orbit/elements_file.h"
 #include "satfence/orbit/passes.h"
 #include "satfence/orbit/visibility.h"
 #include "satfence/registry/registry.h"
+#include "satfence/report/report.h"
 #include "satfence/sim/evaluation.h"
 #include "satfence/sim/scenario.h"
 #include "satfence/store/audit_log.h"
@@ -66,6 +68,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 struct DemoZones {
   std::unique_ptr<zones::ZoneSet> set;
   std::unique_ptr<zones::ZoneIndex> index;
+  std::string operator_path;  // the operator's zones (GeoJSON), drawn on the report's map
 };
 
 DemoZones ShowZones(const std::string& world_path, const std::string& scenario_path) {
@@ -86,6 +89,7 @@ DemoZones ShowZones(const std::string& world_path, const std::string& scenario_p
   const size_t rejected = world.errors.size() + scenario.errors.size();
   for (zones::Zone& z : scenario.zones) world.zones.push_back(std::move(z));
   DemoZones loaded;
+  loaded.operator_path = scenario_path;
   loaded.set = std::make_unique<zones::ZoneSet>(std::move(world.zones));
   loaded.index = std::make_unique<zones::ZoneIndex>(*loaded.set);
   const zones::ZoneSet& set = *loaded.set;
@@ -113,7 +117,6 @@ DemoZones ShowZones(const std::string& world_path, const std::string& scenario_p
   return loaded;
 }
 
-// The verification stage: simulate the scenario, verify every report, score the verdicts.
 std::string Indented(const std::string& text) {
   std::string out;
   size_t start = 0;
@@ -128,8 +131,8 @@ std::string Indented(const std::string& text) {
 
 // Signs the store's audit log with the demo's key (made on first use, kept across runs) and
 // says how to check it.
-bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
-                        const std::string& store_path) {
+bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir, const std::string& store_path,
+                        std::uint64_t& records) {
   const std::string key_path = out_dir + "/audit.key", pub_path = out_dir + "/audit.pub";
   absl::StatusOr<audit::SignerKey> key = absl::NotFoundError("no key");
   if (absl::StatusOr<std::string> text = ReadFileLimited(key_path, 4096); text.ok()) {
@@ -158,6 +161,7 @@ bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
                  std::string(head.status().message()).c_str());
     return false;
   }
+  records = head->checkpoint.size;
   const std::string checkpoint_path = out_dir + "/checkpoint";
   std::ofstream(checkpoint_path) << head->note;
   std::printf(
@@ -170,7 +174,8 @@ bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir,
 }
 
 // The leaking channels and crowded sites, from the store just written.
-bool ShowDiversion(const store::Store& db, const std::string& out_dir) {
+bool ShowDiversion(const store::Store& db, nlohmann::json& channels_json,
+                   nlohmann::json& clusters_json) {
   absl::StatusOr<std::vector<analytics::TerminalUsage>> usage = analytics::ReadUsage(db);
   absl::StatusOr<std::vector<registry::Terminal>> terminals = db.Terminals();
   if (!usage.ok() || !terminals.ok()) {
@@ -187,9 +192,13 @@ bool ShowDiversion(const store::Store& db, const std::string& out_dir) {
   std::printf("[clusters] `satfence clusters`: ");
   std::fputs(Indented(ClustersText(sites, options.radius_m, options.min_terminals, 5)).c_str() + 9,
              stdout);
+  channels_json = analytics::ChannelReportJson(channels);
+  clusters_json = analytics::ClustersJson(sites, options);
   return true;
 }
 
+// The verification stage: simulate the scenario, verify every report, decide, store, log,
+// analyse, score the verdicts and draw the report.
 bool RunVerification(const std::string& scenario_path, const std::string& out_dir,
                      const DemoZones& zones_at, const std::string& policy_path) {
   using Clock = std::chrono::steady_clock;
@@ -205,7 +214,15 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   const std::string evaluation_path = out_dir + "/evaluation.json";
   const std::string decisions_path = out_dir + "/decisions.jsonl";
   const std::string store_path = out_dir + "/satfence.db";
+  const std::string report_path = out_dir + "/report.html";
   std::vector<registry::Terminal> terminals;
+  // For the report: each terminal as last decided, the diversion tables, the log's size.
+  std::map<std::string, report::TerminalMark> marks;
+  nlohmann::json channels_json, clusters_json;
+  std::uint64_t audit_records = 0;
+  int reports_verified = 0;
+  double k_sigma = 3.0;
+  std::string policy_version;
   auto t0 = Clock::now();
   {
     std::ofstream telemetry(telemetry_path), truth(truth_path);
@@ -326,6 +343,25 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
           record.policy_version = policy->version;
           record.zone_set_version = zones_at.set->version();
           pending.push_back(std::move(record));
+          report::TerminalMark& mark = marks[r.terminal];
+          mark.id = r.terminal;
+          mark.action = std::string(decide::ActionName(td.published));
+          mark.verdict = std::string(verify::OutcomeName(v.outcome));
+          mark.reasons = td.decision.reasons;
+          const registry::Terminal* entry = registry.Find(r.terminal);
+          mark.seller = entry ? analytics::SellerLabel(*entry) : "(unregistered)";
+          mark.claimed_lat_deg = r.claimed.position.lat_deg;
+          mark.claimed_lon_deg = r.claimed.position.lon_deg;
+          mark.fix.reset();
+          mark.claim_outside = false;
+          if (v.fix) {
+            mark.fix = report::Fix{v.fix->position.lat_deg, v.fix->position.lon_deg,
+                                   v.fix->ellipse.semi_major_m, v.fix->ellipse.semi_minor_m,
+                                   v.fix->ellipse.azimuth_deg};
+            mark.claim_outside =
+                geo::GeodesicInverse(v.fix->position, r.claimed.position).distance_m >
+                policy->k_sigma * v.fix->ellipse.semi_major_m;
+          }
           for (const decide::ZoneEvent& ev : td.events) {
             pending_events.push_back({0, r.terminal, FormatRfc3339(r.time),
                                       ev.kind == decide::ZoneEvent::Kind::kEnter ? "enter" : "exit",
@@ -338,6 +374,9 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
           if (pending.size() >= 1024) flush();
         },
         [](RecordError&& e) { std::fprintf(stderr, "%s\n", e.ToString().c_str()); });
+    reports_verified = counts.accepted;
+    k_sigma = policy->k_sigma;
+    policy_version = policy->version;
     std::printf("         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
                 counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
     if (zones_at.index != nullptr) {
@@ -350,8 +389,8 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
           "hysteresis: %d allow, %d review, %d deny\n",
           actions[0], actions[1], actions[2], published[0], published[1], published[2]);
       for (const auto& [reason, n] : reasons) std::printf("         %-24s %d\n", reason.c_str(), n);
-      if (!SignDemoCheckpoint(**db, out_dir, store_path)) return false;
-      if (!ShowDiversion(**db, out_dir)) return false;
+      if (!SignDemoCheckpoint(**db, out_dir, store_path, audit_records)) return false;
+      if (!ShowDiversion(**db, channels_json, clusters_json)) return false;
     }
   }
   absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
@@ -361,10 +400,45 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   }
   std::printf("[verify] against the truth and the theoretical limits:\n\n");
   std::fputs(sim::EvaluationText(*e).c_str(), stdout);
-  std::ofstream(evaluation_path) << sim::EvaluationJson(*e) << '\n';
+  const std::string evaluation_json = sim::EvaluationJson(*e);
+  std::ofstream(evaluation_path) << evaluation_json << '\n';
   std::printf("\nwrote %s, %s,\n      %s, %s,\n      %s\n", telemetry_path.c_str(),
               truth_path.c_str(), verdicts_path.c_str(), evaluation_path.c_str(),
               zones_at.index ? decisions_path.c_str() : "(no decisions: no zones)");
+  if (zones_at.index == nullptr) return true;
+
+  // The report: one self-contained HTML page.
+  absl::StatusOr<report::Assets> assets =
+      report::LoadAssets(std::string(SATFENCE_SOURCE_DIR) + "/web");
+  absl::StatusOr<std::string> zones_text = ReadFileLimited(zones_at.operator_path, 16 << 20);
+  if (!assets.ok() || !zones_text.ok()) {
+    std::fprintf(
+        stderr, "satfence demo: report: %s\n",
+        std::string((assets.ok() ? zones_text.status() : assets.status()).message()).c_str());
+    return false;
+  }
+  report::ReportData data;
+  data.title = "satfence demo: " + scenario_path.substr(scenario_path.rfind('/') + 1);
+  data.generated = FormatRfc3339(
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  data.policy_version = policy_version;
+  data.zone_set_version = zones_at.set->version();
+  data.k_sigma = k_sigma;
+  data.reports = reports_verified;
+  data.audit_records = audit_records;
+  data.zones = nlohmann::json::parse(*zones_text, nullptr, false);
+  data.evaluation = nlohmann::json::parse(evaluation_json, nullptr, false);
+  data.channels = std::move(channels_json);
+  data.clusters = std::move(clusters_json);
+  for (auto& [id, mark] : marks) data.terminals.push_back(std::move(mark));
+  std::ofstream out(report_path);
+  out << report::Render(data, *assets);
+  if (!out) {
+    std::fprintf(stderr, "satfence demo: cannot write %s\n", report_path.c_str());
+    return false;
+  }
+  std::printf("\n[report] %s: the map, the plots and the tables in one page (opens offline)\n",
+              report_path.c_str());
   return true;
 }
 
@@ -373,10 +447,9 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
              const std::string& scenario_path, const std::string& verify_scenario,
              const std::string& policy_path, ExitCode& exit) {
   using Clock = std::chrono::steady_clock;
-  std::printf("satfence demo: orbit, zones, verification and decisions on real data\n");
   std::printf(
-      "(the HTML report is not built yet; see "
-      "README)\n\n");
+      "satfence demo: orbit, zones, verification, decisions, audit log, diversion analytics "
+      "and a report, on real data\n\n");
 
   auto t0 = Clock::now();
   std::printf("[1/4] reading %s ...\n", elements_path.c_str());

@@ -12,6 +12,7 @@
 #define SATFENCE_ANALYTICS_DIVERSION_H_
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,6 +116,10 @@ struct Cluster {
 std::vector<Cluster> FindClusters(const std::vector<TerminalUsage>& usage,
                                   const std::vector<registry::Terminal>& terminals,
                                   const ClusterOptions& options);
+
+// As written by `satfence channels -o` and `satfence clusters -o` (docs/analytics.md).
+nlohmann::json ChannelReportJson(const ChannelReport& r);
+nlohmann::json ClustersJson(const std::vector<Cluster>& sites, const ClusterOptions& options);
 
 // "reseller BorderTrade (POL)", "direct (UKR)".
 std::string SellerLabel(const registry::Terminal& t);
