@@ -81,23 +81,31 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
                                                 "speed_exempt_whitelisted",
                                                 "residential_radius_km",
                                                 "hysteresis_reports",
+                                                "roam_days_abroad",
+                                                "aviation_min_height_m",
+                                                "aviation_min_speed_kmh",
                                                 "uncertainty"};
   for (auto&& [k, v] : root) {
     if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end()) {
       return error(&v, std::string(k.str()), "unknown key");
     }
   }
-  double near_deny_km = p.near_deny_m / 1000.0, hysteresis = p.hysteresis_reports;
+  double near_deny_km = p.near_deny_m / 1000.0, hysteresis = p.hysteresis_reports,
+         roam_days = p.roam_days_abroad;
   for (absl::Status s :
        {number(root, "", "k_sigma", 0.1, 10.0, p.k_sigma),
         number(root, "", "near_deny_km", 0.0, 1000.0, near_deny_km),
         number(root, "", "land_speed_limit_kmh", 1.0, 2000.0, p.land_speed_limit_kmh),
         number(root, "", "residential_radius_km", 0.01, 1000.0, p.residential_radius_km),
-        number(root, "", "hysteresis_reports", 1.0, 100.0, hysteresis)}) {
+        number(root, "", "hysteresis_reports", 1.0, 100.0, hysteresis),
+        number(root, "", "roam_days_abroad", 0.0, 3660.0, roam_days),
+        number(root, "", "aviation_min_height_m", -500.0, 20000.0, p.aviation_min_height_m),
+        number(root, "", "aviation_min_speed_kmh", 0.0, 2000.0, p.aviation_min_speed_kmh)}) {
     if (!s.ok()) return s;
   }
   p.near_deny_m = 1000.0 * near_deny_km;
   p.hysteresis_reports = static_cast<int>(hysteresis);
+  p.roam_days_abroad = static_cast<int>(roam_days);
   if (const toml::node* n = root.get("speed_exempt_whitelisted")) {
     if (!n->is_boolean()) return error(n, "speed_exempt_whitelisted", "expected true or false");
     p.speed_exempt_whitelisted = *n->value<bool>();
@@ -204,10 +212,60 @@ Decision Decide(const Policy& policy, const Evidence& e) {
     ask(Action::kDeny, "speed_limit");
   }
 
-  if (t != nullptr && t->plan == registry::Plan::kResidential && t->service_address && v.fix) {
-    double distance_m = geo::GeodesicInverse(*t->service_address, v.fix->position).distance_m;
-    if (distance_m > 1000.0 * policy.residential_radius_km)
-      ask(Action::kReview, "plan_outside_area");
+  // Plans, on the network's fix.
+  if (t != nullptr && v.fix) {
+    switch (t->plan) {
+      case registry::Plan::kResidential:
+        if (t->service_address &&
+            geo::GeodesicInverse(*t->service_address, v.fix->position).distance_m >
+                1000.0 * policy.residential_radius_km) {
+          ask(Action::kReview, "plan_outside_area");
+        }
+        break;
+      case registry::Plan::kMaritime:
+        // On land only when the whole k-sigma region is: a ship in port is not flagged.
+        for (const zones::ZoneNearby& z : e.where.zones) {
+          if (z.contains && z.region == zones::RegionClass::kInside &&
+              e.zones.zones()[z.zone].kind == zones::ZoneKind::kCountryLand) {
+            ask(Action::kReview, "plan_on_land");
+            break;
+          }
+        }
+        break;
+      case registry::Plan::kAviation: {
+        const double k_up = policy.k_sigma * v.fix->sigma_up_m;
+        if (v.fix->position.height_m + k_up < policy.aviation_min_height_m &&
+            speed_kmh < policy.aviation_min_speed_kmh) {
+          ask(Action::kReview, "plan_not_airborne");
+        }
+        break;
+      }
+      case registry::Plan::kRoam: {
+        // Abroad: the set knows countries, and none holding the fix is the home country.
+        bool knows_countries = false, at_home = false;
+        for (const zones::Zone& zone : e.zones.zones()) {
+          if (zone.kind == zones::ZoneKind::kCountryLand ||
+              zone.kind == zones::ZoneKind::kTerritorialWaters) {
+            knows_countries = true;
+            break;
+          }
+        }
+        for (const zones::ZoneNearby& z : e.where.zones) {
+          const zones::Zone& zone = e.zones.zones()[z.zone];
+          if (z.contains && zone.id == t->sale_country &&
+              (zone.kind == zones::ZoneKind::kCountryLand ||
+               zone.kind == zones::ZoneKind::kTerritorialWaters)) {
+            at_home = true;
+          }
+        }
+        if (knows_countries && !at_home) {
+          const std::int64_t micros = e.time.time_since_epoch().count();
+          constexpr std::int64_t kDay = 86'400'000'000;
+          d.abroad_day = micros >= 0 ? micros / kDay : -((-micros + kDay - 1) / kDay);
+        }
+        break;
+      }
+    }
   }
   return d;
 }
@@ -216,6 +274,16 @@ TerminalDecision Decider::Apply(const std::string& terminal, Decision decision) 
   TerminalDecision out;
   auto [it, first] = states_.try_emplace(terminal);
   State& s = it->second;
+  if (decision.abroad_day) {
+    auto at = std::lower_bound(s.days_abroad.begin(), s.days_abroad.end(), *decision.abroad_day);
+    if (at == s.days_abroad.end() || *at != *decision.abroad_day) {
+      s.days_abroad.insert(at, *decision.abroad_day);
+    }
+    if (static_cast<int>(s.days_abroad.size()) > policy_.roam_days_abroad) {
+      decision.action = std::max(decision.action, Action::kReview);
+      decision.reasons.emplace_back("roaming_limit");
+    }
+  }
   if (first) {
     s.published = decision.action;
     out.changed = true;

@@ -127,7 +127,9 @@ TEST_F(DecideTest, SpeedAndPlans) {
   EXPECT_EQ(d.reasons, (std::vector<std::string>{"speed_limit"}));
   registry::Terminal plane = terminal_;
   plane.plan = registry::Plan::kAviation;
-  EXPECT_EQ(Run(fast, &plane).action, Action::kAllow);
+  verify::Verdict flying = fast;
+  flying.fix->position.height_m = 3000.0;  // airborne, so the aviation plan's own rule is met
+  EXPECT_EQ(Run(flying, &plane).action, Action::kAllow);
   Policy lenient;
   lenient.speed_exempt_whitelisted = true;
   EXPECT_EQ(Run(fast, &terminal_, lenient).action, Action::kAllow);
@@ -174,11 +176,104 @@ TEST(Decider, HysteresisAndZoneEvents) {
   EXPECT_EQ(decider.Apply("KIT-2", decision(Action::kReview, {})).published, Action::kReview);
 }
 
+// Country outlines for the plan rules: a land outline, its country's land and waters (the
+// world set's form: id = ISO 3166-1 alpha-3), and another country.
+constexpr char kCountries[] = R"({"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"id": "UKR-land", "kind": "country_land", "action": "allow"},
+  "geometry": {"type": "Polygon", "coordinates": [[[30,46],[34,46],[34,50],[30,50],[30,46]]]}},
+ {"type": "Feature", "properties": {"id": "UKR", "kind": "territorial_waters", "action": "allow"},
+  "geometry": {"type": "Polygon", "coordinates": [[[30,45],[35,45],[35,50],[30,50],[30,45]]]}},
+ {"type": "Feature", "properties": {"id": "POL", "kind": "country_land", "action": "allow"},
+  "geometry": {"type": "Polygon", "coordinates": [[[15,49],[24,49],[24,54],[15,54],[15,49]]]}}
+]})";
+
+class PlanTest : public ::testing::Test {
+ protected:
+  PlanTest() : set_(zones::ParseZonesGeoJson(kCountries, "countries.geojson").zones), index_(set_) {
+    terminal_.id = "KIT-9";
+    terminal_.sale_country = "UKR";
+    terminal_.whitelisted = true;
+  }
+  Decision Run(const verify::Verdict& v, UtcTime time = UtcTime{}) {
+    zones::Proximity where;
+    index_.Classify(v.fix->position.lat_deg, v.fix->position.lon_deg,
+                    zones::Region::Ellipse(v.fix->ellipse.semi_major_m, v.fix->ellipse.semi_minor_m,
+                                           v.fix->ellipse.azimuth_deg, policy_.k_sigma),
+                    policy_.near_deny_m, where);
+    return Decide(policy_, {v, &terminal_, set_, where, time});
+  }
+  static verify::Verdict At(double lat, double lon, double height_m, double sigma_m,
+                            double sigma_up_m) {
+    verify::Verdict v;
+    v.outcome = verify::Outcome::kConsistent;
+    v.assurance = {"A1", "A2"};
+    verify::Fix f;
+    f.position = {lat, lon, height_m};
+    f.ellipse = {sigma_m, sigma_m, 0.0};
+    f.sigma_up_m = sigma_up_m;
+    v.fix = f;
+    return v;
+  }
+  Policy policy_;
+  zones::ZoneSet set_;
+  zones::ZoneIndex index_;
+  registry::Terminal terminal_;
+};
+
+TEST_F(PlanTest, AMaritimePlanOnLandIsReviewedButNotInPortOrAtSea) {
+  terminal_.plan = registry::Plan::kMaritime;
+  Decision inland = Run(At(48.0, 32.0, 0.0, 200.0, 50.0));
+  EXPECT_EQ(inland.action, Action::kReview);
+  EXPECT_EQ(inland.reasons, (std::vector<std::string>{"plan_on_land"}));
+  // 1 km off the coast with a 3 x 500 m region: it may be on water.
+  EXPECT_TRUE(Run(At(48.0, 34.0134, 0.0, 500.0, 50.0)).reasons.empty());
+  EXPECT_TRUE(Run(At(45.5, 34.5, 0.0, 200.0, 50.0)).reasons.empty());  // in the waters
+  EXPECT_TRUE(Run(At(42.0, 33.0, 0.0, 200.0, 50.0)).reasons.empty());  // high seas
+}
+
+TEST_F(PlanTest, AnAviationPlanSurelyOnTheGroundIsReviewed) {
+  terminal_.plan = registry::Plan::kAviation;
+  EXPECT_TRUE(Run(At(48.0, 32.0, 10'000.0, 200.0, 80.0)).reasons.empty());  // cruising
+  Decision parked = Run(At(48.0, 32.0, 120.0, 200.0, 40.0));                // 120 + 3 x 40 < 300
+  EXPECT_EQ(parked.action, Action::kReview);
+  EXPECT_EQ(parked.reasons, (std::vector<std::string>{"plan_not_airborne"}));
+  EXPECT_TRUE(Run(At(48.0, 32.0, 120.0, 200.0, 100.0)).reasons.empty());  // 120 + 300: may fly
+  verify::Verdict rolling = At(48.0, 32.0, 120.0, 200.0, 40.0);
+  rolling.fix->velocity_enu_mps = geo::Vec3{50.0, 0.0, 0.0};  // 180 km/h on the runway
+  EXPECT_TRUE(Run(rolling).reasons.empty());
+}
+
+TEST_F(PlanTest, ARoamingPlanIsReviewedAfterItsDaysAbroad) {
+  terminal_.plan = registry::Plan::kRoam;
+  policy_.roam_days_abroad = 2;
+  Decider decider(policy_);
+  const UtcTime day1 = FromCalendar(2026, 3, 1, 3'600'000'000);
+  auto on_day = [&](int n) { return day1 + std::chrono::hours(24 * (n - 1)); };
+  const verify::Verdict warsaw = At(52.2, 21.0, 100.0, 200.0, 50.0);
+  const verify::Verdict home = At(48.0, 32.0, 100.0, 200.0, 50.0);
+  EXPECT_FALSE(Run(home, on_day(1)).abroad_day.has_value());
+  Decision abroad = Run(warsaw, on_day(1));
+  ASSERT_TRUE(abroad.abroad_day.has_value());
+  EXPECT_EQ(*abroad.abroad_day, 20513);  // 2026-03-01 is day 20,513 since 1970-01-01
+  EXPECT_TRUE(decider.Apply("KIT-9", abroad).decision.reasons.empty());
+  EXPECT_TRUE(decider.Apply("KIT-9", Run(warsaw, on_day(1))).decision.reasons.empty());
+  EXPECT_TRUE(decider.Apply("KIT-9", Run(home, on_day(2))).decision.reasons.empty());
+  EXPECT_TRUE(decider.Apply("KIT-9", Run(warsaw, on_day(3))).decision.reasons.empty());
+  TerminalDecision third = decider.Apply("KIT-9", Run(warsaw, on_day(5)));  // a third day
+  EXPECT_EQ(third.decision.action, Action::kReview);
+  EXPECT_EQ(third.decision.reasons, (std::vector<std::string>{"roaming_limit"}));
+  // At sea, outside every country: abroad too.
+  EXPECT_TRUE(Run(At(42.0, 33.0, 0.0, 200.0, 50.0), on_day(6)).abroad_day.has_value());
+}
+
 TEST(Policy, ReadsTomlWithLocatedErrors) {
   absl::StatusOr<Policy> p = ParsePolicy(
-      "k_sigma = 2.5\nnear_deny_km = 30\n[uncertainty]\ninconclusive_near_deny = \"deny\"\n",
+      "k_sigma = 2.5\nnear_deny_km = 30\nroam_days_abroad = 30\naviation_min_height_m = 500\n"
+      "[uncertainty]\ninconclusive_near_deny = \"deny\"\n",
       "policy.toml");
   ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->roam_days_abroad, 30);
+  EXPECT_EQ(p->aviation_min_height_m, 500.0);
   EXPECT_EQ(p->k_sigma, 2.5);
   EXPECT_EQ(p->near_deny_m, 30'000.0);
   EXPECT_EQ(p->inconclusive_near_deny, Action::kDeny);
@@ -197,6 +292,8 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
             "policy.toml:2: uncertainty.straddles_deny: expected \"allow\", \"review\" or "
             "\"deny\""},
            {"k_sigma = \n", "policy.toml:1: "},
+           {"roam_days_abroad = -1\n",
+            "policy.toml:1: roam_days_abroad: expected a number in [0, 3660]"},
        }) {
     absl::StatusOr<Policy> r = ParsePolicy(b.text, "policy.toml");
     ASSERT_FALSE(r.ok()) << b.text;

@@ -21,10 +21,18 @@
 //   speed_limit          above the land speed cut-off (aviation plans and, if the policy
 //                        says so, whitelisted terminals exempt)                      deny
 //   plan_outside_area    a residential plan farther than allowed from its address    review
+//   plan_on_land         a maritime plan whose k-sigma region lies on land (needs
+//                        country_land zones in the set)                              review
+//   plan_not_airborne    an aviation plan surely on the ground: height plus k sigma
+//                        below the floor and slower than an aircraft flies            review
+//   roaming_limit        a roaming plan abroad (outside its country of sale's zones)
+//                        on more distinct UTC days than allowed (Decider)             review
 // Where zones overlap, only the highest-priority active zones at the fix decide.
 #ifndef SATFENCE_DECIDE_DECIDE_H_
 #define SATFENCE_DECIDE_DECIDE_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,7 +61,10 @@ struct Policy {
   Action straddles_deny = Action::kReview;
   Action inconclusive_near_deny = Action::kReview;  // kDeny fails closed, kAllow open
   Action a1_only_near_deny = Action::kReview;
-  int hysteresis_reports = 2;  // agreeing reports needed to change a terminal's decision
+  int hysteresis_reports = 2;             // agreeing reports needed to change a terminal's decision
+  int roam_days_abroad = 60;              // distinct UTC days a roaming plan may be used abroad
+  double aviation_min_height_m = 300.0;   // above the ellipsoid: airborne
+  double aviation_min_speed_kmh = 150.0;  // or at least this fast
 };
 
 // Reads a policy (TOML; docs/policy.md). Errors name the file, line and key.
@@ -72,6 +83,9 @@ struct Decision {
   Action action = Action::kAllow;
   std::vector<std::string> reasons;  // in rule order, without repeats
   std::vector<std::string> zones;    // ids of the deciding zones at the fix
+  // A roaming plan's fix outside its home country: the UTC day (days since 1970-01-01),
+  // counted by the Decider against Policy::roam_days_abroad.
+  std::optional<std::int64_t> abroad_day;
 };
 
 Decision Decide(const Policy& policy, const Evidence& evidence);
@@ -92,7 +106,9 @@ struct TerminalDecision {
 
 // Per-terminal state: a terminal's published action changes only after
 // `policy.hysteresis_reports` successive reports agree on a new one (its first report sets it
-// at once), so a single noisy report does not flap service. Reports in time order.
+// at once), so a single noisy report does not flap service. It also counts the distinct
+// days a roaming plan was used abroad and adds `roaming_limit` past the policy's limit.
+// Reports in time order.
 class Decider {
  public:
   explicit Decider(const Policy& policy) : policy_(policy) {}
@@ -104,6 +120,7 @@ class Decider {
     Action candidate = Action::kAllow;
     int agreeing = 0;
     std::vector<std::string> zones;
+    std::vector<std::int64_t> days_abroad;  // sorted
   };
   const Policy& policy_;
   std::unordered_map<std::string, State> states_;
