@@ -1,6 +1,7 @@
-// The store's contract, on SQLite: what is put comes back, across reopening; schema versions;
-// and a decision reported as stored survives the process being killed (SIGKILL) mid-stream,
-// with its audit-log leaf.
+// The store's contract: what is put comes back, across reopening; and a decision reported as
+// stored survives the process being killed (SIGKILL) mid-stream, with its audit-log leaf.
+// The contract tests are parameterised by backend (kBackends): a PostgreSQL store joins by
+// adding its factory there. Schema-version handling is SQLite's own.
 #include "satfence/store/store.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 namespace satfence::store {
 namespace {
@@ -19,6 +21,23 @@ std::string FreshPath(const std::string& name) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return path;
 }
+
+// A backend under test: how to open (creating or reopening) the store named `name`.
+struct Backend {
+  const char* label;
+  std::function<absl::StatusOr<std::unique_ptr<Store>>(const std::string& name)> open;
+};
+
+const Backend kBackends[] = {
+    {"sqlite", [](const std::string& name) { return OpenSqliteStore(name); }},
+};
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& name) {
+    return GetParam().open(name);
+  }
+};
 
 DecisionRecord Sample(int i) {
   DecisionRecord d;
@@ -37,13 +56,13 @@ DecisionRecord Sample(int i) {
   return d;
 }
 
-TEST(SqliteStore, WhatIsPutComesBackAfterReopening) {
+TEST_P(StoreContract, WhatIsPutComesBackAfterReopening) {
   const std::string path = FreshPath("roundtrip");
   {
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+    absl::StatusOr<std::unique_ptr<Store>> store = Open(path);
     ASSERT_TRUE(store.ok()) << store.status();
     Store& s = **store;
-    EXPECT_EQ(s.schema_version(), 2);
+    EXPECT_GT(s.schema_version(), 0);
     ASSERT_TRUE(s.PutPolicy("v1", "k_sigma = 3\n").ok());
     ASSERT_TRUE(s.PutPolicy("v1", "ignored: same version\n").ok());
     ASSERT_TRUE(s.PutZoneSet("z1", "world + ukraine scenario").ok());
@@ -69,7 +88,7 @@ TEST(SqliteStore, WhatIsPutComesBackAfterReopening) {
     EXPECT_EQ(batch[1].seq, 7);
     ASSERT_TRUE(s.PutEvent({0, "KIT-1", "2026-03-01T11:50:00Z", "enter", "rule:UKR"}).ok());
   }
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+  absl::StatusOr<std::unique_ptr<Store>> store = Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
   Store& s = **store;
   EXPECT_EQ(*s.Policy("v1"), "k_sigma = 3\n");
@@ -102,11 +121,13 @@ TEST(SqliteStore, RefusesASchemaFromTheFuture) {
   sqlite3_close(db);
   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.status().message().find("version 99, newer than"), std::string::npos)
+  // Version 2 added the audit log (audit_log_test.cc migrates a version 1 store).
+  EXPECT_NE(store.status().message().find("version 99, newer than this satfence's 2"),
+            std::string::npos)
       << store.status();
 }
 
-TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
+TEST_P(StoreContract, StoredDecisionsSurviveKillDashNine) {
   const std::string path = FreshPath("crash");
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
@@ -114,7 +135,7 @@ TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     close(fds[0]);
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+    absl::StatusOr<std::unique_ptr<Store>> store = Open(path);
     if (!store.ok()) _exit(2);
     for (int i = 0;; ++i) {
       absl::StatusOr<std::int64_t> seq = (*store)->PutDecision(Sample(i));
@@ -137,7 +158,7 @@ TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself: " << status;
   ASSERT_EQ(reported, 300);
 
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+  absl::StatusOr<std::unique_ptr<Store>> store = Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
   absl::StatusOr<std::int64_t> count = (*store)->DecisionCount();
   ASSERT_TRUE(count.ok());
@@ -157,6 +178,11 @@ TEST(SqliteStore, StoredDecisionsSurviveKillDashNine) {
   ASSERT_TRUE(unlogged.ok());
   EXPECT_TRUE(unlogged->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(info.param.label);
+                         });
 
 }  // namespace
 }  // namespace satfence::store

@@ -6,8 +6,8 @@
 //
 // `Store` is the interface; SQLite is the embedded default (WAL journal, synchronous=FULL,
 // so a decision reported as stored survives a crash of the process or the machine). A
-// PostgreSQL implementation can follow and run the same tests (store_test.cc takes any
-// factory). Schemas carry a version and are migrated forward on open.
+// PostgreSQL implementation can follow and run the same tests (store_test.cc's contract
+// tests take a backend's factory). Schemas carry a version and are migrated forward on open.
 //
 // The audit log: every policy, zone set, registry change and decision is appended, in the
 // same transaction as its row, as a leaf of an RFC 9162 Merkle tree (the record each row
