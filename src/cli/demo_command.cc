@@ -220,7 +220,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   std::map<std::string, report::TerminalMark> marks;
   nlohmann::json channels_json, clusters_json;
   std::uint64_t audit_records = 0;
-  int reports_verified = 0;
+  int reports_verified = 0, simulated_reports = 0;
   double k_sigma = 3.0;
   std::string policy_version;
   auto t0 = Clock::now();
@@ -239,6 +239,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
         [&](const registry::Terminal& t) { terminals.push_back(t); });
     std::printf("\r         %d terminals, %d reports of network measurements (%.1f s)\n",
                 stats.terminals, stats.reports, Seconds(t0));
+    simulated_reports = stats.reports;
   }
   t0 = Clock::now();
   std::printf("[verify] fixing every terminal from its measurements and testing its claim ...\n");
@@ -294,6 +295,10 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
         in, telemetry_path, parser,
         [&](verify::Report&& r) {
           verify::Verdict v = verifier.Verify(r);
+          if (const int done = outcomes[0] + outcomes[1] + outcomes[2]; done % 500 == 0) {
+            std::printf("\r         %3.0f%%", 100.0 * done / std::max(simulated_reports, 1));
+            std::fflush(stdout);
+          }
           ++outcomes[static_cast<int>(v.outcome)];
           out << verify::VerdictJson(v) << '\n';
           if (zones_at.index == nullptr) return;
@@ -377,7 +382,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
     reports_verified = counts.accepted;
     k_sigma = policy->k_sigma;
     policy_version = policy->version;
-    std::printf("         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
+    std::printf("\r         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
                 counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
     if (zones_at.index != nullptr) {
       if (!flush()) return false;
