@@ -79,7 +79,8 @@ DemoZones ShowZones(const std::string& world_path, const std::string& scenario_p
   zones::ZoneReadResult world =
       zones::ReadZonesGeoJsonFile(world_path, {.id_property = "A3",
                                                .default_kind = zones::ZoneKind::kTerritorialWaters,
-                                               .default_action = zones::ZoneAction::kAllow});
+                                               .default_action = zones::ZoneAction::kAllow,
+                                               .mercator_polar_clip = true});
   if (world.zones.empty()) {
     std::printf("        no world zones (run scripts/setup to install them); zones skipped\n");
     return {};

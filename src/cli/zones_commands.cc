@@ -30,6 +30,7 @@ struct LoadOptions {
   std::string kind = "operator";
   std::string action = "deny";
   bool repair = false;
+  bool polar_clip = false;
 };
 
 zones::ZoneMapping Mapping(const LoadOptions& o) {
@@ -38,6 +39,7 @@ zones::ZoneMapping Mapping(const LoadOptions& o) {
   m.default_kind = *zones::ParseZoneKind(o.kind);
   m.default_action = *zones::ParseZoneAction(o.action);
   m.repair = o.repair;
+  m.mercator_polar_clip = o.polar_clip;
   return m;
 }
 
@@ -53,6 +55,9 @@ void AddLoadOptions(CLI::App* cmd, LoadOptions& o) {
       ->capture_default_str();
   cmd->add_flag("--repair", o.repair,
                 "Repair invalid features with GEOS MakeValid (reported) instead of rejecting");
+  cmd->add_flag("--polar-clip", o.polar_clip,
+                "Close rings clipped at Web Mercator's 85.05 deg limit at the pole (the world "
+                "default's Antarctica)");
 }
 
 std::string Rect(const S2LatLngRect& r) {

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -374,7 +375,7 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
 
   // Phase 2: build and validate the geometry of each feature.
   std::set<std::string> seen;
-  int against_rfc = 0, features_against_rfc = 0, duplicates = 0, spikes = 0, split = 0;
+  int against_rfc = 0, features_against_rfc = 0, duplicates = 0, spikes = 0, split = 0, polar = 0;
   for (RawFeature& f : raw) {
     if (!seen.insert(f.zone.id).second) {
       reader.Error(f.index, f.zone.id, "id", "duplicate id; an earlier feature has it");
@@ -388,6 +389,21 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
       f.zone.geometry = std::move(f.borrowed);
       out.zones.push_back(std::move(f.zone));
       continue;
+    }
+    if (mapping.mercator_polar_clip) {
+      constexpr double kMercatorClip_deg = 85.05;  // 85.0511, written rounded by some tools
+      for (PolygonRings& part : f.parts) {
+        for (std::vector<LonLat>& ring : part) {
+          bool moved = false;
+          for (LonLat& q : ring) {
+            if (std::abs(q.lat_deg) >= kMercatorClip_deg && std::abs(q.lat_deg) < 90.0) {
+              q.lat_deg = q.lat_deg > 0.0 ? 90.0 : -90.0;
+              moved = true;
+            }
+          }
+          polar += moved;
+        }
+      }
     }
     GeometryBuild g = BuildZoneGeometry(f.parts, f.multi, mapping.repair ? repair : RingRepair());
     if (!g.repairs.empty()) {
@@ -413,6 +429,12 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
   // them in file order.
   std::stable_sort(out.errors.begin(), out.errors.end(),
                    [](const RecordError& a, const RecordError& b) { return a.record < b.record; });
+  if (polar > 0) {
+    out.warnings.push_back(
+        {std::string(source), 0, 0, "", "mercator_polar_clip",
+         absl::StrCat(polar, " ring", polar == 1 ? "" : "s",
+                      " clipped at Web Mercator's latitude limit closed at the pole")});
+  }
   if (against_rfc > 0) {
     out.warnings.push_back(
         {std::string(source), 0, 0, "", "winding",

@@ -171,6 +171,35 @@ TEST(GeoJsonReader, AntimeridianCrossingAndCutShapesAndPoles) {
               set.zones()[set.Find("cut")].geometry->area_steradians, 1e-15);
 }
 
+TEST(GeoJsonReader, MercatorClippedPolarRingsCloseAtThePoleWhenAsked) {
+  // Antarctica as Web Mercator tiles draw it (the world default's form): down the
+  // antimeridian to the projection's limit, along that parallel, and back up.
+  const std::string text = Collection({Feature(
+      "ATA", Polygon("[[-180,-85.05113],[-180,-70],[-90,-70],[0,-70],[90,-70],[180,-70],"
+                     "[180,-85.05],[90,-85.05],[0,-85.05],[-90,-85.05],[-180,-85.05113]]"))});
+  // As it is, the cap south of 85.05 S is missing (or, as in the real data, the seam's
+  // ends miss each other and the ring is rejected).
+  const ZoneReadResult as_is = ParseZonesGeoJson(text, "world.geojson");
+  if (as_is.errors.empty()) {
+    const ZoneSet set(as_is.zones);
+    EXPECT_TRUE(S2ZoneIndex(set).Containing(P(-90.0, 0.0)).empty());
+  }
+  const ZoneReadResult closed =
+      ParseZonesGeoJson(text, "world.geojson", {.mercator_polar_clip = true});
+  ASSERT_TRUE(closed.errors.empty()) << closed.errors[0].ToString();
+  bool reported = false;
+  for (const RecordError& w : closed.warnings) {
+    reported |= w.message == "1 ring clipped at Web Mercator's latitude limit closed at the pole";
+  }
+  EXPECT_TRUE(reported);
+  const ZoneSet set(closed.zones);
+  const S2ZoneIndex index(set);
+  EXPECT_EQ(index.Containing(P(-90.0, 0.0)).size(), 1u);
+  EXPECT_EQ(index.Containing(P(-88.0, 45.0)).size(), 1u);
+  EXPECT_EQ(index.Containing(P(-80.0, -120.0)).size(), 1u);  // edges are geodesics: not -75
+  EXPECT_TRUE(index.Containing(P(-65.0, 10.0)).empty());
+}
+
 TEST(GeoJsonReader, HolesAndRingsTouchingThemselves) {
   // A shell with a hole, and a figure-eight-free ring that touches itself at (31, 51):
   // the loop (31,51)->(32,51)->(32,52)->(31,52) winds the same way, so it is a second lobe.

@@ -105,8 +105,9 @@ int main(int argc, char** argv) {
       std::string(SATFENCE_WORLD_DIR) + "/countries-maritime-10m/map.geo.json";
 
   auto t0 = Clock::now();
-  ZoneReadResult r = ReadZonesGeoJsonFile(
-      world, {.id_property = "A3", .default_kind = ZoneKind::kTerritorialWaters});
+  ZoneReadResult r = ReadZonesGeoJsonFile(world, {.id_property = "A3",
+                                                  .default_kind = ZoneKind::kTerritorialWaters,
+                                                  .mercator_polar_clip = true});
   const ZoneSet set(std::move(r.zones));
   const double load_s = Seconds(t0);
   t0 = Clock::now();

@@ -16,8 +16,9 @@ const std::string kScenario =
 
 // The world territorial-sea set plus the example operator zones.
 ZoneSet WorldAndScenario() {
-  ZoneReadResult world = ReadZonesGeoJsonFile(
-      kWorld, {.id_property = "A3", .default_kind = ZoneKind::kTerritorialWaters});
+  ZoneReadResult world = ReadZonesGeoJsonFile(kWorld, {.id_property = "A3",
+                                                       .default_kind = ZoneKind::kTerritorialWaters,
+                                                       .mercator_polar_clip = true});
   EXPECT_GT(world.zones.size(), 240u) << kWorld;
   ZoneReadResult scenario = ReadZonesGeoJsonFile(kScenario, {.countries = &world.zones});
   EXPECT_TRUE(scenario.errors.empty());
@@ -251,7 +252,7 @@ namespace {
 // Russia's outline): Chukotka runs across 180 E; Lesotho lies
 // inside South Africa, whose outline in this data does not cut it out (data/README.md),
 // so Maseru is in both. Each place answered the same by the index, S2 and geography.
-TEST(ZoneIndex, EnclavesAndTheAntimeridianOnRealBorders) {
+TEST(ZoneIndex, EnclavesTheAntimeridianAndThePolesOnRealBorders) {
   const ZoneSet& set = World();
   const ZoneIndex& index = WorldIndex();
   struct Place {
@@ -264,6 +265,12 @@ TEST(ZoneIndex, EnclavesAndTheAntimeridianOnRealBorders) {
       {"Anadyr", 64.7337, 177.5089, {"RUS", "rule:RUS"}},
       {"Uelen", 66.1597, -169.8094, {"RUS", "rule:RUS"}},
       {"Taveuni (east of 180)", -16.80, -179.97, {"FJI"}},
+      {"South Pole", -90.0, 0.0, {"ATA"}},
+      {"South Pole, any longitude", -90.0, 137.0, {"ATA"}},
+      {"Vostok Station", -78.4645, 106.8339, {"ATA"}},
+      {"McMurdo Station", -77.8463, 166.6682, {"ATA"}},
+      {"North Pole (sea ice)", 90.0, 0.0, {}},
+      {"Southern Ocean off Antarctica", -60.0, -40.0, {}},
   };
   for (const Place& p : places) {
     const std::vector<int> in = index.Containing(p.lat, p.lon);

@@ -50,6 +50,12 @@ struct ZoneMapping {
   // warnings instead of rejected. For curated data with known defects (the world
   // default); operator zones should be fixed at the source.
   bool repair = false;
+  // Data drawn for Web Mercator stops at its latitude limit, 85.0511 deg: a polygon around a
+  // pole (Antarctica) is closed along that parallel instead of at the pole, leaving a
+  // polar cap out (and its seam at the antimeridian touching itself). With this set, every
+  // position at or beyond 85.05 deg of latitude is moved to the pole, closing such rings
+  // there (reported as a warning). For the world default; no real outline lies beyond it.
+  bool mercator_polar_clip = false;
   // Zones already loaded (the world default, say). A feature with "geometry": null and a
   // "country" property takes the outline of the zone with that id from here, so that a
   // rule file can say "Russia: deny" without copying Russia's border.
