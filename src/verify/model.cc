@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "absl/container/inlined_vector.h"
 #include "satfence/geo/geodetic.h"
 #include "satfence/geo/local_frame.h"
 
@@ -214,35 +215,63 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       for (int k = i; k < N; ++k) a[i][k] += j[i] * j[k];
     }
   };
-  // j = d(predicted)/dx / sigma for a value that depends on the position through `d_dp`.
-  auto set_motion = [&](Vec3 d_dp, double dt, double scale) {
-#pragma GCC unroll 8
-    for (int i = 0; i < N; ++i) j[i] = 0.0;
-    j[0] = d_dp.x * scale;
-    j[1] = d_dp.y * scale;
-    j[2] = d_dp.z * scale;
+  // Adds one residual row, scaled by 1/sigma: `jp` is its derivative by the position, the
+  // velocity part (moving claims) is jp * dt plus `jv`, and `w_offset` sits in column
+  // `offset` (-1: none). A static claim's rows are zero outside the position and their one
+  // offset, so only those products are accumulated (in the same order: the same sums).
+  auto row = [&](Vec3 jp, double dt, Vec3 jv, int offset, double w_offset, double res) {
     if constexpr (kMoving) {
-      j[3] = j[0] * dt;
-      j[4] = j[1] * dt;
-      j[5] = j[2] * dt;
+#pragma GCC unroll 8
+      for (int i = 0; i < N; ++i) j[i] = 0.0;
+      j[0] = jp.x;
+      j[1] = jp.y;
+      j[2] = jp.z;
+      j[3] = j[0] * dt + jv.x;
+      j[4] = j[1] * dt + jv.y;
+      j[5] = j[2] * dt + jv.z;
+      if (offset >= 0) j[offset] = w_offset;
+      add(res);
+    } else {
+      const double q[3] = {jp.x, jp.y, jp.z};
+#pragma GCC unroll 3
+      for (int i = 0; i < 3; ++i) {
+        g[i] += q[i] * res;
+#pragma GCC unroll 3
+        for (int k = i; k < 3; ++k) a[i][k] += q[i] * q[k];
+      }
+      if (offset >= 0) {
+        g[offset] += w_offset * res;
+        for (int i = 0; i < 3; ++i) a[i][offset] += q[i] * w_offset;
+        a[offset][offset] += w_offset * w_offset;
+      }
     }
   };
+  const Vec3 zero{0.0, 0.0, 0.0};
+
+  // The square roots and divisions first, in a loop of their own, where they pipeline
+  // (in the loop below each would wait for the last); the same values, bit for bit.
+  const size_t count = epochs_.size();
+  absl::InlinedVector<double, 128> rhos(count), inv_rhos(count);
+  for (size_t i = 0; i < count; ++i) {
+    const Epoch& e = epochs_[i];
+    const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
+    rhos[i] = Dot(d, d);
+  }
+  for (size_t i = 0; i < count; ++i) rhos[i] = std::sqrt(rhos[i]);
+  for (size_t i = 0; i < count; ++i) inv_rhos[i] = 1.0 / rhos[i];
 
   double chi2 = 0.0;
-  for (const Epoch& e : epochs_) {
+  for (size_t i = 0; i < count; ++i) {
+    const Epoch& e = epochs_[i];
     const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
-    const double rho = Norm(d);
-    const double inv_rho = 1.0 / rho;
+    const double rho = rhos[i];
+    const double inv_rho = inv_rhos[i];
     const Vec3 u = inv_rho * d;
     if (kRange && e.range_inv_sigma > 0.0) {
       const double w = e.range_inv_sigma;
       const double res = (e.range - rho - b_range) * w;
       chi2 += res * res;
-      if (want) {
-        set_motion(u, e.dt_s, w);
-        if constexpr (kRange) j[kRangeIndex] = w;
-        add(res);
-      }
+      if (want) row(w * u, e.dt_s, zero, kRange ? kRangeIndex : -1, w, res);
     }
     if (kRate && e.rate_inv_sigma > 0.0) {
       const double w = e.rate_inv_sigma;
@@ -250,26 +279,15 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       const double uw = Dot(u, rel);
       const double res = (e.rate - uw - b_rate) * w;
       chi2 += res * res;
-      if (want) {
-        set_motion(inv_rho * (rel - uw * u), e.dt_s, w);
-        if constexpr (kMoving) {
-          j[3] += u.x * w;
-          j[4] += u.y * w;
-          j[5] += u.z * w;
-        }
-        if constexpr (kRate) j[kRateIndex] = w;
-        add(res);
-      }
+      if (want) row(w * (inv_rho * (rel - uw * u)), e.dt_s, w * u, kRate ? kRateIndex : -1, w, res);
     }
     if (e.aoa_inv_sigma > 0.0) {
       const double w = e.aoa_inv_sigma;
       const double u1 = Dot(u, e.e1), u2 = Dot(u, e.e2);
       chi2 += (u1 * u1 + u2 * u2) * (w * w);
       if (want) {
-        set_motion(inv_rho * (e.e1 - u1 * u), e.dt_s, w);
-        add(-u1 * w);
-        set_motion(inv_rho * (e.e2 - u2 * u), e.dt_s, w);
-        add(-u2 * w);
+        row(w * (inv_rho * (e.e1 - u1 * u)), e.dt_s, zero, -1, 0.0, -u1 * w);
+        row(w * (inv_rho * (e.e2 - u2 * u)), e.dt_s, zero, -1, 0.0, -u2 * w);
       }
     }
   }
@@ -289,10 +307,7 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       if (excess <= 0.0) continue;
       const double res = -excess * b.inv_sigma;
       chi2 += res * res;
-      if (want) {
-        set_motion((1.0 / length) * dir, b.dt_s, b.inv_sigma);
-        add(res);
-      }
+      if (want) row(b.inv_sigma * ((1.0 / length) * dir), b.dt_s, zero, -1, 0.0, res);
     }
   }
   if (surface_inv_sigma_ > 0.0 && !empty()) {
@@ -303,11 +318,17 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
     if (want) {
       const double lat = gd.lat_deg * kDegToRad, lon = gd.lon_deg * kDegToRad;
       const Vec3 up{std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
-      for (int i = 0; i < N; ++i) j[i] = 0.0;
-      j[0] = up.x * surface_inv_sigma_;
-      j[1] = up.y * surface_inv_sigma_;
-      j[2] = up.z * surface_inv_sigma_;
-      add(res);
+      // The height does not depend on the velocity: only the position part.
+      if constexpr (kMoving) {
+#pragma GCC unroll 8
+        for (int i = 0; i < N; ++i) j[i] = 0.0;
+        j[0] = up.x * surface_inv_sigma_;
+        j[1] = up.y * surface_inv_sigma_;
+        j[2] = up.z * surface_inv_sigma_;
+        add(res);
+      } else {
+        row(surface_inv_sigma_ * up, 0.0, zero, -1, 0.0, res);
+      }
     }
   }
   if (want) {
