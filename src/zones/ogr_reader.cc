@@ -31,11 +31,17 @@ void InitGdal() {
 }
 
 // One layer as GeoJSON text in WGS-84 lon/lat, through GDALVectorTranslate into memory.
-std::optional<std::string> LayerAsGeoJson(GDALDatasetH src, const char* layer, std::string& error) {
+// `source_wgs84`: the layer carries no coordinate system but its format defines it as
+// WGS-84 longitude/latitude (TopoJSON).
+std::optional<std::string> LayerAsGeoJson(GDALDatasetH src, const char* layer, bool source_wgs84,
+                                          std::string& error) {
   static std::atomic<int> counter = 0;
   const std::string out_path = absl::StrCat("/vsimem/satfence_zones_", ++counter, ".geojson");
   std::vector<std::string> args = {"-f", "GeoJSON", "-t_srs",        "EPSG:4326", "-dim",
                                    "XY", "-lco",    "WRITE_BBOX=NO", layer};
+  if (source_wgs84) {
+    args.insert(args.begin(), {"-s_srs", "EPSG:4326"});
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -97,7 +103,10 @@ ZoneReadResult ReadZonesOgrFile(const std::string& path, const ZoneMapping& mapp
       continue;
     }
     std::string error;
-    const std::optional<std::string> text = LayerAsGeoJson(ds, name.c_str(), error);
+    const bool topojson =
+        std::string_view(GDALGetDriverShortName(GDALGetDatasetDriver(ds))) == "TopoJSON";
+    const bool source_wgs84 = topojson && OGR_L_GetSpatialRef(layer) == nullptr;
+    const std::optional<std::string> text = LayerAsGeoJson(ds, name.c_str(), source_wgs84, error);
     if (!text) {
       whole(where, error);
       continue;

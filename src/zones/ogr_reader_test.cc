@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "s2/s2latlng.h"
+#include "satfence/zones/zone_index.h"
 
 namespace satfence::zones {
 namespace {
@@ -132,6 +133,42 @@ TEST(OgrReaderErrors, NamesTheFile) {
   const ZoneReadResult big = ReadZonesFile(kTestdata + "/fences.kml", {}, {.max_bytes = 100});
   ASSERT_EQ(big.errors.size(), 1u);
   EXPECT_NE(big.errors[0].ToString().find("the limit is 100"), std::string::npos);
+}
+
+// Natural Earth's countries (world-atlas, the report's basemap, installed by scripts/setup)
+// as TopoJSON, which carries no coordinate system and is WGS-84 by definition. Unlike the
+// OpenStreetMap set, it cuts Lesotho out of South Africa: a real hole, which the zone index
+// and S2 must both respect.
+TEST(OgrReaderTopoJson, NaturalEarthCountriesWithLesothoAHoleInSouthAfrica) {
+  const std::string source =
+      std::string(SATFENCE_SOURCE_DIR) + "/web/node_modules/world-atlas/countries-50m.json";
+  const std::string path = ::testing::TempDir() + "/countries-50m.topojson";
+  std::filesystem::copy_file(source, path, std::filesystem::copy_options::overwrite_existing);
+  ZoneReadResult r =
+      ReadZonesFile(path, {.id_property = "name", .default_kind = ZoneKind::kCountryLand});
+  EXPECT_GE(r.zones.size(), 230u);
+  std::vector<Zone> countries;
+  for (Zone& z : r.zones) {
+    if (z.id == "South Africa" || z.id == "Lesotho" || z.id == "eSwatini") {
+      countries.push_back(std::move(z));
+    }
+  }
+  ASSERT_EQ(countries.size(), 3u);
+  const ZoneSet set(std::move(countries));
+  const ZoneIndex index(set);
+  auto in = [&](double lat, double lon) {
+    const std::vector<int> fast = index.Containing(lat, lon);
+    EXPECT_EQ(fast, index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint()))
+        << lat << ", " << lon;
+    std::string ids;
+    for (int z : fast) ids += (ids.empty() ? "" : ";") + set.zones()[z].id;
+    return ids;
+  };
+  EXPECT_EQ(in(-29.3151, 27.4869), "Lesotho");       // Maseru: in the hole, not South Africa
+  EXPECT_EQ(in(-29.61, 28.23), "Lesotho");           // the highlands
+  EXPECT_EQ(in(-29.0852, 26.1596), "South Africa");  // Bloemfontein
+  EXPECT_EQ(in(-26.3054, 31.1367), "eSwatini");      // Mbabane (Natural Earth spells it so)
+  EXPECT_EQ(in(-25.7479, 28.2293), "South Africa");  // Pretoria
 }
 
 }  // namespace
