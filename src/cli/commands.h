@@ -25,6 +25,7 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit);
 void RegisterSimulateCommands(CLI::App& app, ExitCode& exit);
 void RegisterRegistryCommands(CLI::App& app, ExitCode& exit);
 void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
+void RegisterDecideCommand(CLI::App& app, ExitCode& exit);
 void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 
 // The reference-data folder compiled in (../shared/testdata), overridable with the

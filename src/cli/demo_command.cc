@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
+#include "decision_pipeline.h"
 #include "satfence/analytics/diversion.h"
 #include "satfence/audit/merkle.h"
 #include "satfence/audit/note.h"
@@ -241,119 +242,72 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
     std::printf("\r         %d terminals, %d reports of network measurements (%.1f s)\n",
                 stats.terminals, stats.reports, Seconds(t0));
     simulated_reports = stats.reports;
+    std::ofstream(out_dir + "/registry.csv")
+        << registry::RegistryCsv(registry::Registry(terminals));
   }
   t0 = Clock::now();
   std::printf("[verify] fixing every terminal from its measurements and testing its claim ...\n");
   {
     std::ifstream in(telemetry_path, std::ios::binary);
     std::ofstream out(verdicts_path);
-    verify::Verifier verifier;
     verify::TelemetryParser parser;
-    int outcomes[3] = {0, 0, 0};
-    // Decisions, when the zones are there.
     absl::StatusOr<decide::Policy> policy = decide::LoadPolicy(policy_path);
     if (!policy.ok()) {
       std::fprintf(stderr, "satfence demo: %s\n", std::string(policy.status().message()).c_str());
       return false;
     }
+    k_sigma = policy->k_sigma;
+    policy_version = policy->version;
     const registry::Registry registry(std::move(terminals));
-    decide::Decider decider(*policy);
     std::ofstream decisions(decisions_path);
-    // The embedded store: a fresh database per run, decisions committed in batches.
+    // Decisions, when the zones are there, into the embedded store: a fresh database per
+    // run. Without zones, verdicts only.
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store_path + suffix);
-    absl::StatusOr<std::unique_ptr<store::Store>> db;
-    std::vector<store::DecisionRecord> pending;
-    std::vector<store::EventRecord> pending_events;
-    auto flush = [&]() -> bool {
-      if (!db.ok()) return false;
-      absl::Status s = (*db)->PutDecisions(pending);
-      if (s.ok()) s = (*db)->PutEvents(pending_events);
-      pending.clear();
-      pending_events.clear();
-      if (!s.ok())
-        std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
-      return s.ok();
-    };
+    std::unique_ptr<store::Store> db;
+    std::unique_ptr<DecisionPipeline> pipeline;
+    verify::Verifier verifier;
     if (zones_at.index != nullptr) {
-      db = store::OpenSqliteStore(store_path);
-      absl::StatusOr<std::string> policy_text = ReadFileLimited(policy_path, 1 << 20);
-      absl::Status s = db.ok()
-                           ? (*db)->PutPolicy(policy->version, policy_text.ok() ? *policy_text : "")
-                           : db.status();
-      if (s.ok())
-        s = (*db)->PutZoneSet(
-            zones_at.set->version(),
+      absl::StatusOr<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(store_path);
+      absl::Status s = opened.status();
+      if (opened.ok()) {
+        db = *std::move(opened);
+        pipeline = std::make_unique<DecisionPipeline>(
+            PipelineInputs{*policy, *zones_at.set, *zones_at.index, registry, db.get()});
+        absl::StatusOr<std::string> policy_text = ReadFileLimited(policy_path, 1 << 20);
+        s = pipeline->StoreVersions(
+            policy_text.ok() ? *policy_text : "",
             absl::StrFormat("%d zones: world borders and the operator's", zones_at.set->size()));
-      if (s.ok()) s = (*db)->PutTerminals(registry.terminals());
+      }
       if (!s.ok()) {
         std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
         return false;
       }
     }
-    int actions[3] = {0, 0, 0}, published[3] = {0, 0, 0};
-    std::map<std::string, int> reasons;
+    int outcomes[3] = {0, 0, 0};
     verify::TelemetryCounts counts = verify::ForEachReport(
         in, telemetry_path, parser,
         [&](verify::Report&& r) {
-          verify::Verdict v = verifier.Verify(r);
           if (const int done = outcomes[0] + outcomes[1] + outcomes[2]; done % 500 == 0) {
             std::printf("\r         %3.0f%%", 100.0 * done / std::max(simulated_reports, 1));
             std::fflush(stdout);
           }
+          ProcessedReport p;
+          if (pipeline) {
+            p = pipeline->Process(r);
+          } else {
+            p.verdict = verifier.Verify(r);
+          }
+          const verify::Verdict& v = p.verdict;
           ++outcomes[static_cast<int>(v.outcome)];
           out << verify::VerdictJson(v) << '\n';
-          if (zones_at.index == nullptr) return;
-          // The fix's k-sigma ellipse against the zones; without a fix, the claimed place.
-          zones::Proximity where;
-          if (v.fix) {
-            zones_at.index->Classify(
-                v.fix->position.lat_deg, v.fix->position.lon_deg,
-                zones::Region::Ellipse(v.fix->ellipse.semi_major_m, v.fix->ellipse.semi_minor_m,
-                                       v.fix->ellipse.azimuth_deg, policy->k_sigma),
-                policy->near_deny_m, where);
-          } else {
-            zones_at.index->Classify(r.claimed.position.lat_deg, r.claimed.position.lon_deg,
-                                     zones::Region::Circle(0.0), policy->near_deny_m, where);
-          }
-          decide::TerminalDecision td =
-              decider.Apply(r.terminal, decide::Decide(*policy, {v, registry.Find(r.terminal),
-                                                                 *zones_at.set, where, r.time}));
-          ++actions[static_cast<int>(td.decision.action)];
-          ++published[static_cast<int>(td.published)];
-          std::string reason_list, zone_list;
-          for (const std::string& x : td.decision.reasons) {
-            ++reasons[x];
-            reason_list += (reason_list.empty() ? "\"" : ",\"") + x + "\"";
-          }
-          for (const std::string& x : td.decision.zones) {
-            zone_list += (zone_list.empty() ? "\"" : ",\"") + x + "\"";
-          }
-          decisions << "{\"terminal\":\"" << r.terminal << "\",\"time\":\"" << FormatRfc3339(r.time)
-                    << "\",\"action\":\"" << decide::ActionName(td.decision.action)
-                    << "\",\"published\":\"" << decide::ActionName(td.published)
-                    << "\",\"reasons\":[" << reason_list << "],\"zones\":[" << zone_list
-                    << "],\"policy\":\"" << policy->version << "\",\"zone_set\":\""
-                    << zones_at.set->version() << "\"}\n";
-          const std::string report_line = verify::ReportJson(r);
-          store::DecisionRecord record;
-          record.terminal = r.terminal;
-          record.time = FormatRfc3339(r.time);
-          record.action = std::string(decide::ActionName(td.decision.action));
-          record.published = std::string(decide::ActionName(td.published));
-          record.reasons = td.decision.reasons;
-          record.zones = td.decision.zones;
-          record.verdict = std::string(verify::OutcomeName(v.outcome));
-          record.report_digest = audit::Hex(audit::Sha256(std::span(
-              reinterpret_cast<const std::uint8_t*>(report_line.data()), report_line.size())));
-          record.verdict_json = verify::VerdictJson(v);
-          record.policy_version = policy->version;
-          record.zone_set_version = zones_at.set->version();
-          pending.push_back(std::move(record));
+          if (!pipeline) return;
+          decisions << DecisionLine(r, p, *policy, *zones_at.set) << '\n';
+          // For the report: the terminal as last decided.
           report::TerminalMark& mark = marks[r.terminal];
           mark.id = r.terminal;
-          mark.action = std::string(decide::ActionName(td.published));
+          mark.action = std::string(decide::ActionName(p.decision.published));
           mark.verdict = std::string(verify::OutcomeName(v.outcome));
-          mark.reasons = td.decision.reasons;
+          mark.reasons = p.decision.decision.reasons;
           const registry::Terminal* entry = registry.Find(r.terminal);
           mark.seller = entry ? analytics::SellerLabel(*entry) : "(unregistered)";
           mark.claimed_lat_deg = r.claimed.position.lat_deg;
@@ -368,35 +322,29 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
                 geo::GeodesicInverse(v.fix->position, r.claimed.position).distance_m >
                 policy->k_sigma * v.fix->ellipse.semi_major_m;
           }
-          for (const decide::ZoneEvent& ev : td.events) {
-            pending_events.push_back({0, r.terminal, FormatRfc3339(r.time),
-                                      ev.kind == decide::ZoneEvent::Kind::kEnter ? "enter" : "exit",
-                                      ev.zone});
-          }
-          if (td.changed) {
-            pending_events.push_back({0, r.terminal, FormatRfc3339(r.time), "published",
-                                      std::string(decide::ActionName(td.published))});
-          }
-          if (pending.size() >= 1024) flush();
         },
         [](RecordError&& e) { std::fprintf(stderr, "%s\n", e.ToString().c_str()); });
     reports_verified = counts.accepted;
-    k_sigma = policy->k_sigma;
-    policy_version = policy->version;
     std::printf("\r         %d reports: %d consistent, %d spoofed, %d inconclusive (%.1f s)\n",
                 counts.accepted, outcomes[0], outcomes[1], outcomes[2], Seconds(t0));
-    if (zones_at.index != nullptr) {
-      if (!flush()) return false;
+    if (pipeline) {
+      if (absl::Status s = pipeline->Flush(); !s.ok()) {
+        std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
+        return false;
+      }
+      const PipelineCounts& c = pipeline->counts();
       std::printf("[decide] policy %s (version %.12s...), stored in %s (%lld decisions):\n",
                   policy_path.c_str(), policy->version.c_str(), store_path.c_str(),
-                  static_cast<long long>((*db)->DecisionCount().value_or(-1)));
+                  static_cast<long long>(db->DecisionCount().value_or(-1)));
       std::printf(
           "         this report: %d allow, %d review, %d deny; published after "
           "hysteresis: %d allow, %d review, %d deny\n",
-          actions[0], actions[1], actions[2], published[0], published[1], published[2]);
-      for (const auto& [reason, n] : reasons) std::printf("         %-24s %d\n", reason.c_str(), n);
-      if (!SignDemoCheckpoint(**db, out_dir, store_path, audit_records)) return false;
-      if (!ShowDiversion(**db, channels_json, clusters_json)) return false;
+          c.actions[0], c.actions[1], c.actions[2], c.published[0], c.published[1], c.published[2]);
+      for (const auto& [reason, n] : c.reasons) {
+        std::printf("         %-24s %d\n", reason.c_str(), n);
+      }
+      if (!SignDemoCheckpoint(*db, out_dir, store_path, audit_records)) return false;
+      if (!ShowDiversion(*db, channels_json, clusters_json)) return false;
     }
   }
   absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
@@ -408,9 +356,10 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   std::fputs(sim::EvaluationText(*e).c_str(), stdout);
   const std::string evaluation_json = sim::EvaluationJson(*e);
   std::ofstream(evaluation_path) << evaluation_json << '\n';
-  std::printf("\nwrote %s, %s,\n      %s, %s,\n      %s\n", telemetry_path.c_str(),
+  std::printf("\nwrote %s, %s,\n      %s, %s,\n      %s, %s/registry.csv\n", telemetry_path.c_str(),
               truth_path.c_str(), verdicts_path.c_str(), evaluation_path.c_str(),
-              zones_at.index ? decisions_path.c_str() : "(no decisions: no zones)");
+              zones_at.index ? decisions_path.c_str() : "(no decisions: no zones)",
+              out_dir.c_str());
   if (zones_at.index == nullptr) return true;
 
   // The report: one self-contained HTML page.

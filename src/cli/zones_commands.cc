@@ -20,45 +20,10 @@
 #include "satfence/zones/ogr_reader.h"
 #include "satfence/zones/zone_index.h"
 #include "satfence/zones/zone_set.h"
+#include "zone_files.h"
 
 namespace satfence::cli {
 namespace {
-
-struct LoadOptions {
-  std::vector<std::string> files;
-  std::string id_property = "id";
-  std::string kind = "operator";
-  std::string action = "deny";
-  bool repair = false;
-  bool polar_clip = false;
-};
-
-zones::ZoneMapping Mapping(const LoadOptions& o) {
-  zones::ZoneMapping m;
-  m.id_property = o.id_property;
-  m.default_kind = *zones::ParseZoneKind(o.kind);
-  m.default_action = *zones::ParseZoneAction(o.action);
-  m.repair = o.repair;
-  m.mercator_polar_clip = o.polar_clip;
-  return m;
-}
-
-void AddLoadOptions(CLI::App* cmd, LoadOptions& o) {
-  cmd->add_option("--id-property", o.id_property,
-                  "GeoJSON property used as the zone id (then the feature's own id)")
-      ->capture_default_str();
-  cmd->add_option("--kind", o.kind, "Kind of zones whose features do not say")
-      ->check(CLI::IsMember({"country_land", "territorial_waters", "operator"}))
-      ->capture_default_str();
-  cmd->add_option("--action", o.action, "Action of zones whose features do not say")
-      ->check(CLI::IsMember({"allow", "allow_if_whitelisted", "review", "deny"}))
-      ->capture_default_str();
-  cmd->add_flag("--repair", o.repair,
-                "Repair invalid features with GEOS MakeValid (reported) instead of rejecting");
-  cmd->add_flag("--polar-clip", o.polar_clip,
-                "Close rings clipped at Web Mercator's 85.05 deg limit at the pole (the world "
-                "default's Antarctica)");
-}
 
 std::string Rect(const S2LatLngRect& r) {
   if (r.is_empty()) return "empty";
@@ -106,36 +71,6 @@ void Check(const LoadOptions& o, ExitCode& exit) {
     loaded.insert(loaded.end(), r.zones.begin(), r.zones.end());
   }
   exit.value = rejected ? 1 : 0;
-}
-
-// Loads the files in order (later files may refer to countries in earlier ones), merging
-// them; reports rejected features and ids repeated across files on stderr.
-struct Loaded {
-  std::vector<zones::Zone> zones;
-  bool rejected = false;
-};
-Loaded LoadFiles(const LoadOptions& o) {
-  Loaded out;
-  std::set<std::string> ids;
-  for (const std::string& file : o.files) {
-    zones::ZoneMapping mapping = Mapping(o);
-    mapping.countries = &out.zones;
-    zones::ZoneReadResult r = zones::ReadZonesFile(file, mapping);
-    for (const RecordError& e : r.errors) {
-      std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
-    }
-    out.rejected |= !r.errors.empty();
-    for (zones::Zone& z : r.zones) {
-      if (!ids.insert(z.id).second) {
-        std::fprintf(stderr, "satfence: %s: zone '%s': id already used by an earlier file\n",
-                     file.c_str(), z.id.c_str());
-        out.rejected = true;
-        continue;
-      }
-      out.zones.push_back(std::move(z));
-    }
-  }
-  return out;
 }
 
 struct ClassifyOptions {

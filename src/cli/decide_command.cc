@@ -1,0 +1,168 @@
+// `satfence decide`: telemetry in, decisions out: verify each report, place its fix among
+// the zones, decide under the policy with the registry, and (with --store) keep decisions,
+// events, the policy, the zone set and the registry in the store and its audit log.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "commands.h"
+#include "decision_pipeline.h"
+#include "satfence/base/file.h"
+#include "satfence/orbit/elements_file.h"
+#include "satfence/verify/catalog.h"
+#include "satfence/verify/telemetry.h"
+#include "zone_files.h"
+
+namespace satfence::cli {
+namespace {
+
+struct DecideArgs {
+  std::string input;
+  LoadOptions zones;
+  std::string policy;
+  std::string registry;
+  std::string store;
+  std::string output;
+  std::string verdicts;
+  std::string catalog;
+  double false_alarm = 1e-3;
+};
+
+void Decide(const DecideArgs& args, ExitCode& exit) {
+  auto fail = [&](const std::string& why) {
+    std::fprintf(stderr, "satfence decide: %s\n", why.c_str());
+    exit.value = 2;
+  };
+  bool rejected = false;  // some input record was bad: exit status 1 at the end
+
+  absl::StatusOr<decide::Policy> policy = decide::LoadPolicy(args.policy);
+  if (!policy.ok()) return fail(std::string(policy.status().message()));
+  absl::StatusOr<std::string> policy_text = ReadFileLimited(args.policy, 1 << 20);
+  if (!policy_text.ok()) return fail(std::string(policy_text.status().message()));
+
+  Loaded loaded = LoadFiles(args.zones);
+  rejected |= loaded.rejected;
+  if (loaded.zones.empty()) return fail("no zones loaded");
+  const zones::ZoneSet set(std::move(loaded.zones));
+  const zones::ZoneIndex index(set);
+
+  ReadResult<registry::Terminal> terminals = registry::ReadRegistryFile(args.registry);
+  for (const RecordError& e : terminals.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  rejected |= !terminals.errors.empty();
+  const registry::Registry registry(std::move(terminals.records));
+
+  std::unique_ptr<verify::SatelliteCatalog> catalog;
+  if (!args.catalog.empty()) {
+    ReadResult<orbit::ElementSet> elements = orbit::ReadElementsFile(args.catalog);
+    for (const RecordError& e : elements.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    if (elements.records.empty()) return fail("--catalog " + args.catalog + ": no element sets");
+    catalog = std::make_unique<verify::SatelliteCatalog>(elements.records);
+  }
+
+  std::unique_ptr<store::Store> db;
+  if (!args.store.empty()) {
+    absl::StatusOr<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(args.store);
+    if (!opened.ok()) return fail(std::string(opened.status().message()));
+    db = *std::move(opened);
+  }
+  verify::VerifyOptions options;
+  options.false_alarm = args.false_alarm;
+  options.speed_limit_mps = policy->land_speed_limit_kmh / 3.6;
+  DecisionPipeline pipeline({*policy, set, index, registry, db.get(), options});
+  if (absl::Status s = pipeline.StoreVersions(
+          *policy_text, absl::StrFormat("%d zones from %d files", set.size(),
+                                        static_cast<int>(args.zones.files.size())));
+      !s.ok()) {
+    return fail(absl::StrCat("store: ", s.message()));
+  }
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (args.input != "-") {
+    file.open(args.input, std::ios::binary);
+    if (!file) return fail("cannot open " + args.input);
+    in = &file;
+  }
+  std::ofstream out_file, verdicts;
+  std::ostream* out = &std::cout;
+  if (!args.output.empty()) {
+    out_file.open(args.output);
+    if (!out_file) return fail("cannot write " + args.output);
+    out = &out_file;
+  }
+  if (!args.verdicts.empty()) {
+    verdicts.open(args.verdicts);
+    if (!verdicts) return fail("cannot write " + args.verdicts);
+  }
+
+  verify::TelemetryParser parser;
+  const std::string source = args.input == "-" ? "<stdin>" : args.input;
+  int accepted = 0, bad_lines = 0;
+  auto report_error = [&](RecordError&& e) {
+    ++bad_lines;
+    std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  };
+  verify::ForEachReport(
+      *in, source, parser,
+      [&](verify::Report&& report) {
+        RecordError error;
+        if (!verify::FillSatelliteStates(report, catalog.get(), error)) {
+          error.source = source;
+          report_error(std::move(error));
+          return;
+        }
+        ++accepted;
+        const ProcessedReport p = pipeline.Process(report);
+        *out << DecisionLine(report, p, *policy, set) << '\n';
+        if (verdicts.is_open()) verdicts << verify::VerdictJson(p.verdict) << '\n';
+      },
+      report_error);
+  out->flush();
+  if (absl::Status s = pipeline.Flush(); !s.ok()) return fail(absl::StrCat("store: ", s.message()));
+  const PipelineCounts& c = pipeline.counts();
+  std::fprintf(
+      stderr,
+      "satfence decide: %d reports decided (%d allow, %d review, %d deny; published "
+      "%d allow, %d review, %d deny), %d lines rejected%s\n",
+      accepted, c.actions[0], c.actions[1], c.actions[2], c.published[0], c.published[1],
+      c.published[2], bad_lines,
+      db ? absl::StrFormat("; %d decisions stored in %s", c.stored, args.store).c_str() : "");
+  if (rejected || bad_lines > 0) exit.value = 1;
+}
+
+}  // namespace
+
+void RegisterDecideCommand(CLI::App& app, ExitCode& exit) {
+  auto args = std::make_shared<DecideArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "decide",
+      "Verify each telemetry report, place its fix among the zones and decide under the policy "
+      "(one decision per line, JSON); with --store, keep decisions, events and versions in the "
+      "store and its audit log");
+  cmd->add_option("input", args->input, "Telemetry file (JSON Lines), or - for stdin")->required();
+  cmd->add_option("--zones", args->zones.files,
+                  "Zone files in order (later files may refer to countries in earlier ones)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  AddLoadOptions(cmd, args->zones);
+  cmd->add_option("--policy", args->policy, "Policy (TOML, docs/policy.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--registry", args->registry, "Terminal registry (CSV, docs/registry.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--store", args->store, "Keep everything in this store (SQLite)");
+  cmd->add_option("-o,--output", args->output, "Write decisions here instead of stdout");
+  cmd->add_option("--verdicts", args->verdicts, "Also write the verifier's verdicts here");
+  cmd->add_option("--catalog", args->catalog,
+                  "Element sets (TLE/3LE or OMM) for measurements without satellite states");
+  cmd->add_option("--false-alarm", args->false_alarm, "False-alarm probability per report")
+      ->check(CLI::Range(1e-12, 0.5))
+      ->capture_default_str();
+  cmd->callback([args, &exit] { Decide(*args, exit); });
+}
+
+}  // namespace satfence::cli
