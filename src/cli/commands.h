@@ -5,11 +5,17 @@
 #define SATFENCE_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "satfence/analytics/diversion.h"
+#include "satfence/base/record_error.h"
 #include "satfence/base/utc_time.h"
+#include "satfence/verify/catalog.h"
+#include "satfence/verify/report.h"
 
 namespace satfence::cli {
 
@@ -34,6 +40,20 @@ std::string TestdataDir();
 
 // Shortest text that reads back to the same double ("0.1", "6378.137", "-1e-07").
 std::string ExactDouble(double v);
+
+// Telemetry from `in` (named `source` in errors), each report with its missing satellite
+// states filled from `catalog` (may be null). A line that is malformed, or whose states
+// cannot be filled, goes to `error` (the first already printed form: file:line: ...), every
+// other report to `each`; the reading goes on. Returns the number of reports handed on.
+int ForEachTelemetryReport(std::istream& in, const std::string& source,
+                           const verify::SatelliteCatalog* catalog,
+                           const std::function<void(verify::Report&&)>& each,
+                           const std::function<void(RecordError&&)>& error);
+
+// Element sets for --catalog: errors on stderr; none when the file holds none (the verb's
+// exit status is then 2).
+std::unique_ptr<verify::SatelliteCatalog> LoadCatalog(const std::string& path, const char* verb,
+                                                      ExitCode& exit);
 
 // Parses a --time option (RFC 3339). On error, says so on stderr as "satfence VERB: --time:
 // why", sets the exit status to 2 and returns nothing.

@@ -56,10 +56,8 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
 
   std::unique_ptr<verify::SatelliteCatalog> catalog;
   if (!args.catalog.empty()) {
-    ReadResult<orbit::ElementSet> elements = orbit::ReadElementsFile(args.catalog);
-    for (const RecordError& e : elements.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    if (elements.records.empty()) return fail("--catalog " + args.catalog + ": no element sets");
-    catalog = std::make_unique<verify::SatelliteCatalog>(elements.records);
+    catalog = LoadCatalog(args.catalog, "decide", exit);
+    if (catalog == nullptr) return;
   }
 
   std::unique_ptr<store::Store> db;
@@ -98,28 +96,19 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
     if (!verdicts) return fail("cannot write " + args.verdicts);
   }
 
-  verify::TelemetryParser parser;
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
-  int accepted = 0, bad_lines = 0;
-  auto report_error = [&](RecordError&& e) {
-    ++bad_lines;
-    std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  };
-  verify::ForEachReport(
-      *in, source, parser,
+  int bad_lines = 0;
+  const int accepted = ForEachTelemetryReport(
+      *in, source, catalog.get(),
       [&](verify::Report&& report) {
-        RecordError error;
-        if (!verify::FillSatelliteStates(report, catalog.get(), error)) {
-          error.source = source;
-          report_error(std::move(error));
-          return;
-        }
-        ++accepted;
         const ProcessedReport p = pipeline.Process(report);
         *out << DecisionLine(report, p, *policy, set) << '\n';
         if (verdicts.is_open()) verdicts << verify::VerdictJson(p.verdict) << '\n';
       },
-      report_error);
+      [&](RecordError&& e) {
+        ++bad_lines;
+        std::fprintf(stderr, "%s\n", e.ToString().c_str());
+      });
   out->flush();
   if (absl::Status s = pipeline.Flush(); !s.ok()) return fail(absl::StrCat("store: ", s.message()));
   const PipelineCounts& c = pipeline.counts();

@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "commands.h"
+#include "satfence/orbit/elements_file.h"
+#include "satfence/verify/telemetry.h"
 
 namespace satfence::cli {
 
@@ -16,6 +18,40 @@ std::string ExactDouble(double v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+int ForEachTelemetryReport(std::istream& in, const std::string& source,
+                           const verify::SatelliteCatalog* catalog,
+                           const std::function<void(verify::Report&&)>& each,
+                           const std::function<void(RecordError&&)>& error) {
+  verify::TelemetryParser parser;
+  int handed = 0;
+  verify::ForEachReport(
+      in, source, parser,
+      [&](verify::Report&& report) {
+        RecordError e;
+        if (!verify::FillSatelliteStates(report, catalog, e)) {
+          e.source = source;
+          error(std::move(e));
+          return;
+        }
+        ++handed;
+        each(std::move(report));
+      },
+      [&](RecordError&& e) { error(std::move(e)); });
+  return handed;
+}
+
+std::unique_ptr<verify::SatelliteCatalog> LoadCatalog(const std::string& path, const char* verb,
+                                                      ExitCode& exit) {
+  ReadResult<orbit::ElementSet> elements = orbit::ReadElementsFile(path);
+  for (const RecordError& e : elements.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  if (elements.records.empty()) {
+    std::fprintf(stderr, "satfence %s: --catalog %s: no element sets\n", verb, path.c_str());
+    exit.value = 2;
+    return nullptr;
+  }
+  return std::make_unique<verify::SatelliteCatalog>(elements.records);
 }
 
 std::optional<UtcTime> ParseTimeOption(const std::string& text, const char* verb, ExitCode& exit) {

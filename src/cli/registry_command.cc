@@ -30,7 +30,8 @@ void Check(const RegistryArgs& args, ExitCode& exit) {
   std::printf("%s: %zu terminals accepted, %zu rows rejected, %d whitelisted\n", args.file.c_str(),
               r.records.size(), r.errors.size(), whitelisted);
   for (const auto& [plan, n] : by_plan) std::printf("  plan %-15s %d\n", plan.c_str(), n);
-  for (const auto& [channel, n] : by_channel) std::printf("  channel %-12s %d\n", channel.c_str(), n);
+  for (const auto& [channel, n] : by_channel)
+    std::printf("  channel %-12s %d\n", channel.c_str(), n);
   if (!args.output.empty()) {
     std::ofstream out(args.output);
     out << registry::RegistryCsv(registry::Registry(std::move(r.records)));

@@ -27,15 +27,8 @@ struct VerifyArgs {
 void Verify(const VerifyArgs& args, ExitCode& exit) {
   std::unique_ptr<verify::SatelliteCatalog> catalog;
   if (!args.catalog.empty()) {
-    ReadResult<orbit::ElementSet> elements = orbit::ReadElementsFile(args.catalog);
-    for (const RecordError& e : elements.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    if (elements.records.empty()) {
-      std::fprintf(stderr, "satfence verify: --catalog %s: no element sets\n",
-                   args.catalog.c_str());
-      exit.value = 2;
-      return;
-    }
-    catalog = std::make_unique<verify::SatelliteCatalog>(elements.records);
+    catalog = LoadCatalog(args.catalog, "verify", exit);
+    if (catalog == nullptr) return;
   }
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -63,29 +56,20 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   verify::VerifyOptions options = args.options;
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   verify::Verifier verifier(options);
-  verify::TelemetryParser parser;
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
-  int accepted = 0, rejected = 0;
+  int rejected = 0;
   int outcomes[3] = {0, 0, 0};
-  auto report_error = [&](RecordError&& e) {
-    ++rejected;
-    std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  };
-  verify::ForEachReport(
-      *in, source, parser,
+  const int accepted = ForEachTelemetryReport(
+      *in, source, catalog.get(),
       [&](verify::Report&& report) {
-        RecordError error;
-        if (!verify::FillSatelliteStates(report, catalog.get(), error)) {
-          error.source = source;
-          report_error(std::move(error));
-          return;
-        }
-        ++accepted;
         verify::Verdict v = verifier.Verify(report);
         ++outcomes[static_cast<int>(v.outcome)];
         *out << verify::VerdictJson(v) << '\n';
       },
-      report_error);
+      [&](RecordError&& e) {
+        ++rejected;
+        std::fprintf(stderr, "%s\n", e.ToString().c_str());
+      });
   out->flush();
   std::fprintf(stderr,
                "satfence verify: %d reports accepted (%d consistent, %d spoofed, %d inconclusive), "
