@@ -69,6 +69,10 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
   verify::VerifyOptions options;
   options.false_alarm = args.false_alarm;
   options.speed_limit_mps = policy->land_speed_limit_kmh / 3.6;
+  for (const std::string& id : UnknownPolicyZones(*policy, set)) {
+    std::fprintf(stderr, "satfence decide: %s: zones.\"%s\": no zone with that id is loaded\n",
+                 args.policy.c_str(), id.c_str());
+  }
   DecisionPipeline pipeline({*policy, set, index, registry, db.get(), options});
   if (absl::Status s = pipeline.StoreVersions(
           *policy_text, absl::StrFormat("%d zones from %d files", set.size(),

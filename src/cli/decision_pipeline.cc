@@ -88,6 +88,15 @@ absl::Status DecisionPipeline::Flush() {
   return s;
 }
 
+std::vector<std::string> UnknownPolicyZones(const decide::Policy& policy,
+                                            const zones::ZoneSet& zones) {
+  std::vector<std::string> unknown;
+  for (const auto& [id, rules] : policy.zone_uncertainty) {
+    if (zones.Find(id) < 0) unknown.push_back(id);
+  }
+  return unknown;
+}
+
 std::string DecisionLine(const verify::Report& r, const ProcessedReport& p,
                          const decide::Policy& policy, const zones::ZoneSet& zones) {
   const decide::TerminalDecision& td = p.decision;

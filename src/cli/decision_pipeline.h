@@ -78,6 +78,11 @@ class DecisionPipeline {
   PipelineCounts counts_;
 };
 
+// Zone ids the policy gives rules for ([zones."ID"]) that the zone set does not hold: a typo
+// there would silently leave the defaults in force, so the verbs warn.
+std::vector<std::string> UnknownPolicyZones(const decide::Policy& policy,
+                                            const zones::ZoneSet& zones);
+
 // One line of decisions.jsonl: terminal, time, action, published, reasons, zones, policy and
 // zone-set versions (JSON, escaped).
 std::string DecisionLine(const verify::Report& r, const ProcessedReport& p,

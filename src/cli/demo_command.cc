@@ -271,6 +271,10 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
       absl::Status s = opened.status();
       if (opened.ok()) {
         db = *std::move(opened);
+        for (const std::string& id : UnknownPolicyZones(*policy, *zones_at.set)) {
+          std::fprintf(stderr, "satfence demo: %s: zones.\"%s\": no zone with that id is loaded\n",
+                       policy_path.c_str(), id.c_str());
+        }
         pipeline = std::make_unique<DecisionPipeline>(
             PipelineInputs{*policy, *zones_at.set, *zones_at.index, registry, db.get()});
         absl::StatusOr<std::string> policy_text = ReadFileLimited(policy_path, 1 << 20);

@@ -84,7 +84,8 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
                                                 "roam_days_abroad",
                                                 "aviation_min_height_m",
                                                 "aviation_min_speed_kmh",
-                                                "uncertainty"};
+                                                "uncertainty",
+                                                "zones"};
   for (auto&& [k, v] : root) {
     if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end()) {
       return error(&v, std::string(k.str()), "unknown key");
@@ -127,6 +128,31 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
       if (!s.ok()) return s;
     }
   }
+  // [zones."ID"]: the same three keys for one deny zone.
+  if (const toml::node* n = root.get("zones")) {
+    const toml::table* zt = n->as_table();
+    if (zt == nullptr) return error(n, "zones", "expected a table of zone ids");
+    for (auto&& [id, node] : *zt) {
+      const std::string prefix = absl::StrCat("zones.", std::string(id.str()), ".");
+      const toml::table* z = node.as_table();
+      if (z == nullptr)
+        return error(&node, prefix.substr(0, prefix.size() - 1), "expected a table");
+      for (auto&& [k, v] : *z) {
+        const std::string key(k.str());
+        if (key != "straddles_deny" && key != "inconclusive_near_deny" &&
+            key != "a1_only_near_deny") {
+          return error(&v, prefix + key, "unknown key");
+        }
+      }
+      UncertaintyRules r{p.straddles_deny, p.inconclusive_near_deny, p.a1_only_near_deny};
+      for (absl::Status s : {action(*z, prefix, "straddles_deny", r.straddles_deny),
+                             action(*z, prefix, "inconclusive_near_deny", r.inconclusive_near_deny),
+                             action(*z, prefix, "a1_only_near_deny", r.a1_only_near_deny)}) {
+        if (!s.ok()) return s;
+      }
+      p.zone_uncertainty[std::string(id.str())] = r;
+    }
+  }
   return p;
 }
 
@@ -160,12 +186,24 @@ Decision Decide(const Policy& policy, const Evidence& e) {
     const zones::Zone& zone = e.zones.zones()[z.zone];
     if (z.contains && zone.ActiveAt(e.time)) top = std::max(top, zone.priority);
   }
+  // Uncertainty near a deny zone: that zone's rules, else the policy's.
+  const UncertaintyRules defaults{policy.straddles_deny, policy.inconclusive_near_deny,
+                                  policy.a1_only_near_deny};
+  auto rules_of = [&](const zones::Zone& zone) -> const UncertaintyRules& {
+    auto it = policy.zone_uncertainty.find(zone.id);
+    return it == policy.zone_uncertainty.end() ? defaults : it->second;
+  };
   bool near_deny = false;
+  Action inconclusive_action = Action::kAllow, a1_only_action = Action::kAllow;
   for (const zones::ZoneNearby& z : e.where.zones) {
     const zones::Zone& zone = e.zones.zones()[z.zone];
     if (!zone.ActiveAt(e.time)) continue;
     const bool deny = zone.action == zones::ZoneAction::kDeny;
-    if (deny && (z.contains || z.border_m <= policy.near_deny_m)) near_deny = true;
+    if (deny && (z.contains || z.border_m <= policy.near_deny_m)) {
+      near_deny = true;
+      inconclusive_action = std::max(inconclusive_action, rules_of(zone).inconclusive_near_deny);
+      a1_only_action = std::max(a1_only_action, rules_of(zone).a1_only_near_deny);
+    }
     if (z.contains && zone.priority == top) {
       d.zones.push_back(zone.id);
       const bool inside = z.region == zones::RegionClass::kInside;
@@ -174,7 +212,7 @@ Decision Decide(const Policy& policy, const Evidence& e) {
           if (inside) {
             ask(Action::kDeny, "in_deny_zone");
           } else {
-            ask(policy.straddles_deny, "near_deny_border");
+            ask(rules_of(zone).straddles_deny, "near_deny_border");
           }
           break;
         case zones::ZoneAction::kAllowIfWhitelisted:
@@ -188,16 +226,16 @@ Decision Decide(const Policy& policy, const Evidence& e) {
           break;
       }
     } else if (deny && z.region == zones::RegionClass::kStraddles && zone.priority >= top) {
-      ask(policy.straddles_deny, "near_deny_border");  // the region reaches into a deny zone
+      ask(rules_of(zone).straddles_deny, "near_deny_border");  // reaches into a deny zone
     }
   }
   if (near_deny && v.outcome == verify::Outcome::kInconclusive) {
-    ask(policy.inconclusive_near_deny, "inconclusive_near_deny");
+    ask(inconclusive_action, "inconclusive_near_deny");
   }
   const bool holds_a2 =
       std::find(v.assurance.begin(), v.assurance.end(), "A2") != v.assurance.end();
   if (near_deny && v.outcome == verify::Outcome::kConsistent && !holds_a2) {
-    ask(policy.a1_only_near_deny, "a1_only_near_deny");
+    ask(a1_only_action, "a1_only_near_deny");
   }
 
   // Speed: the network's own estimate of the ground speed, or the verifier's flag.

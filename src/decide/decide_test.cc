@@ -104,6 +104,17 @@ TEST_F(DecideTest, VerdictsAndUncertainty) {
   // Far from any deny zone it does not matter.
   EXPECT_EQ(Run(At(50.0, 31.0, 50.0, verify::Outcome::kInconclusive), &terminal_).action,
             Action::kAllow);
+  // Per zone: failing closed near "east" only; near a zone without its own rules, the default.
+  Policy per_zone;
+  per_zone.zone_uncertainty["east"] = {Action::kReview, Action::kDeny, Action::kReview};
+  EXPECT_EQ(Run(unsure, &terminal_, per_zone).action, Action::kDeny);
+  Policy elsewhere;
+  elsewhere.zone_uncertainty["west"] = {Action::kReview, Action::kDeny, Action::kDeny};
+  EXPECT_EQ(Run(unsure, &terminal_, elsewhere).action, Action::kReview);  // west is not deny
+  // And open near "east": the per-zone rule may also be laxer than the default.
+  Policy open;
+  open.zone_uncertainty["east"] = {Action::kReview, Action::kAllow, Action::kReview};
+  EXPECT_EQ(Run(unsure, &terminal_, open).action, Action::kAllow);
 
   verify::Verdict a1_only = At(49.0, 36.87, 50.0);
   a1_only.assurance = {"A1"};
@@ -269,7 +280,8 @@ TEST_F(PlanTest, ARoamingPlanIsReviewedAfterItsDaysAbroad) {
 TEST(Policy, ReadsTomlWithLocatedErrors) {
   absl::StatusOr<Policy> p = ParsePolicy(
       "k_sigma = 2.5\nnear_deny_km = 30\nroam_days_abroad = 30\naviation_min_height_m = 500\n"
-      "[uncertainty]\ninconclusive_near_deny = \"deny\"\n",
+      "[uncertainty]\ninconclusive_near_deny = \"deny\"\n"
+      "[zones.\"occupied:south-east\"]\na1_only_near_deny = \"deny\"\n",
       "policy.toml");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->roam_days_abroad, 30);
@@ -277,6 +289,11 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
   EXPECT_EQ(p->k_sigma, 2.5);
   EXPECT_EQ(p->near_deny_m, 30'000.0);
   EXPECT_EQ(p->inconclusive_near_deny, Action::kDeny);
+  ASSERT_EQ(p->zone_uncertainty.count("occupied:south-east"), 1u);
+  const UncertaintyRules& front = p->zone_uncertainty.at("occupied:south-east");
+  EXPECT_EQ(front.a1_only_near_deny, Action::kDeny);
+  EXPECT_EQ(front.inconclusive_near_deny, Action::kDeny);  // the file's default, as given above
+  EXPECT_EQ(front.straddles_deny, Action::kReview);
   EXPECT_EQ(p->version.size(), 64u);
   absl::StatusOr<Policy> other = ParsePolicy("k_sigma = 2.5\n", "policy.toml");
   ASSERT_TRUE(other.ok());
@@ -292,6 +309,7 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
             "policy.toml:2: uncertainty.straddles_deny: expected \"allow\", \"review\" or "
             "\"deny\""},
            {"k_sigma = \n", "policy.toml:1: "},
+           {"[zones.east]\nfail = \"deny\"\n", "policy.toml:2: zones.east.fail: unknown key"},
            {"roam_days_abroad = -1\n",
             "policy.toml:1: roam_days_abroad: expected a number in [0, 3660]"},
        }) {

@@ -11,13 +11,14 @@
 //   clone                the network saw the identity in two places                  review
 //   unregistered         the terminal is not in the registry                         review
 //   in_deny_zone         the whole k-sigma region lies in an active deny zone        deny
-//   near_deny_border     the region straddles a deny zone's border          policy (review)
+//   near_deny_border     the region straddles a deny zone's border   policy, per zone (review)
 //   not_whitelisted      inside an allow-if-whitelisted zone, not whitelisted        deny
 //                        (review while the region straddles its border)
 //   in_review_zone       inside a review zone                                        review
-//   inconclusive_near_deny  no verdict either way, a deny zone within reach  policy (review)
+//   inconclusive_near_deny  no verdict either way, a deny zone within reach
+//                                                                   policy, per zone (review)
 //   a1_only_near_deny    consistent only against GNSS spoofing, a deny zone within reach
-//                                                                            policy (review)
+//                                                                   policy, per zone (review)
 //   speed_limit          above the land speed cut-off (aviation plans and, if the policy
 //                        says so, whitelisted terminals exempt)                      deny
 //   plan_outside_area    a residential plan farther than allowed from its address    review
@@ -32,6 +33,7 @@
 #define SATFENCE_DECIDE_DECIDE_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +52,13 @@ namespace satfence::decide {
 enum class Action { kAllow, kReview, kDeny };  // in order of severity
 std::string_view ActionName(Action a);
 
+// How uncertainty near one deny zone is treated, overriding the policy's defaults.
+struct UncertaintyRules {
+  Action straddles_deny = Action::kReview;
+  Action inconclusive_near_deny = Action::kReview;  // kDeny fails closed, kAllow open
+  Action a1_only_near_deny = Action::kReview;
+};
+
 struct Policy {
   std::string source;
   std::string version;            // SHA-256 of the file's bytes, hex
@@ -61,7 +70,10 @@ struct Policy {
   Action straddles_deny = Action::kReview;
   Action inconclusive_near_deny = Action::kReview;  // kDeny fails closed, kAllow open
   Action a1_only_near_deny = Action::kReview;
-  int hysteresis_reports = 2;             // agreeing reports needed to change a terminal's decision
+  int hysteresis_reports = 2;  // agreeing reports needed to change a terminal's decision
+  // Per deny zone (by id), [zones."ID"] in the file: keys not given there take the defaults
+  // above. Near several deny zones, the most severe action asked for applies.
+  std::map<std::string, UncertaintyRules> zone_uncertainty;
   int roam_days_abroad = 60;              // distinct UTC days a roaming plan may be used abroad
   double aviation_min_height_m = 300.0;   // above the ellipsoid: airborne
   double aviation_min_speed_kmh = 150.0;  // or at least this fast
