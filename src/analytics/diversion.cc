@@ -110,7 +110,10 @@ ChannelReport RankChannels(const std::vector<TerminalUsage>& usage,
   // few leaking channels must not raise the bar for the others.
   std::vector<ChannelRow*> open;
   for (auto& [label, row] : rows) {
-    if (row.reporting > 0) open.push_back(&row);
+    if (row.reporting == 0) continue;
+    row.rate = static_cast<double>(row.diverted) / row.reporting;
+    row.rate_ci = ClopperPearson(row.diverted, row.reporting);
+    open.push_back(&row);
   }
   report.tested = static_cast<int>(open.size());
   int clean_n = report.reporting, clean_d = report.diverted;  // over channels not flagged
@@ -118,8 +121,6 @@ ChannelReport RankChannels(const std::vector<TerminalUsage>& usage,
     ChannelRow* most = nullptr;
     for (ChannelRow* row : open) {
       const int rest_n = clean_n - row->reporting, rest_d = clean_d - row->diverted;
-      row->rate = static_cast<double>(row->diverted) / row->reporting;
-      row->rate_ci = ClopperPearson(row->diverted, row->reporting);
       row->expected_rate = (rest_d + 1.0) / (rest_n + 2.0);
       row->p_value = BinomialUpperTail(row->diverted, row->reporting, row->expected_rate);
       if (most == nullptr || row->p_value < most->p_value) most = row;

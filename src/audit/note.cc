@@ -259,4 +259,10 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(std::string_view text) {
   return c;
 }
 
+absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note, const VerifierKey& key) {
+  absl::StatusOr<std::string> body = OpenNote(note, key);
+  if (!body.ok()) return body.status();
+  return ParseCheckpoint(*body);
+}
+
 }  // namespace satfence::audit

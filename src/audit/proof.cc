@@ -114,9 +114,7 @@ absl::StatusOr<TlogProof> ParseTlogProof(std::string_view text) {
 
 absl::StatusOr<Checkpoint> VerifyTlogProof(const TlogProof& proof, const Hash& leaf_hash,
                                            const VerifierKey& key) {
-  absl::StatusOr<std::string> body = OpenNote(proof.checkpoint_note, key);
-  if (!body.ok()) return body.status();
-  absl::StatusOr<Checkpoint> checkpoint = ParseCheckpoint(*body);
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(proof.checkpoint_note, key);
   if (!checkpoint.ok()) return checkpoint.status();
   if (absl::Status s =
           VerifyInclusion(proof.index, checkpoint->size, leaf_hash, proof.path, checkpoint->root);

@@ -16,6 +16,7 @@
 #include "satfence/audit/note.h"
 #include "satfence/audit/proof.h"
 #include "satfence/base/file.h"
+#include "satfence/base/text.h"
 #include "satfence/store/audit_log.h"
 #include "satfence/store/store.h"
 
@@ -57,13 +58,6 @@ std::optional<std::string> ReadInput(const std::string& path, size_t limit, cons
   return *std::move(text);
 }
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
-}
-
 std::unique_ptr<store::Store> OpenExisting(const std::string& path, Reporter& r) {
   if (!std::filesystem::exists(path)) {
     r.Fail(2,
@@ -81,7 +75,7 @@ std::unique_ptr<store::Store> OpenExisting(const std::string& path, Reporter& r)
 std::optional<audit::VerifierKey> ReadVerifier(const std::string& path, Reporter& r) {
   std::optional<std::string> text = ReadInput(path, kMaxKeyBytes, "verifier key", r);
   if (!text) return std::nullopt;
-  absl::StatusOr<audit::VerifierKey> key = audit::ParseVerifierKey(Trimmed(*text));
+  absl::StatusOr<audit::VerifierKey> key = audit::ParseVerifierKey(Trim(*text));
   if (!key.ok()) {
     r.Fail(2, absl::StrCat(path, ": ", key.status().message()));
     return std::nullopt;
@@ -124,7 +118,7 @@ void Checkpoint(const AuditArgs& args, ExitCode& exit) {
   for (const std::string& path : args.keys) {
     std::optional<std::string> text = ReadInput(path, kMaxKeyBytes, "signer key", r);
     if (!text) return;
-    absl::StatusOr<audit::SignerKey> key = audit::ParseSignerKey(Trimmed(*text));
+    absl::StatusOr<audit::SignerKey> key = audit::ParseSignerKey(Trim(*text));
     if (!key.ok()) return r.Fail(2, absl::StrCat(path, ": ", key.status().message()));
     keys.push_back(*key);
   }

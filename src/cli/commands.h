@@ -38,9 +38,6 @@ void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 // SATFENCE_TESTDATA environment variable.
 std::string TestdataDir();
 
-// Shortest text that reads back to the same double ("0.1", "6378.137", "-1e-07").
-std::string ExactDouble(double v);
-
 // Telemetry from `in` (named `source` in errors), each report with its missing satellite
 // states filled from `catalog` (may be null). A line that is malformed, or whose states
 // cannot be filled, goes to `error` (the first already printed form: file:line: ...), every

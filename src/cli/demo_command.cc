@@ -21,6 +21,7 @@
 #include "satfence/audit/merkle.h"
 #include "satfence/audit/note.h"
 #include "satfence/base/file.h"
+#include "satfence/base/text.h"
 #include "satfence/decide/decide.h"
 #include "satfence/geo/geodesic.h"
 #include "satfence/orbit/constellation.h"
@@ -138,8 +139,7 @@ bool SignDemoCheckpoint(store::Store& db, const std::string& out_dir, const std:
   const std::string key_path = out_dir + "/audit.key", pub_path = out_dir + "/audit.pub";
   absl::StatusOr<audit::SignerKey> key = absl::NotFoundError("no key");
   if (absl::StatusOr<std::string> text = ReadFileLimited(key_path, 4096); text.ok()) {
-    while (!text->empty() && text->back() == '\n') text->pop_back();
-    key = audit::ParseSignerKey(*text);
+    key = audit::ParseSignerKey(Trim(*text));
   }
   if (!key.ok()) {
     key = audit::GenerateSignerKey("satfence.demo/decisions");

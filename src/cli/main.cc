@@ -1,5 +1,4 @@
 // satfence: spoof-proof geofencing for satellite-internet terminals. See README.md.
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,12 +11,6 @@ namespace satfence::cli {
 std::string TestdataDir() {
   if (const char* env = std::getenv("SATFENCE_TESTDATA")) return env;
   return SATFENCE_TESTDATA_DIR;
-}
-
-std::string ExactDouble(double v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 int ForEachTelemetryReport(std::istream& in, const std::string& source,

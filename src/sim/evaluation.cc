@@ -41,12 +41,6 @@ double Power(double lambda, int dof, double threshold) {
   return boost::math::cdf(boost::math::complement(nc, threshold));
 }
 
-void ClopperPearson(int k, int n, double& lo, double& hi) {
-  const Interval ci = satfence::ClopperPearson(k, n);
-  lo = ci.lo;
-  hi = ci.hi;
-}
-
 // Reads a JSON Lines file, calling `each` with (line number, object); a bad line is an error.
 absl::Status ForEachLine(const std::string& path,
                          const std::function<absl::Status(int, const json&)>& each) {
@@ -220,7 +214,9 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
 
   int honest_spoofed = 0;
   for (auto& [name, c] : classes) {
-    ClopperPearson(c.spoofed, c.reports, c.rate_lo, c.rate_hi);
+    const Interval ci = ClopperPearson(c.spoofed, c.reports);
+    c.rate_lo = ci.lo;
+    c.rate_hi = ci.hi;
     if (Honest(name)) honest_spoofed += c.spoofed;
     e.classes.push_back(c);
   }

@@ -11,20 +11,25 @@ namespace {
 
 std::string RecordId(const LogEntry& e) { return absl::StrCat(e.kind, ":", e.ref); }
 
-// The latest stored checkpoint, opened with its own signature unchecked (the store signed
-// it; proofs are checked by whoever receives them).
-absl::StatusOr<audit::Checkpoint> LatestStoredCheckpoint(const Store& store, std::string& note) {
+// The latest stored checkpoint note.
+absl::StatusOr<std::string> LatestStoredNote(const Store& store) {
   absl::StatusOr<std::vector<std::string>> notes = store.Checkpoints();
   if (!notes.ok()) return notes.status();
   if (notes->empty()) {
     return absl::FailedPreconditionError(
         "no checkpoint is stored yet: run `satfence audit checkpoint`");
   }
-  note = notes->back();
+  return notes->back();
+}
+
+// The checkpoint in a stored note, its signature unchecked (the store signed it; proofs are
+// checked by whoever receives them).
+absl::StatusOr<audit::Checkpoint> UncheckedCheckpoint(std::string_view note) {
   const size_t split = note.rfind("\n\n");
-  if (split == std::string::npos)
+  if (split == std::string_view::npos) {
     return absl::DataLossError("the latest checkpoint has no signature");
-  return audit::ParseCheckpoint(std::string_view(note).substr(0, split + 1));
+  }
+  return audit::ParseCheckpoint(note.substr(0, split + 1));
 }
 
 }  // namespace
@@ -103,8 +108,9 @@ absl::StatusOr<RecordProof> ProveRecord(const Store& store, std::string_view id)
     return absl::DataLossError(
         absl::StrCat(out.id, " as stored now does not match its log entry ", out.entry.index));
   }
-  std::string note;
-  absl::StatusOr<audit::Checkpoint> head = LatestStoredCheckpoint(store, note);
+  absl::StatusOr<std::string> note = LatestStoredNote(store);
+  if (!note.ok()) return note.status();
+  absl::StatusOr<audit::Checkpoint> head = UncheckedCheckpoint(*note);
   if (!head.ok()) return head.status();
   const audit::MerkleTree& tree = store.LogTree();
   if (out.entry.index >= head->size) {
@@ -116,7 +122,7 @@ absl::StatusOr<RecordProof> ProveRecord(const Store& store, std::string_view id)
     return absl::DataLossError(absl::StrCat("the log no longer matches its latest checkpoint (",
                                             head->size, " entries): run `satfence audit verify`"));
   }
-  out.proof = {out.entry.index, tree.InclusionProof(out.entry.index, head->size), note, out.id};
+  out.proof = {out.entry.index, tree.InclusionProof(out.entry.index, head->size), *note, out.id};
   out.tree_size = head->size;
   return out;
 }
@@ -175,19 +181,16 @@ absl::StatusOr<AuditResult> AuditStore(const Store& store,
   };
   std::vector<Head> heads;
   auto check_note = [&](const std::string& note, const std::string& source) {
-    absl::StatusOr<std::string> body = absl::NotFoundError("");
+    absl::StatusOr<audit::Checkpoint> c = absl::NotFoundError("");
     for (const audit::VerifierKey& key : keys) {
-      body = audit::OpenNote(note, key);
-      if (body.ok() || !absl::IsNotFound(body.status())) break;
+      c = audit::OpenCheckpoint(note, key);
+      if (c.ok() || !absl::IsNotFound(c.status())) break;
     }
-    if (absl::IsNotFound(body.status())) {  // none of the keys signed it
+    if (absl::IsNotFound(c.status())) {  // none of the keys signed it
       ++result.unchecked_checkpoints;
       return;
     }
     ++result.checkpoints;
-    absl::StatusOr<audit::Checkpoint> c = body.ok()
-                                              ? audit::ParseCheckpoint(*body)
-                                              : absl::StatusOr<audit::Checkpoint>(body.status());
     if (!c.ok()) {
       result.findings.push_back({0, absl::StrCat(source, ": ", c.status().message())});
     } else if (c->origin != keys[0].name) {
@@ -246,22 +249,18 @@ absl::StatusOr<AuditResult> AuditStore(const Store& store,
 absl::StatusOr<ConsistencyResult> ProveConsistency(const Store& store, std::string_view old_note,
                                                    const audit::VerifierKey& key) {
   ConsistencyResult out;
-  absl::StatusOr<std::string> old_body = audit::OpenNote(old_note, key);
-  if (!old_body.ok()) {
-    return absl::Status(old_body.status().code(),
-                        absl::StrCat("old checkpoint: ", old_body.status().message()));
-  }
-  absl::StatusOr<audit::Checkpoint> old_head = audit::ParseCheckpoint(*old_body);
+  auto open = [&](std::string_view note, const char* which) -> absl::StatusOr<audit::Checkpoint> {
+    absl::StatusOr<audit::Checkpoint> c = audit::OpenCheckpoint(note, key);
+    if (!c.ok()) {
+      return absl::Status(c.status().code(), absl::StrCat(which, ": ", c.status().message()));
+    }
+    return c;
+  };
+  absl::StatusOr<audit::Checkpoint> old_head = open(old_note, "old checkpoint");
   if (!old_head.ok()) return old_head.status();
-  std::string note;
-  if (absl::StatusOr<audit::Checkpoint> latest = LatestStoredCheckpoint(store, note); !latest.ok())
-    return latest.status();
-  absl::StatusOr<std::string> new_body = audit::OpenNote(note, key);
-  if (!new_body.ok()) {
-    return absl::Status(new_body.status().code(),
-                        absl::StrCat("latest checkpoint: ", new_body.status().message()));
-  }
-  absl::StatusOr<audit::Checkpoint> new_head = audit::ParseCheckpoint(*new_body);
+  absl::StatusOr<std::string> note = LatestStoredNote(store);
+  if (!note.ok()) return note.status();
+  absl::StatusOr<audit::Checkpoint> new_head = open(*note, "latest checkpoint");
   if (!new_head.ok()) return new_head.status();
   if (old_head->origin != new_head->origin) {
     return absl::InvalidArgumentError(absl::StrCat(

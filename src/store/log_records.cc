@@ -1,21 +1,12 @@
 #include "satfence/store/log_records.h"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "satfence/audit/merkle.h"
 #include "satfence/audit/proof.h"
+#include "satfence/base/text.h"
 
 namespace satfence::store {
-namespace {
-
-std::string ShortestDecimal(double v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? end : buf);
-}
-
-}  // namespace
 
 std::string Sha256Hex(std::string_view text) {
   return audit::Hex(
@@ -49,8 +40,8 @@ absl::StatusOr<std::string> TerminalLogRecord(const registry::Terminal& t, std::
                       {"whitelisted", t.whitelisted}};
   if (change != 0) j["change"] = change;
   if (t.service_address) {
-    j["service_lat"] = ShortestDecimal(t.service_address->lat_deg);
-    j["service_lon"] = ShortestDecimal(t.service_address->lon_deg);
+    j["service_lat"] = ExactDouble(t.service_address->lat_deg);
+    j["service_lon"] = ExactDouble(t.service_address->lon_deg);
   }
   return audit::CanonicalJson(j);
 }

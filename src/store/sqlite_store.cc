@@ -444,17 +444,21 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
   // Logs the rows a store held before it had a log, in the order they were stored. Runs
   // once, inside the migration that creates the log.
   absl::Status Backfill() {
-    for (const char* sql : {"SELECT version, text FROM policies ORDER BY rowid",
-                            "SELECT version, description FROM zone_sets ORDER BY rowid"}) {
-      const bool policy = std::string_view(sql).find("policies") != std::string_view::npos;
-      absl::StatusOr<Statement> st = Prepare(sql);
+    struct Versioned {
+      const char* sql;
+      std::string_view kind;
+      absl::StatusOr<std::string> (*record)(const std::string&, const std::string&);
+    };
+    for (const Versioned& v :
+         {Versioned{"SELECT version, text FROM policies ORDER BY rowid", kPolicyKind,
+                    PolicyLogRecord},
+          Versioned{"SELECT version, description FROM zone_sets ORDER BY rowid", kZoneSetKind,
+                    ZoneSetLogRecord}}) {
+      absl::StatusOr<Statement> st = Prepare(v.sql);
       if (!st.ok()) return st.status();
       while (sqlite3_step(st->get()) == SQLITE_ROW) {
         const std::string version = Text(st->get(), 0), text = Text(st->get(), 1);
-        if (absl::Status s = AppendLog(
-                policy ? kPolicyKind : kZoneSetKind, version,
-                policy ? PolicyLogRecord(version, text) : ZoneSetLogRecord(version, text));
-            !s.ok()) {
+        if (absl::Status s = AppendLog(v.kind, version, v.record(version, text)); !s.ok()) {
           return s;
         }
       }

@@ -76,6 +76,10 @@ struct Checkpoint {
 std::string CheckpointText(const Checkpoint& c);
 absl::StatusOr<Checkpoint> ParseCheckpoint(std::string_view text);
 
+// The checkpoint a signed note carries, when `key` signed it (OpenNote's errors, then
+// ParseCheckpoint's).
+absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note, const VerifierKey& key);
+
 }  // namespace satfence::audit
 
 #endif  // SATFENCE_AUDIT_NOTE_H_

@@ -7,10 +7,18 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace satfence {
+
+// The shortest decimal text that reads back to the same double ("0.1", "6378.137", "-1e-07").
+inline std::string ExactDouble(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
 
 // `s` without leading and trailing spaces, tabs, CR and LF.
 inline std::string_view Trim(std::string_view s) {
