@@ -58,7 +58,8 @@ TerminalState ClaimedState(const Claim& claim) {
 
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m)
     : moving_(moving), surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
-  epochs_.reserve(report.measurements.size());
+  std::vector<Epoch> epochs;
+  epochs.reserve(report.measurements.size());
   for (const Measurement& m : report.measurements) {
     if (!kinds.Has(m.kind)) continue;
     kinds_.Add(m.kind);
@@ -82,13 +83,13 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
     }
     // A new epoch unless this measurement shares the last one's satellite state and time
     // and its kind is still free there.
-    Epoch* e = epochs_.empty() ? nullptr : &epochs_.back();
+    Epoch* e = epochs.empty() ? nullptr : &epochs.back();
     const bool same = e != nullptr && e->dt_s == dt_s && e->sat_pos == m.sat_pos_ecef_m;
     const bool taken = e != nullptr && ((m.kind == Kind::kRange && e->range_inv_sigma > 0.0) ||
                                         (m.kind == Kind::kRangeRate && e->rate_inv_sigma > 0.0) ||
                                         (m.kind == Kind::kAoa && e->aoa_inv_sigma > 0.0));
     if (!same || taken) {
-      e = &epochs_.emplace_back();
+      e = &epochs.emplace_back();
       e->dt_s = dt_s;
       e->sat_pos = m.sat_pos_ecef_m;
       e->sat_vel = m.sat_vel_ecef_mps;
@@ -108,22 +109,37 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
         break;
     }
   }
+  epochs_ = std::make_shared<const std::vector<Epoch>>(std::move(epochs));
   Finish();
 }
 
 Model::Model(const Model& model, KindSet kinds)
     : moving_(model.moving_), surface_inv_sigma_(model.surface_inv_sigma_) {
-  epochs_.reserve(model.epochs_.size());
-  for (Epoch e : model.epochs_) {
-    if (!kinds.Has(Kind::kRange)) e.range_inv_sigma = 0.0;
-    if (!kinds.Has(Kind::kRangeRate)) e.rate_inv_sigma = 0.0;
-    if (!kinds.Has(Kind::kAoa)) e.aoa_inv_sigma = 0.0;
-    if (e.range_inv_sigma > 0.0) kinds_.Add(Kind::kRange);
-    if (e.rate_inv_sigma > 0.0) kinds_.Add(Kind::kRangeRate);
-    if (e.aoa_inv_sigma > 0.0) kinds_.Add(Kind::kAoa);
-    if (e.range_inv_sigma > 0.0 || e.rate_inv_sigma > 0.0 || e.aoa_inv_sigma > 0.0) {
-      epochs_.push_back(e);
+  const bool keep_range = kinds.Has(Kind::kRange), keep_rate = kinds.Has(Kind::kRangeRate),
+             keep_aoa = kinds.Has(Kind::kAoa);
+  bool shareable = keep_aoa || !model.kinds_.Has(Kind::kAoa);
+  for (const Epoch& e : *model.epochs_) {
+    if (!shareable) break;
+    shareable = (keep_range && e.range_inv_sigma > 0.0) || (keep_rate && e.rate_inv_sigma > 0.0) ||
+                (keep_aoa && e.aoa_inv_sigma > 0.0);
+  }
+  for (Kind k : {Kind::kRange, Kind::kRangeRate, Kind::kAoa}) {
+    if (kinds.Has(k) && model.kinds_.Has(k)) kinds_.Add(k);
+  }
+  if (shareable) {
+    epochs_ = model.epochs_;
+  } else {
+    std::vector<Epoch> epochs;
+    epochs.reserve(model.epochs_->size());
+    for (Epoch e : *model.epochs_) {
+      if (!keep_range) e.range_inv_sigma = 0.0;
+      if (!keep_rate) e.rate_inv_sigma = 0.0;
+      if (!keep_aoa) e.aoa_inv_sigma = 0.0;
+      if (e.range_inv_sigma > 0.0 || e.rate_inv_sigma > 0.0 || e.aoa_inv_sigma > 0.0) {
+        epochs.push_back(e);
+      }
     }
+    epochs_ = std::make_shared<const std::vector<Epoch>>(std::move(epochs));
   }
   for (const Bound& b : model.bounds_) {
     if (!kinds.Has(b.kind)) continue;
@@ -134,10 +150,12 @@ Model::Model(const Model& model, KindSet kinds)
 }
 
 void Model::Finish() {
+  // Rows of kinds outside kinds_ are masked (a shared epoch list).
+  const bool range = kinds_.Has(Kind::kRange), rate = kinds_.Has(Kind::kRangeRate);
   equality_residuals_ = 0;
-  for (const Epoch& e : epochs_) {
-    equality_residuals_ +=
-        (e.range_inv_sigma > 0.0) + (e.rate_inv_sigma > 0.0) + 2 * (e.aoa_inv_sigma > 0.0);
+  for (const Epoch& e : *epochs_) {
+    equality_residuals_ += (range && e.range_inv_sigma > 0.0) + (rate && e.rate_inv_sigma > 0.0) +
+                           2 * (e.aoa_inv_sigma > 0.0);
   }
   inequality_count_ = static_cast<int>(bounds_.size());
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
@@ -250,10 +268,13 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
 
   // The square roots and divisions first, in a loop of their own, where they pipeline
   // (in the loop below each would wait for the last); the same values, bit for bit.
-  const size_t count = epochs_.size();
-  absl::InlinedVector<double, 128> rhos(count), inv_rhos(count);
+  const Epoch* epochs = epochs_->data();
+  const size_t count = epochs_->size();
+  absl::InlinedVector<double, 256> buffer(2 * count);
+  double* rhos = buffer.data();
+  double* inv_rhos = rhos + count;
   for (size_t i = 0; i < count; ++i) {
-    const Epoch& e = epochs_[i];
+    const Epoch& e = epochs[i];
     const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
     rhos[i] = Dot(d, d);
   }
@@ -262,7 +283,7 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
 
   double chi2 = 0.0;
   for (size_t i = 0; i < count; ++i) {
-    const Epoch& e = epochs_[i];
+    const Epoch& e = epochs[i];
     const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
     const double rho = rhos[i];
     const double inv_rho = inv_rhos[i];
@@ -346,17 +367,20 @@ void Model::ProfileOffsets(ParamVector& x) const {
   if (range_offset_ < 0 && rate_offset_ < 0) return;
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
+  const bool range = range_offset_ >= 0, rate = rate_offset_ >= 0;
   double range_sum = 0, range_w = 0, rate_sum = 0, rate_w = 0;
-  for (const Epoch& e : epochs_) {
-    if (e.range_inv_sigma == 0.0 && e.rate_inv_sigma == 0.0) continue;
+  for (const Epoch& e : *epochs_) {
+    const bool has_range = range && e.range_inv_sigma > 0.0;
+    const bool has_rate = rate && e.rate_inv_sigma > 0.0;
+    if (!has_range && !has_rate) continue;
     const Vec3 d = (moving_ ? p + e.dt_s * v : p) - e.sat_pos;
     const double rho = Norm(d);
-    if (e.range_inv_sigma > 0.0) {
+    if (has_range) {
       const double w = e.range_inv_sigma * e.range_inv_sigma;
       range_sum += w * (e.range - rho);
       range_w += w;
     }
-    if (e.rate_inv_sigma > 0.0) {
+    if (has_rate) {
       const double w = e.rate_inv_sigma * e.rate_inv_sigma;
       rate_sum += w * (e.rate - Dot((1.0 / rho) * d, v - e.sat_vel));
       rate_w += w;
@@ -392,7 +416,7 @@ std::optional<TerminalState> Model::MeanSatellite() const {
     mean.velocity_ecef_mps = mean.velocity_ecef_mps + vel;
     ++n;
   };
-  for (const Epoch& e : epochs_) add(e.sat_pos, e.sat_vel);
+  for (const Epoch& e : *epochs_) add(e.sat_pos, e.sat_vel);
   for (const Bound& b : bounds_) {
     if (b.kind == Kind::kRangeBound) add(b.sat_pos, b.sat_vel);
   }
@@ -408,7 +432,7 @@ std::vector<Vec3> Model::MeasurementStarts() const {
   // the terminal; their mean is closer still.
   Vec3 sum;
   int hits = 0;
-  for (const Epoch& e : epochs_) {
+  for (const Epoch& e : *epochs_) {
     if (e.aoa_inv_sigma == 0.0) continue;
     if (auto hit = RayMeetsEllipsoid(e.sat_pos, Cross(e.e1, e.e2))) {
       sum = sum + *hit;
@@ -424,7 +448,7 @@ std::vector<Vec3> Model::MeasurementStarts() const {
   // angle up to 15 deg, elevation above ~10 deg at Starlink heights) on a 1.5 deg grid, and
   // keep the two best places that are far apart (the pass's mirror pair).
   const Vec3* first = nullptr;
-  if (!epochs_.empty()) first = &epochs_.front().sat_pos;
+  if (!epochs_->empty()) first = &epochs_->front().sat_pos;
   for (const Bound& b : bounds_) {
     if (first == nullptr && b.kind == Kind::kRangeBound) first = &b.sat_pos;
   }

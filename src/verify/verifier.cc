@@ -139,9 +139,11 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
     a.position_score = g.head<3>();
     a.statistic = std::max(0.0, g.dot(reduced.completeOrthogonalDecomposition().solve(g)));
     a.p_value = ChiSquareSurvival(a.statistic, a.dof);
-    Eigen::Matrix3d position_info = SchurComplement(info, 3);
+    // A static claim's reduced information is the position's.
+    Eigen::Matrix3d position_info =
+        moving ? Eigen::Matrix3d(SchurComplement(info, 3)) : Eigen::Matrix3d(reduced);
     a.position_information = position_info;
-    if (Invertible(position_info)) {
+    if (moving ? Invertible(position_info) : a.dof == 3) {
       Eigen::Matrix3d r = EcefToEnu(report.claimed.position);
       Eigen::Matrix3d cov_enu = r * position_info.inverse() * r.transpose();
       a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
@@ -187,13 +189,17 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
   const Solution* best = &*best_of();
 
   const ParamMatrix& info = best->information;
-  a.dof = InformationRank(SchurComplement(info, moving ? 6 : 3));
-  Eigen::Matrix3d position_info = SchurComplement(info, 3);
+  const ParamMatrix reduced = SchurComplement(info, moving ? 6 : 3);
+  a.dof = InformationRank(reduced);
+  // A static claim's reduced information is the position's.
+  Eigen::Matrix3d position_info =
+      moving ? Eigen::Matrix3d(SchurComplement(info, 3)) : Eigen::Matrix3d(reduced);
   a.position_information = position_info;
   a.statistic = std::max(0.0, chi2_claim - best->chi2);
   a.p_value = ChiSquareSurvival(a.statistic, a.dof);
 
-  if (!Invertible(position_info)) return a;  // the position is not determined: no fix
+  // The position is not determined: no fix.
+  if (!(moving ? Invertible(position_info) : a.dof == 3)) return a;
 
   // Another minimum that fits about as well (within the 95% quantile of the test's own
   // statistic) and lies well outside the error ellipse: the geometry is ambiguous, unless

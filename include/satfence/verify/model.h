@@ -23,6 +23,7 @@
 #define SATFENCE_VERIFY_MODEL_H_
 
 #include <Eigen/Dense>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -55,7 +56,10 @@ class Model {
   Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0);
 
   // The rows of `model` whose kind is in `kinds` (same motion and surface settings), without
-  // deriving anything again.
+  // deriving anything again. When the rows left out are only ranges or range rates and no
+  // epoch is left empty (the unforgeable kinds of a report that has angles of arrival at every
+  // epoch), the epochs are shared with `model` instead of copied: the parameter layout masks
+  // the rows left out, with the same sums in the same order.
   Model(const Model& model, KindSet kinds);
 
   int num_params() const { return num_params_; }
@@ -67,7 +71,7 @@ class Model {
   // Residual components of the two-sided kinds (aoa counts two): the chi-square budget.
   int equality_residuals() const { return equality_residuals_; }
   int inequality_count() const { return inequality_count_; }
-  bool empty() const { return epochs_.empty() && bounds_.empty(); }
+  bool empty() const { return epochs_->empty() && bounds_.empty(); }
 
   ParamVector Pack(const TerminalState& s) const;  // offsets set to zero
   TerminalState Unpack(const ParamVector& x) const;
@@ -122,7 +126,8 @@ class Model {
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only) const;
 
-  std::vector<Epoch> epochs_;
+  // Shared between a model and the models filtered from it (immutable once built).
+  std::shared_ptr<const std::vector<Epoch>> epochs_;
   std::vector<Bound> bounds_;
   KindSet kinds_;
   bool moving_;

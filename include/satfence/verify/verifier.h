@@ -32,9 +32,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "satfence/base/utc_time.h"
 #include "satfence/geo/geodetic.h"
 #include "satfence/verify/model.h"
@@ -174,7 +174,7 @@ class Verifier {
     Accumulator physical;     // information and scores at the claim (unforgeable kinds)
   };
   VerifyOptions options_;
-  std::unordered_map<std::string, History> history_;
+  absl::flat_hash_map<std::string, History> history_;
 };
 
 // One line of `satfence verify` output (no trailing newline).
