@@ -138,6 +138,56 @@ TEST(Model, OneSidedRowsCountOnlyWhenViolated) {
   EXPECT_EQ(bounds_only.inequality_count(), 11);
 }
 
+// A model filtered from another (sharing its epochs or copying them) is the model built from
+// the report with those kinds: the same counts, and bit for bit the same chi2, information
+// and gradient, static and moving.
+TEST(Model, FilteredModelsAreTheModelsOfTheirKinds) {
+  KindSet rates_and_bounds, ranges_only, no_aoa;
+  rates_and_bounds.Add(Kind::kRangeRate);
+  rates_and_bounds.Add(Kind::kRangeBound);
+  ranges_only.Add(Kind::kRange);
+  for (Kind k : {Kind::kRange, Kind::kRangeRate, Kind::kRangeBound, Kind::kBeam}) no_aoa.Add(k);
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool moving = variant % 2 == 1;
+    Report report = TwoSatelliteReport(moving);
+    if (variant >= 2) {
+      // One epoch without its angle of arrival: the unforgeable kinds drop that epoch, so
+      // their model copies the others instead of sharing them.
+      for (auto it = report.measurements.begin(); it != report.measurements.end(); ++it) {
+        if (it->kind == Kind::kAoa) {
+          report.measurements.erase(it);
+          break;
+        }
+      }
+    }
+    const Model all(report, KindSet::All(), moving);
+    for (KindSet kinds : {KindSet::Physical(), rates_and_bounds, ranges_only, no_aoa}) {
+      SCOPED_TRACE(::testing::Message() << "variant " << variant << ", kinds "
+                                        << ::testing::PrintToString(kinds.Names()));
+      const Model filtered(all, kinds);
+      const Model direct(report, kinds, moving);
+      ASSERT_EQ(filtered.num_params(), direct.num_params());
+      EXPECT_EQ(filtered.kinds().Names(), direct.kinds().Names());
+      EXPECT_EQ(filtered.equality_residuals(), direct.equality_residuals());
+      EXPECT_EQ(filtered.inequality_count(), direct.inequality_count());
+      EXPECT_EQ(filtered.MeasurementStarts().size(), direct.MeasurementStarts().size());
+      ParamVector x = direct.Pack(ClaimedState(report.claimed));
+      x(0) += 900.0;
+      x(1) -= 400.0;
+      ParamVector x_filtered = x, x_direct = x;
+      filtered.ProfileOffsets(x_filtered);
+      direct.ProfileOffsets(x_direct);
+      EXPECT_EQ(x_filtered, x_direct);
+      ParamMatrix info_filtered, info_direct;
+      ParamVector gradient_filtered, gradient_direct;
+      EXPECT_EQ(filtered.Evaluate(x_direct, &info_filtered, &gradient_filtered),
+                direct.Evaluate(x_direct, &info_direct, &gradient_direct));
+      EXPECT_EQ(info_filtered, info_direct);
+      EXPECT_EQ(gradient_filtered, gradient_direct);
+    }
+  }
+}
+
 TEST(Model, InformationRankIsScaleFree) {
   ParamMatrix info(3, 3);
   info << 1e12, 0, 0, 0, 1e-6, 0, 0, 0, 4.0;
