@@ -45,6 +45,32 @@ std::optional<Vec3> RayMeetsEllipsoid(Vec3 origin, Vec3 dir) {
   return origin + t * dir;
 }
 
+// Solves the symmetric system a x = b (LDLT) at the fixed size of the parameter layout, where
+// Eigen's kernels unroll; the same factorisation as at the dynamic size.
+template <int N>
+ParamVector SolveSymmetricFixed(const ParamMatrix& a, const ParamVector& b) {
+  const Eigen::Matrix<double, N, N> m = a;
+  const Eigen::Matrix<double, N, 1> v = b;
+  return ParamVector(m.ldlt().solve(v));
+}
+
+ParamVector SolveSymmetric(const ParamMatrix& a, const ParamVector& b) {
+  switch (a.rows()) {
+    case 3:
+      return SolveSymmetricFixed<3>(a, b);
+    case 4:
+      return SolveSymmetricFixed<4>(a, b);
+    case 5:
+      return SolveSymmetricFixed<5>(a, b);
+    case 6:
+      return SolveSymmetricFixed<6>(a, b);
+    case 7:
+      return SolveSymmetricFixed<7>(a, b);
+    default:
+      return a.ldlt().solve(b);
+  }
+}
+
 }  // namespace
 
 TerminalState ClaimedState(const Claim& claim) {
@@ -503,7 +529,7 @@ Solution Solve(const Model& model, ParamVector x, int max_iterations) {
   for (s.iterations = 1; s.iterations <= max_iterations; ++s.iterations) {
     ParamMatrix damped = info;
     for (int i = 0; i < n; ++i) damped(i, i) += lambda * std::max(info(i, i), 1e-12);
-    ParamVector step = damped.ldlt().solve(gradient);
+    ParamVector step = SolveSymmetric(damped, gradient);
     if (!step.allFinite()) break;
     // A trust region: no step moves the terminal more than 100 km (far starts cross the
     // ground in several steps instead of leaping off the Earth).

@@ -100,12 +100,17 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
 }
 
 SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
+  return Analyze(report, ClaimedState(report.claimed), model, locate);
+}
+
+SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const Model& model,
+                       bool locate) {
   const bool moving = model.moving();
   SubsetAnalysis a;
   a.kinds = model.kinds();
   if (model.empty()) return a;
 
-  ParamVector claim = model.Pack(ClaimedState(report.claimed));
+  ParamVector claim = model.Pack(claimed);
   model.ProfileOffsets(claim);
 
   // The one-sided part: the worst violation at the claim, Bonferroni over the constraints.
@@ -265,14 +270,14 @@ Verdict Verifier::Verify(const Report& report) {
                         options_.surface_sigma_m);
   const KindSet present = all_model.kinds();
   const KindSet physical = present.Intersect(KindSet::Physical());
-  SubsetAnalysis all = Analyze(report, all_model);
+  const TerminalState claimed = ClaimedState(report.claimed);
+  SubsetAnalysis all = Analyze(report, claimed, all_model);
   std::optional<SubsetAnalysis> phys;
   if (present.HasForgeable() && !physical.Empty()) {
-    phys = Analyze(report, Model(all_model, KindSet::Physical()), /*locate=*/false);
+    phys = Analyze(report, claimed, Model(all_model, KindSet::Physical()), /*locate=*/false);
   }
 
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
-  const TerminalState claimed = ClaimedState(report.claimed);
   const bool is_static = !report.claimed.vel_enu_mps.has_value();
   auto [it, is_new] = history_.try_emplace(report.terminal);
   History& h = it->second;

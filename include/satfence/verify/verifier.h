@@ -145,6 +145,9 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
                        bool locate = true);
 // The same for a model already built from `report`.
 SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate = true);
+// The same with the claimed state already in ECEF (ClaimedState(report.claimed)).
+SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const Model& model,
+                       bool locate = true);
 
 // The noncentrality of the test of `kinds` for measurements without noise: chi2 at the claim
 // minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
