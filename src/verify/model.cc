@@ -5,11 +5,26 @@
 #include <chrono>
 #include <cmath>
 
-#include "absl/container/inlined_vector.h"
 #include "satfence/geo/geodetic.h"
 #include "satfence/geo/local_frame.h"
 
 namespace satfence::verify {
+
+// Four lanes of doubles (GCC vector extensions): element-wise IEEE arithmetic, so the same
+// bits whatever instructions carry it (SSE2 pairs, AVX), and no contraction (-ffp-contract=off).
+using Lanes = double __attribute__((vector_size(4 * sizeof(double))));
+constexpr int kLanes = 4;
+
+struct Model::EpochBlock {
+  Lanes dt;
+  Lanes sat_pos[3];
+  Lanes sat_vel[3];
+  Lanes range, range_w;
+  Lanes rate, rate_w;
+  Lanes e1[3], e2[3];
+  Lanes aoa_w;
+};
+
 namespace {
 
 using geo::Cross;
@@ -135,7 +150,7 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
         break;
     }
   }
-  epochs_ = std::make_shared<const std::vector<Epoch>>(std::move(epochs));
+  SetEpochs(std::move(epochs));
   Finish();
 }
 
@@ -154,6 +169,7 @@ Model::Model(const Model& model, KindSet kinds)
   }
   if (shareable) {
     epochs_ = model.epochs_;
+    blocks_ = model.blocks_;
   } else {
     std::vector<Epoch> epochs;
     epochs.reserve(model.epochs_->size());
@@ -165,7 +181,7 @@ Model::Model(const Model& model, KindSet kinds)
         epochs.push_back(e);
       }
     }
-    epochs_ = std::make_shared<const std::vector<Epoch>>(std::move(epochs));
+    SetEpochs(std::move(epochs));
   }
   for (const Bound& b : model.bounds_) {
     if (!kinds.Has(b.kind)) continue;
@@ -173,6 +189,36 @@ Model::Model(const Model& model, KindSet kinds)
     bounds_.push_back(b);
   }
   Finish();
+}
+
+void Model::SetEpochs(std::vector<Epoch> epochs) {
+  // The last block's unused lanes repeat a real satellite position (a finite range) with
+  // weight zero.
+  std::vector<EpochBlock> blocks((epochs.size() + kLanes - 1) / kLanes);
+  for (size_t i = 0; i < blocks.size() * kLanes; ++i) {
+    EpochBlock& b = blocks[i / kLanes];
+    const int l = static_cast<int>(i % kLanes);
+    const bool real = i < epochs.size();
+    const Epoch& e = epochs[real ? i : epochs.size() - 1];
+    auto set = [l](Lanes* lanes, Vec3 v) {
+      lanes[0][l] = v.x;
+      lanes[1][l] = v.y;
+      lanes[2][l] = v.z;
+    };
+    set(b.sat_pos, e.sat_pos);
+    if (!real) continue;
+    b.dt[l] = e.dt_s;
+    set(b.sat_vel, e.sat_vel);
+    b.range[l] = e.range;
+    b.range_w[l] = e.range_inv_sigma;
+    b.rate[l] = e.rate;
+    b.rate_w[l] = e.rate_inv_sigma;
+    set(b.e1, e.e1);
+    set(b.e2, e.e2);
+    b.aoa_w[l] = e.aoa_inv_sigma;
+  }
+  epochs_ = std::make_shared<const std::vector<Epoch>>(std::move(epochs));
+  blocks_ = std::make_shared<const std::vector<EpochBlock>>(std::move(blocks));
 }
 
 void Model::Finish() {
@@ -292,50 +338,100 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
   };
   const Vec3 zero{0.0, 0.0, 0.0};
 
-  // The square roots and divisions first, in a loop of their own, where they pipeline
-  // (in the loop below each would wait for the last); the same values, bit for bit.
-  const Epoch* epochs = epochs_->data();
-  const size_t count = epochs_->size();
-  absl::InlinedVector<double, 256> buffer(2 * count);
-  double* rhos = buffer.data();
-  double* inv_rhos = rhos + count;
-  for (size_t i = 0; i < count; ++i) {
-    const Epoch& e = epochs[i];
-    const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
-    rhos[i] = Dot(d, d);
-  }
-  for (size_t i = 0; i < count; ++i) rhos[i] = std::sqrt(rhos[i]);
-  for (size_t i = 0; i < count; ++i) inv_rhos[i] = 1.0 / rhos[i];
-
-  double chi2 = 0.0;
-  for (size_t i = 0; i < count; ++i) {
-    const Epoch& e = epochs[i];
-    const Vec3 d = (kMoving ? p + e.dt_s * v : p) - e.sat_pos;
-    const double rho = rhos[i];
-    const double inv_rho = inv_rhos[i];
-    const Vec3 u = inv_rho * d;
-    if (kRange && e.range_inv_sigma > 0.0) {
-      const double w = e.range_inv_sigma;
-      const double res = (e.range - rho - b_range) * w;
-      chi2 += res * res;
-      if (want) row(w * u, e.dt_s, zero, kRange ? kRangeIndex : -1, w, res);
+  // The epochs, four at a time: each lane accumulates its own partial sums (epochs i, i + 4,
+  // ...), added up in a fixed order at the end. Absent kinds have weight zero and add zeros.
+  Lanes lane_a[N][N] = {};
+  Lanes lane_g[N] = {};
+  Lanes lane_chi2 = {};
+  auto lane_row = [&](const Lanes jp[3], Lanes dt, const Lanes jv[3], int offset, Lanes w_offset,
+                      Lanes res) __attribute__((always_inline)) {
+    Lanes jl[N];
+    jl[0] = jp[0];
+    jl[1] = jp[1];
+    jl[2] = jp[2];
+    if constexpr (kMoving) {
+      jl[3] = jp[0] * dt + jv[0];
+      jl[4] = jp[1] * dt + jv[1];
+      jl[5] = jp[2] * dt + jv[2];
     }
-    if (kRate && e.rate_inv_sigma > 0.0) {
-      const double w = e.rate_inv_sigma;
-      const Vec3 rel = v - e.sat_vel;
-      const double uw = Dot(u, rel);
-      const double res = (e.rate - uw - b_rate) * w;
-      chi2 += res * res;
-      if (want) row(w * (inv_rho * (rel - uw * u)), e.dt_s, w * u, kRate ? kRateIndex : -1, w, res);
+    constexpr int kState = kMoving ? 6 : 3;
+#pragma GCC unroll 8
+    for (int i = 0; i < kState; ++i) {
+      lane_g[i] += jl[i] * res;
+#pragma GCC unroll 8
+      for (int k = i; k < kState; ++k) lane_a[i][k] += jl[i] * jl[k];
     }
-    if (e.aoa_inv_sigma > 0.0) {
-      const double w = e.aoa_inv_sigma;
-      const double u1 = Dot(u, e.e1), u2 = Dot(u, e.e2);
-      chi2 += (u1 * u1 + u2 * u2) * (w * w);
+    if (offset >= 0) {
+      lane_g[offset] += w_offset * res;
+#pragma GCC unroll 8
+      for (int i = 0; i < kState; ++i) lane_a[i][offset] += jl[i] * w_offset;
+      lane_a[offset][offset] += w_offset * w_offset;
+    }
+  };
+  const Lanes lanes_zero = {};
+  const Lanes no_velocity[3] = {lanes_zero, lanes_zero, lanes_zero};
+  for (const EpochBlock& e : *blocks_) {
+    Lanes d[3];
+    if constexpr (kMoving) {
+      d[0] = (p.x + e.dt * v.x) - e.sat_pos[0];
+      d[1] = (p.y + e.dt * v.y) - e.sat_pos[1];
+      d[2] = (p.z + e.dt * v.z) - e.sat_pos[2];
+    } else {
+      d[0] = p.x - e.sat_pos[0];
+      d[1] = p.y - e.sat_pos[1];
+      d[2] = p.z - e.sat_pos[2];
+    }
+    const Lanes rho2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    Lanes rho;
+    for (int l = 0; l < kLanes; ++l) rho[l] = std::sqrt(rho2[l]);
+    const Lanes inv_rho = 1.0 / rho;
+    const Lanes u[3] = {inv_rho * d[0], inv_rho * d[1], inv_rho * d[2]};
+    if constexpr (kRange) {
+      const Lanes w = e.range_w;
+      const Lanes res = (e.range - rho - b_range) * w;
+      lane_chi2 += res * res;
       if (want) {
-        row(w * (inv_rho * (e.e1 - u1 * u)), e.dt_s, zero, -1, 0.0, -u1 * w);
-        row(w * (inv_rho * (e.e2 - u2 * u)), e.dt_s, zero, -1, 0.0, -u2 * w);
+        const Lanes jp[3] = {w * u[0], w * u[1], w * u[2]};
+        lane_row(jp, e.dt, no_velocity, kRangeIndex, w, res);
       }
+    }
+    if constexpr (kRate) {
+      const Lanes w = e.rate_w;
+      const Lanes rel[3] = {v.x - e.sat_vel[0], v.y - e.sat_vel[1], v.z - e.sat_vel[2]};
+      const Lanes uw = u[0] * rel[0] + u[1] * rel[1] + u[2] * rel[2];
+      const Lanes res = (e.rate - uw - b_rate) * w;
+      lane_chi2 += res * res;
+      if (want) {
+        Lanes jp[3], jv[3];
+        for (int c = 0; c < 3; ++c) {
+          jp[c] = w * (inv_rho * (rel[c] - uw * u[c]));
+          jv[c] = w * u[c];
+        }
+        lane_row(jp, e.dt, jv, kRateIndex, w, res);
+      }
+    }
+    {
+      const Lanes w = e.aoa_w;
+      const Lanes u1 = u[0] * e.e1[0] + u[1] * e.e1[1] + u[2] * e.e1[2];
+      const Lanes u2 = u[0] * e.e2[0] + u[1] * e.e2[1] + u[2] * e.e2[2];
+      lane_chi2 += (u1 * u1 + u2 * u2) * (w * w);
+      if (want) {
+        Lanes jp1[3], jp2[3];
+        for (int c = 0; c < 3; ++c) {
+          jp1[c] = w * (inv_rho * (e.e1[c] - u1 * u[c]));
+          jp2[c] = w * (inv_rho * (e.e2[c] - u2 * u[c]));
+        }
+        lane_row(jp1, e.dt, no_velocity, -1, lanes_zero, -u1 * w);
+        lane_row(jp2, e.dt, no_velocity, -1, lanes_zero, -u2 * w);
+      }
+    }
+  }
+  auto total = [](Lanes sums) { return (sums[0] + sums[1]) + (sums[2] + sums[3]); };
+  double chi2 = total(lane_chi2);
+  if (want) {
+    for (int i = 0; i < N; ++i) {
+      g[i] = total(lane_g[i]);
+      for (int k = i; k < N; ++k) a[i][k] = total(lane_a[i][k]);
     }
   }
 

@@ -121,6 +121,9 @@ class Model {
     geo::Vec3 beam_centre;
     geo::Vec3 beam_up;
   };
+  // The epochs in blocks of four, field by field, for the evaluation (model.cc).
+  struct EpochBlock;
+  void SetEpochs(std::vector<Epoch> epochs);
   void Finish();  // counts residuals, sets the parameter layout
   template <bool kMoving, bool kRange, bool kRate>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
@@ -128,6 +131,7 @@ class Model {
 
   // Shared between a model and the models filtered from it (immutable once built).
   std::shared_ptr<const std::vector<Epoch>> epochs_;
+  std::shared_ptr<const std::vector<EpochBlock>> blocks_;
   std::vector<Bound> bounds_;
   KindSet kinds_;
   bool moving_;
