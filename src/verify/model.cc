@@ -15,6 +15,9 @@ namespace satfence::verify {
 using Lanes = double __attribute__((vector_size(4 * sizeof(double))));
 constexpr int kLanes = 4;
 
+// The lanes' sum, always in this order.
+inline double SumLanes(const Lanes& sums) { return (sums[0] + sums[1]) + (sums[2] + sums[3]); }
+
 struct Model::EpochBlock {
   Lanes dt;
   Lanes sat_pos[3];
@@ -426,12 +429,11 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       }
     }
   }
-  auto total = [](Lanes sums) { return (sums[0] + sums[1]) + (sums[2] + sums[3]); };
-  double chi2 = total(lane_chi2);
+  double chi2 = SumLanes(lane_chi2);
   if (want) {
     for (int i = 0; i < N; ++i) {
-      g[i] = total(lane_g[i]);
-      for (int k = i; k < N; ++k) a[i][k] = total(lane_a[i][k]);
+      g[i] = SumLanes(lane_g[i]);
+      for (int k = i; k < N; ++k) a[i][k] = SumLanes(lane_a[i][k]);
     }
   }
 
@@ -490,26 +492,31 @@ void Model::ProfileOffsets(ParamVector& x) const {
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   const bool range = range_offset_ >= 0, rate = rate_offset_ >= 0;
-  double range_sum = 0, range_w = 0, rate_sum = 0, rate_w = 0;
-  for (const Epoch& e : *epochs_) {
-    const bool has_range = range && e.range_inv_sigma > 0.0;
-    const bool has_rate = rate && e.rate_inv_sigma > 0.0;
-    if (!has_range && !has_rate) continue;
-    const Vec3 d = (moving_ ? p + e.dt_s * v : p) - e.sat_pos;
-    const double rho = Norm(d);
-    if (has_range) {
-      const double w = e.range_inv_sigma * e.range_inv_sigma;
+  // Four epochs at a time, as in the evaluation (absent kinds weigh zero).
+  Lanes range_sum = {}, range_w = {}, rate_sum = {}, rate_w = {};
+  for (const EpochBlock& e : *blocks_) {
+    const Lanes d[3] = {(p.x + e.dt * v.x) - e.sat_pos[0], (p.y + e.dt * v.y) - e.sat_pos[1],
+                        (p.z + e.dt * v.z) - e.sat_pos[2]};
+    const Lanes rho2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    Lanes rho;
+    for (int l = 0; l < kLanes; ++l) rho[l] = std::sqrt(rho2[l]);
+    if (range) {
+      const Lanes w = e.range_w * e.range_w;
       range_sum += w * (e.range - rho);
       range_w += w;
     }
-    if (has_rate) {
-      const double w = e.rate_inv_sigma * e.rate_inv_sigma;
-      rate_sum += w * (e.rate - Dot((1.0 / rho) * d, v - e.sat_vel));
+    if (rate) {
+      const Lanes w = e.rate_w * e.rate_w;
+      const Lanes inv_rho = 1.0 / rho;
+      const Lanes uw = (inv_rho * d[0]) * (v.x - e.sat_vel[0]) +
+                       (inv_rho * d[1]) * (v.y - e.sat_vel[1]) +
+                       (inv_rho * d[2]) * (v.z - e.sat_vel[2]);
+      rate_sum += w * (e.rate - uw);
       rate_w += w;
     }
   }
-  if (range_offset_ >= 0) x(range_offset_) = range_sum / range_w;
-  if (rate_offset_ >= 0) x(rate_offset_) = rate_sum / rate_w;
+  if (range) x(range_offset_) = SumLanes(range_sum) / SumLanes(range_w);
+  if (rate) x(rate_offset_) = SumLanes(rate_sum) / SumLanes(rate_w);
 }
 
 double Model::MaxViolation(const ParamVector& x) const {
