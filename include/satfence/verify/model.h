@@ -19,6 +19,9 @@
 // Light time, the Sagnac term and atmospheric delays are not modelled: the operator's
 // measurement pipeline applies them before the report is written (as the format states).
 // Accuracy: residuals and Jacobians are exact to double rounding (~1e-9 m at LEO ranges).
+// Sums over epochs run in four lanes (every fourth epoch each), added in a fixed order at the
+// end: element-wise IEEE arithmetic without contraction, so a report gives the same bits on
+// every x86-64 instruction set and every run.
 #ifndef SATFENCE_VERIFY_MODEL_H_
 #define SATFENCE_VERIFY_MODEL_H_
 
