@@ -142,7 +142,11 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
     a.dof = InformationRank(reduced);
     ParamVector g = gradient.head(k);
     a.position_score = g.head<3>();
-    a.statistic = std::max(0.0, g.dot(reduced.completeOrthogonalDecomposition().solve(g)));
+    // Full rank (the usual case): LDLT; otherwise the pseudo-inverse over the measured part.
+    const ParamVector solved =
+        a.dof == k ? ParamVector(reduced.ldlt().solve(g))
+                   : ParamVector(reduced.completeOrthogonalDecomposition().solve(g));
+    a.statistic = std::max(0.0, g.dot(solved));
     a.p_value = ChiSquareSurvival(a.statistic, a.dof);
     // A static claim's reduced information is the position's.
     Eigen::Matrix3d position_info =
