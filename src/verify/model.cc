@@ -26,6 +26,23 @@ struct Model::EpochBlock {
   Lanes rate, rate_w;
   Lanes e1[3], e2[3];
   Lanes aoa_w;
+
+  // The lines of sight from the four satellites to the terminal at `p` (moved by `v` over
+  // each epoch's dt when moving), and their lengths.
+  template <bool kMoving>
+  void LineOfSight(geo::Vec3 p, geo::Vec3 v, Lanes d[3], Lanes& rho) const {
+    if constexpr (kMoving) {
+      d[0] = (p.x + dt * v.x) - sat_pos[0];
+      d[1] = (p.y + dt * v.y) - sat_pos[1];
+      d[2] = (p.z + dt * v.z) - sat_pos[2];
+    } else {
+      d[0] = p.x - sat_pos[0];
+      d[1] = p.y - sat_pos[1];
+      d[2] = p.z - sat_pos[2];
+    }
+    const Lanes rho2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    for (int l = 0; l < kLanes; ++l) rho[l] = std::sqrt(rho2[l]);
+  }
 };
 
 namespace {
@@ -297,49 +314,28 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
   const double b_range = kRange ? x(kRangeIndex) : 0.0;
   const double b_rate = kRate ? x(kRateIndex) : 0.0;
   const bool want = info != nullptr;
+  constexpr int kState = kMoving ? 6 : 3;  // position, and velocity when moving
   double a[N][N] = {};
   double g[N] = {};
-  double j[N];
-  auto add = [&](double res) {
-#pragma GCC unroll 8
-    for (int i = 0; i < N; ++i) {
-      g[i] += j[i] * res;
-#pragma GCC unroll 8
-      for (int k = i; k < N; ++k) a[i][k] += j[i] * j[k];
-    }
-  };
-  // Adds one residual row, scaled by 1/sigma: `jp` is its derivative by the position, the
-  // velocity part (moving claims) is jp * dt plus `jv`, and `w_offset` sits in column
-  // `offset` (-1: none). A static claim's rows are zero outside the position and their one
-  // offset, so only those products are accumulated (in the same order: the same sums).
-  auto row = [&](Vec3 jp, double dt, Vec3 jv, int offset, double w_offset, double res) {
+  // Adds one row of the one-sided kinds or the surface (scaled by 1/sigma; no offset): `jp`
+  // is its derivative by the position, jp * dt by the velocity when moving.
+  auto row = [&](Vec3 jp, double dt, double res) {
+    double q[kState];
+    q[0] = jp.x;
+    q[1] = jp.y;
+    q[2] = jp.z;
     if constexpr (kMoving) {
-#pragma GCC unroll 8
-      for (int i = 0; i < N; ++i) j[i] = 0.0;
-      j[0] = jp.x;
-      j[1] = jp.y;
-      j[2] = jp.z;
-      j[3] = j[0] * dt + jv.x;
-      j[4] = j[1] * dt + jv.y;
-      j[5] = j[2] * dt + jv.z;
-      if (offset >= 0) j[offset] = w_offset;
-      add(res);
-    } else {
-      const double q[3] = {jp.x, jp.y, jp.z};
-#pragma GCC unroll 3
-      for (int i = 0; i < 3; ++i) {
-        g[i] += q[i] * res;
-#pragma GCC unroll 3
-        for (int k = i; k < 3; ++k) a[i][k] += q[i] * q[k];
-      }
-      if (offset >= 0) {
-        g[offset] += w_offset * res;
-        for (int i = 0; i < 3; ++i) a[i][offset] += q[i] * w_offset;
-        a[offset][offset] += w_offset * w_offset;
-      }
+      q[3] = q[0] * dt;
+      q[4] = q[1] * dt;
+      q[5] = q[2] * dt;
+    }
+#pragma GCC unroll 6
+    for (int i = 0; i < kState; ++i) {
+      g[i] += q[i] * res;
+#pragma GCC unroll 6
+      for (int k = i; k < kState; ++k) a[i][k] += q[i] * q[k];
     }
   };
-  const Vec3 zero{0.0, 0.0, 0.0};
 
   // The epochs, four at a time: each lane accumulates its own partial sums (epochs i, i + 4,
   // ...), added up in a fixed order at the end. Absent kinds have weight zero and add zeros.
@@ -357,7 +353,6 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       jl[4] = jp[1] * dt + jv[1];
       jl[5] = jp[2] * dt + jv[2];
     }
-    constexpr int kState = kMoving ? 6 : 3;
 #pragma GCC unroll 8
     for (int i = 0; i < kState; ++i) {
       lane_g[i] += jl[i] * res;
@@ -374,19 +369,8 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
   const Lanes lanes_zero = {};
   const Lanes no_velocity[3] = {lanes_zero, lanes_zero, lanes_zero};
   for (const EpochBlock& e : *blocks_) {
-    Lanes d[3];
-    if constexpr (kMoving) {
-      d[0] = (p.x + e.dt * v.x) - e.sat_pos[0];
-      d[1] = (p.y + e.dt * v.y) - e.sat_pos[1];
-      d[2] = (p.z + e.dt * v.z) - e.sat_pos[2];
-    } else {
-      d[0] = p.x - e.sat_pos[0];
-      d[1] = p.y - e.sat_pos[1];
-      d[2] = p.z - e.sat_pos[2];
-    }
-    const Lanes rho2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-    Lanes rho;
-    for (int l = 0; l < kLanes; ++l) rho[l] = std::sqrt(rho2[l]);
+    Lanes d[3], rho;
+    e.LineOfSight<kMoving>(p, v, d, rho);
     const Lanes inv_rho = 1.0 / rho;
     const Lanes u[3] = {inv_rho * d[0], inv_rho * d[1], inv_rho * d[2]};
     if constexpr (kRange) {
@@ -452,7 +436,7 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       if (excess <= 0.0) continue;
       const double res = -excess * b.inv_sigma;
       chi2 += res * res;
-      if (want) row(b.inv_sigma * ((1.0 / length) * dir), b.dt_s, zero, -1, 0.0, res);
+      if (want) row(b.inv_sigma * ((1.0 / length) * dir), b.dt_s, res);
     }
   }
   if (surface_inv_sigma_ > 0.0 && !empty()) {
@@ -463,17 +447,8 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
     if (want) {
       const double lat = gd.lat_deg * kDegToRad, lon = gd.lon_deg * kDegToRad;
       const Vec3 up{std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
-      // The height does not depend on the velocity: only the position part.
-      if constexpr (kMoving) {
-#pragma GCC unroll 8
-        for (int i = 0; i < N; ++i) j[i] = 0.0;
-        j[0] = up.x * surface_inv_sigma_;
-        j[1] = up.y * surface_inv_sigma_;
-        j[2] = up.z * surface_inv_sigma_;
-        add(res);
-      } else {
-        row(surface_inv_sigma_ * up, 0.0, zero, -1, 0.0, res);
-      }
+      // The height does not depend on the velocity (dt 0: only the position part).
+      row(surface_inv_sigma_ * up, 0.0, res);
     }
   }
   if (want) {
@@ -495,11 +470,12 @@ void Model::ProfileOffsets(ParamVector& x) const {
   // Four epochs at a time, as in the evaluation (absent kinds weigh zero).
   Lanes range_sum = {}, range_w = {}, rate_sum = {}, rate_w = {};
   for (const EpochBlock& e : *blocks_) {
-    const Lanes d[3] = {(p.x + e.dt * v.x) - e.sat_pos[0], (p.y + e.dt * v.y) - e.sat_pos[1],
-                        (p.z + e.dt * v.z) - e.sat_pos[2]};
-    const Lanes rho2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-    Lanes rho;
-    for (int l = 0; l < kLanes; ++l) rho[l] = std::sqrt(rho2[l]);
+    Lanes d[3], rho;
+    if (moving_) {
+      e.LineOfSight<true>(p, v, d, rho);
+    } else {
+      e.LineOfSight<false>(p, v, d, rho);
+    }
     if (range) {
       const Lanes w = e.range_w * e.range_w;
       range_sum += w * (e.range - rho);

@@ -79,6 +79,30 @@ HorizontalEllipse EllipseOf(const Eigen::Matrix2d& cov_en) {
 
 bool Invertible(const Eigen::Matrix3d& info) { return InformationRank(ParamMatrix(info)) == 3; }
 
+// What `info` leaves known about the terminal once the offsets are estimated too: about its
+// state (position, and velocity when moving) with the rank of that, and about its position.
+// A static claim's state is its position: one Schur complement and one rank serve both.
+struct Reduced {
+  ParamMatrix state;
+  int rank = 0;
+  Eigen::Matrix3d position;
+  bool position_determined = false;
+};
+
+Reduced Reduce(const ParamMatrix& info, bool moving) {
+  Reduced r;
+  r.state = SchurComplement(info, moving ? 6 : 3);
+  r.rank = InformationRank(r.state);
+  if (moving) {
+    r.position = SchurComplement(info, 3);
+    r.position_determined = Invertible(r.position);
+  } else {
+    r.position = r.state;
+    r.position_determined = r.rank == 3;
+  }
+  return r;
+}
+
 }  // namespace
 
 std::string_view OutcomeName(Outcome o) {
@@ -138,23 +162,20 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
     ParamVector gradient;
     model.Evaluate(claim, &info, &gradient, kTwoSided);
     const int k = moving ? 6 : 3;
-    ParamMatrix reduced = SchurComplement(info, k);
-    a.dof = InformationRank(reduced);
+    const Reduced reduced = Reduce(info, moving);
+    a.dof = reduced.rank;
     ParamVector g = gradient.head(k);
     a.position_score = g.head<3>();
     // Full rank (the usual case): LDLT; otherwise the pseudo-inverse over the measured part.
     const ParamVector solved =
-        a.dof == k ? ParamVector(reduced.ldlt().solve(g))
-                   : ParamVector(reduced.completeOrthogonalDecomposition().solve(g));
+        a.dof == k ? ParamVector(reduced.state.ldlt().solve(g))
+                   : ParamVector(reduced.state.completeOrthogonalDecomposition().solve(g));
     a.statistic = std::max(0.0, g.dot(solved));
     a.p_value = ChiSquareSurvival(a.statistic, a.dof);
-    // A static claim's reduced information is the position's.
-    Eigen::Matrix3d position_info =
-        moving ? Eigen::Matrix3d(SchurComplement(info, 3)) : Eigen::Matrix3d(reduced);
-    a.position_information = position_info;
-    if (moving ? Invertible(position_info) : a.dof == 3) {
+    a.position_information = reduced.position;
+    if (reduced.position_determined) {
       Eigen::Matrix3d r = EcefToEnu(report.claimed.position);
-      Eigen::Matrix3d cov_enu = r * position_info.inverse() * r.transpose();
+      Eigen::Matrix3d cov_enu = r * reduced.position.inverse() * r.transpose();
       a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
       a.strength_h_m = a.crlb_h_m;
     }
@@ -197,18 +218,14 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
   }
   const Solution* best = &*best_of();
 
-  const ParamMatrix& info = best->information;
-  const ParamMatrix reduced = SchurComplement(info, moving ? 6 : 3);
-  a.dof = InformationRank(reduced);
-  // A static claim's reduced information is the position's.
-  Eigen::Matrix3d position_info =
-      moving ? Eigen::Matrix3d(SchurComplement(info, 3)) : Eigen::Matrix3d(reduced);
+  const Reduced reduced = Reduce(best->information, moving);
+  a.dof = reduced.rank;
+  Eigen::Matrix3d position_info = reduced.position;
   a.position_information = position_info;
   a.statistic = std::max(0.0, chi2_claim - best->chi2);
   a.p_value = ChiSquareSurvival(a.statistic, a.dof);
 
-  // The position is not determined: no fix.
-  if (!(moving ? Invertible(position_info) : a.dof == 3)) return a;
+  if (!reduced.position_determined) return a;  // the position is not determined: no fix
 
   // Another minimum that fits about as well (within the 95% quantile of the test's own
   // statistic) and lies well outside the error ellipse: the geometry is ambiguous, unless
