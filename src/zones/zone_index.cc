@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "s2/s2edge_crosser.h"
+#include "s2/s2edge_distances.h"
 #include "s2/s2latlng.h"
 #include "s2/s2latlng_rect_bounder.h"
 
@@ -174,12 +175,15 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
-  // Edges per cell.
+  // Edges per cell, and those reaching the caps beyond 85 degrees.
   std::vector<std::vector<std::uint32_t>> cell_edges(cells);
+  std::vector<std::uint32_t> cap_edges[2];
   for (size_t k = 0; k + 1 < vertices_.size(); ++k) {
     if (edge_shape_[k] < 0) continue;
     ++stats_.edges;
     const Box box = EdgeBox(vertices_[k], vertices_[k + 1], kCellPadDeg);
+    if (box.lat_lo <= -kMaxLatDeg) cap_edges[0].push_back(static_cast<std::uint32_t>(k));
+    if (box.lat_hi >= kMaxLatDeg) cap_edges[1].push_back(static_cast<std::uint32_t>(k));
     if (box.lat_hi < -kMaxLatDeg || box.lat_lo >= kMaxLatDeg) continue;
     const int row_lo = CellOf(std::max(box.lat_lo, -kMaxLatDeg), 0) / kLonCells;
     const int row_hi = CellOf(std::min(box.lat_hi, kMaxLatDeg), 0) / kLonCells;
@@ -209,14 +213,33 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     ++stats_.dense_cells;
     Split(static_cast<std::uint32_t>(c), -kMaxLatDeg + (c / kLonCells) * kCellDeg,
           -180.0 + (c % kLonCells) * kCellDeg, kCellDeg, 1, cell_edges[c]);
-    std::vector<std::uint32_t>().swap(cell_edges[c]);
   }
+  for (int pole = 0; pole < 2; ++pole) {
+    cap_node_[pole] = static_cast<std::uint32_t>(centers_.size());
+    AddNode(S2Point(0.0, 0.0, pole == 0 ? -1.0 : 1.0), cap_edges[pole]);
+  }
+  BuildSummaries(cells);
+  BuildNearEdges(cell_edges);
+  std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
 
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
+  super_occupied_.assign(static_cast<size_t>(kSuperRows) * kSuperCols, 0);
+  fast_.assign(cells, kFastSlow);
   for (int c = 0; c < cells; ++c) {
+    const int row = c / kLonCells, col = c % kLonCells;
     if (!Empty(static_cast<std::uint32_t>(c))) {
-      const int row = c / kLonCells, col = c % kLonCells;
       occupied_[row * kRowWords + col / 64] |= std::uint64_t{1} << (col % 64);
+      super_occupied_[(row / kSuper) * kSuperCols + col / kSuper] = 1;
+    }
+    const Node& node = nodes_[c];
+    const Node& next = nodes_[c + 1];
+    const std::uint32_t zones = next.zone_start - node.zone_start;
+    if (node.first_child == 0 && node.edge_start == next.edge_start && zones <= 1) {
+      if (zones == 0) {
+        fast_[c] = kFastNone;
+      } else if (node_zones_[node.zone_start] + 1 < kFastSlow) {
+        fast_[c] = static_cast<std::uint16_t>(node_zones_[node.zone_start] + 1);
+      }
     }
   }
 
@@ -225,7 +248,90 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  centers_.size() * sizeof(S2Point) + nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
-                 occupied_.size() * 8;
+                 occupied_.size() * 8 + super_occupied_.size() + summary_.size() * sizeof(Summary) +
+                 fast_.size() * 2 + cell_edge_.size() * 4;
+}
+
+void ZoneIndex::BuildSummaries(int cells) {
+  const size_t n = centers_.size();
+  // Depths from the top (a parent precedes its children), then the zones from the leaves up.
+  std::vector<std::uint8_t> depth(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (i < static_cast<size_t>(cells)) depth[i] = 1;
+    const std::uint32_t f = nodes_[i].first_child;
+    const int k = SplitAt(depth[i]);
+    if (f != 0) std::fill(depth.begin() + f, depth.begin() + f + k * k, depth[i] + 1);
+  }
+  auto add = [](Summary& s, std::int32_t zone) {
+    if (zone < 0 || s.zone[1] == kMany || zone == s.zone[0] || zone == s.zone[1]) return;
+    if (s.zone[0] < 0) {
+      s.zone[0] = zone;
+    } else {
+      s.zone[1] = s.zone[1] < 0 ? zone : kMany;
+    }
+  };
+  summary_.assign(n, Summary{});
+  for (size_t i = n; i-- > 0;) {
+    Summary& s = summary_[i];
+    const std::uint32_t f = nodes_[i].first_child;
+    if (f == 0) {
+      for (std::uint32_t e = nodes_[i].edge_start; e < nodes_[i + 1].edge_start; ++e) {
+        add(s, edge_zone_[node_edges_[e]]);
+      }
+      continue;
+    }
+    const int k = SplitAt(depth[i]);
+    for (std::uint32_t c = f; c < f + k * k; ++c) {
+      const Summary& child = summary_[c];
+      add(s, child.zone[0]);
+      if (child.zone[1] == kMany) {
+        if (s.zone[0] >= 0) s.zone[1] = kMany;
+      } else {
+        add(s, child.zone[1]);
+      }
+    }
+  }
+}
+
+void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {
+  const int cells = kLatCells * kLonCells;
+  cell_edge_.assign(cells, kNoEdge);
+  std::vector<S1ChordAngle> best(cells, S1ChordAngle::Infinity());
+  // Offers edge k to cell c: kept if nearer its centre than what it has.
+  auto offer = [&](int c, std::uint32_t k) {
+    if (k == kNoEdge || k == cell_edge_[c]) return;
+    if (S2::UpdateMinDistance(centers_[c], vertices_[k], vertices_[k + 1], &best[c])) {
+      cell_edge_[c] = k;
+    }
+  };
+  for (int c = 0; c < cells; ++c) {
+    for (std::uint32_t k : cell_edges[c]) {
+      if (edge_zone_[k] >= 0) offer(c, k);
+    }
+  }
+  // Raster sweeps, up then down, each cell taking its already-swept neighbours' edges
+  // (longitude wraps round). The result is an edge, so its distance is an upper bound.
+  auto at = [](int row, int col) { return row * kLonCells + (col + kLonCells) % kLonCells; };
+  for (int round = 0; round < 2; ++round) {
+    for (int row = 0; row < kLatCells; ++row) {
+      for (int col = 0; col < kLonCells; ++col) {
+        const int c = at(row, col);
+        offer(c, cell_edge_[at(row, col - 1)]);
+        if (row > 0) {
+          for (int d = -1; d <= 1; ++d) offer(c, cell_edge_[at(row - 1, col + d)]);
+        }
+      }
+    }
+    for (int row = kLatCells - 1; row >= 0; --row) {
+      for (int col = kLonCells - 1; col >= 0; --col) {
+        const int c = at(row, col);
+        offer(c, cell_edge_[at(row, col + 1)]);
+        if (row + 1 < kLatCells) {
+          for (int d = -1; d <= 1; ++d) offer(c, cell_edge_[at(row + 1, col + d)]);
+        }
+      }
+    }
+  }
 }
 
 void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const {
@@ -263,6 +369,12 @@ void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
   if (std::abs(lat_deg) >= kMaxLatDeg) {
     out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+    return;
+  }
+  const std::uint16_t fast = fast_[CellOf(lat_deg, lon_deg)];
+  if (fast != kFastSlow) {
+    out.clear();
+    if (fast != kFastNone) out.push_back(fast - 1);
     return;
   }
   const std::uint32_t node = NodeOf(lat_deg, lon_deg);

@@ -6,6 +6,7 @@
 //
 //   build/release/src/zones/zones_index_bench           # 1,000,000 points per kind
 //   build/release/src/zones/zones_index_bench --smoke   # CI: 20,000
+//   build/release/src/zones/zones_index_bench --only nearest   # rows whose name has "nearest"
 #include <geos_c.h>
 
 #include <chrono>
@@ -98,7 +99,13 @@ class GeosPeer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool smoke = argc > 1 && std::strcmp(argv[1], "--smoke") == 0;
+  bool smoke = false;
+  const char* only = "";  // run only the rows whose name contains this
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+  }
+  auto wanted = [&](const char* name) { return std::strstr(name, only) != nullptr; };
   const size_t n = smoke ? 20'000 : 1'000'000;
   const size_t n_geos = smoke ? 5'000 : 200'000;
   const std::string world =
@@ -147,6 +154,7 @@ int main(int argc, char** argv) {
   for (const auto& [name, pts] :
        {std::pair<const char*, const std::vector<Point>*>{"uniform", &uniform},
         {"border", &near}}) {
+    if (!wanted(name)) continue;
     size_t hits = 0;
     t0 = Clock::now();
     std::vector<int> found;
@@ -181,6 +189,7 @@ int main(int argc, char** argv) {
   auto contains = MakeS2ContainsPointQuery(&index.reference().index());
   std::printf("\n%-28s %14s %14s %10s\n", "query", "ZoneIndex/s", "S2/s", "vs S2");
   auto row = [&](const char* name, const std::vector<Point>& pts, auto&& ours_fn, auto&& s2_fn) {
+    if (!wanted(name)) return;
     const size_t m = pts.size() / 4;  // S2's closest-edge queries are slow: a quarter
     double ours_sum = 0.0, s2_sum = 0.0;
     t0 = Clock::now();
@@ -225,7 +234,7 @@ int main(int argc, char** argv) {
   }
   // An ellipse (3 sigma of 3 km x 500 m): ZoneIndex only; S2 has no ellipse query (its
   // closest-edge query against a polygon of the ellipse runs at a few thousand a second).
-  {
+  if (wanted("class, 3-sigma ellipse")) {
     const size_t m = near.size() / 4;
     double hits = 0;
     t0 = Clock::now();

@@ -11,10 +11,11 @@ namespace satfence::zones {
 namespace {
 
 constexpr double kDeg = M_PI / 180.0;
-// Discs wider than this, or nearest borders farther than kMaxNearest_m, go to S2ZoneIndex:
-// the table is made for the neighbourhood of a position, S2's cell hierarchy for far reaches.
+// Discs wider than this, or nearest borders farther than kMaxNearestRad, go to S2ZoneIndex:
+// the table is made for the neighbourhood of a position, S2's cell hierarchy for far reaches
+// (and tan^2 orders angles only below 90 degrees).
 constexpr double kMaxSearchRad = 10.0 * kDeg;
-constexpr double kMaxNearest_m = 500e3;
+constexpr double kMaxNearestRad = 60.0 * kDeg;
 // A vertex this close to the horizon of the gnomonic plane (cosine of its angle from the
 // centre, about 84 degrees) is measured on the sphere instead.
 constexpr double kMinCos = 0.1;
@@ -120,25 +121,33 @@ double LowerBound(double lat, double lon, double cos_lat, double lat0, double lo
   return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
 }
 
-}  // namespace
-
-bool ZoneIndex::DiscInTable(double lat_deg, double radius_rad) {
-  const double margin_deg = 1e-6;
-  return lat_deg - radius_rad / kDeg - margin_deg > -kMaxLatDeg &&
-         lat_deg + radius_rad / kDeg + margin_deg < kMaxLatDeg;
+// Lower bound (radians) of the angle from p to any point of a box of `size` degrees centred
+// on `center`: every point of the box is within size (half of it along the meridian, at most
+// half of it along a parallel) of the centre. Beats the latitude/longitude bound diagonally,
+// where that one is short by up to a factor sqrt(2). acos loses up to ~1e-8 near 1: a margin.
+double CapLowerBound(const S2Point& p, const S2Point& center, double size_deg) {
+  return std::acos(std::min(1.0, p.DotProd(center))) - size_deg * kDeg - 1e-7;
 }
 
-template <typename F>
-void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf) const {
+}  // namespace
+
+template <typename F, typename S>
+void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf,
+                          S&& settled) const {
   const double cos_lat = std::cos(lat_deg * kDeg);
+  const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
   // The latitude/longitude box of the disc within `limit` (a cap's longitude half-width is
-  // asin(sin(limit) / cos(lat))), with a margin for rounding; it shrinks with the limit.
+  // asin(sin(limit) / cos(lat)), all round when the cap holds a pole), with a margin for
+  // rounding; it shrinks with the limit.
   double limit = radius_rad;
   double lat_lo, lat_hi, lon_lo, lon_hi;
+  bool all_round = false;
   auto set_box = [&] {
     constexpr double kMarginDeg = 1e-9;
     const double half_lat = limit / kDeg + kMarginDeg;
-    const double half_lon = std::asin(std::min(1.0, std::sin(limit) / cos_lat)) / kDeg + kMarginDeg;
+    const double s = std::sin(std::min(limit, M_PI / 2));
+    all_round = limit >= M_PI / 2 || s >= cos_lat;
+    const double half_lon = all_round ? 180.0 : std::asin(s / cos_lat) / kDeg + kMarginDeg;
     lat_lo = lat_deg - half_lat;
     lat_hi = lat_deg + half_lat;
     lon_lo = lon_deg - half_lon;
@@ -154,38 +163,78 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
   }
   thread_local std::vector<Pending> heap;
   heap.clear();
-  for (int row = row0; row <= row1; ++row) {
-    const std::uint64_t* bits = &occupied_[static_cast<size_t>(row) * kRowWords];
-    const double lat0 = -kMaxLatDeg + row * kCellDeg;
-    // Columns col0..col1 in the query's unwrapped frame, as stretches within the table.
-    for (int c = col0; c <= col1;) {
-      const int shift =
-          static_cast<int>(std::floor(static_cast<double>(c) / kLonCells)) * kLonCells;
-      const int a = c - shift, b = std::min(col1 - shift, kLonCells - 1);
-      for (int w = a / 64; w <= b / 64; ++w) {
-        std::uint64_t word = bits[w];
-        if (w == a / 64) word &= ~std::uint64_t{0} << (a % 64);
-        if (w == b / 64 && b % 64 != 63) word &= (std::uint64_t{1} << (b % 64 + 1)) - 1;
-        while (word != 0) {
-          const int col = w * 64 + std::countr_zero(word);
-          word &= word - 1;
-          const double lon0 = -180.0 + (col + shift) * kCellDeg;
-          const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
-          if (lb <= limit) {
-            heap.push_back(
-                {lb, static_cast<std::uint32_t>(row * kLonCells + col), 1, lat0, lon0, kCellDeg});
+  auto push = [&](const Pending& p) {
+    heap.push_back(p);
+    std::push_heap(heap.begin(), heap.end(), std::greater<>());
+  };
+  // The cells with border edges in rows ra..rb and columns ca..cb of the query's unwrapped
+  // frame, as stretches within the table.
+  auto scan = [&](int ra, int rb, int ca, int cb) {
+    for (int row = ra; row <= rb; ++row) {
+      const std::uint64_t* bits = &occupied_[static_cast<size_t>(row) * kRowWords];
+      const double lat0 = -kMaxLatDeg + row * kCellDeg;
+      for (int c = ca; c <= cb;) {
+        const int shift =
+            static_cast<int>(std::floor(static_cast<double>(c) / kLonCells)) * kLonCells;
+        const int a = c - shift, b = std::min(cb - shift, kLonCells - 1);
+        for (int w = a / 64; w <= b / 64; ++w) {
+          std::uint64_t word = bits[w];
+          if (w == a / 64) word &= ~std::uint64_t{0} << (a % 64);
+          if (w == b / 64 && b % 64 != 63) word &= (std::uint64_t{1} << (b % 64 + 1)) - 1;
+          while (word != 0) {
+            const int col = w * 64 + std::countr_zero(word);
+            word &= word - 1;
+            const double lon0 = -180.0 + (col + shift) * kCellDeg;
+            double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
+            if (lb > limit) continue;
+            const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
+            lb = std::max(lb, CapLowerBound(p, centers_[node], kCellDeg));
+            if (lb <= limit && !settled(node, lb)) push({lb, node, 1, lat0, lon0, kCellDeg});
           }
         }
+        c = b + shift + 1;
       }
-      c = b + shift + 1;
+    }
+  };
+  if (static_cast<long>(row1 - row0 + 1) * (col1 - col0 + 1) <= 4 * kSuper * kSuper) {
+    scan(row0, row1, col0, col1);
+  } else {  // a wide search: super-cells first, each opened when its turn comes
+    const int s_col0 = static_cast<int>(std::floor(static_cast<double>(col0) / kSuper));
+    const int s_col1 = static_cast<int>(std::floor(static_cast<double>(col1) / kSuper));
+    for (int sr = row0 / kSuper; sr <= row1 / kSuper; ++sr) {
+      const double lat0 = -kMaxLatDeg + sr * kSuper * kCellDeg;
+      for (int su = s_col0; su <= s_col1; ++su) {
+        const int sc = (su % kSuperCols + kSuperCols) % kSuperCols;
+        if (!super_occupied_[sr * kSuperCols + sc]) continue;
+        const double lon0 = -180.0 + su * kSuper * kCellDeg;
+        const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kSuper * kCellDeg);
+        // depth 0: a super-cell; `node` holds its unwrapped column
+        if (lb <= limit) {
+          push({lb, static_cast<std::uint32_t>(su - s_col0), 0, lat0, lon0, kSuper * kCellDeg});
+        }
+      }
     }
   }
-  std::make_heap(heap.begin(), heap.end(), std::greater<>());
+  for (int pole = 0; pole < 2; ++pole) {
+    const std::uint32_t cap = cap_node_[pole];
+    const double gap = pole == 0 ? lat_deg + kMaxLatDeg : kMaxLatDeg - lat_deg;
+    const double lb = std::max(gap, 0.0) * kDeg;
+    if (!Empty(cap) && lb <= limit && !settled(cap, lb)) push({lb, cap, 1, 0.0, 0.0, 0.0});
+  }
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), std::greater<>());
     const Pending top = heap.back();
     heap.pop_back();
     if (top.lb > limit) break;
+    if (top.depth == 0) {
+      const int sr = static_cast<int>(std::lround((top.lat0 + kMaxLatDeg) / kCellDeg)) / kSuper;
+      const int ca = static_cast<int>(top.node) * kSuper +
+                     static_cast<int>(std::floor(static_cast<double>(col0) / kSuper)) * kSuper;
+      scan(std::max(sr * kSuper, row0), std::min(sr * kSuper + kSuper - 1, row1),
+           std::max(ca, col0), std::min(ca + kSuper - 1, col1));
+      continue;
+    }
+    if (settled(top.node, top.lb)) continue;
     if (nodes_[top.node].first_child == 0) {
       const double next = leaf(top.node, top.lb);
       if (next < limit) {
@@ -194,22 +243,29 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
       }
       continue;
     }
-    // The children under the box only.
+    // The children under the box only, the node's longitudes taken round to the box's.
     const int n = SplitAt(top.depth);
     const double sub = top.size / n;
+    const double node_lon0 =
+        top.lon0 - 360.0 * std::round((top.lon0 + 0.5 * top.size - lon_deg) / 360.0);
     const int r0 = std::clamp(static_cast<int>(std::floor((lat_lo - top.lat0) / sub)), 0, n - 1);
     const int r1 = std::clamp(static_cast<int>(std::floor((lat_hi - top.lat0) / sub)), 0, n - 1);
-    const int c0 = std::clamp(static_cast<int>(std::floor((lon_lo - top.lon0) / sub)), 0, n - 1);
-    const int c1 = std::clamp(static_cast<int>(std::floor((lon_hi - top.lon0) / sub)), 0, n - 1);
+    const int c0 =
+        all_round ? 0
+                  : std::clamp(static_cast<int>(std::floor((lon_lo - node_lon0) / sub)), 0, n - 1);
+    const int c1 =
+        all_round ? n - 1
+                  : std::clamp(static_cast<int>(std::floor((lon_hi - node_lon0) / sub)), 0, n - 1);
     for (int r = r0; r <= r1; ++r) {
       for (int c = c0; c <= c1; ++c) {
         const std::uint32_t child = nodes_[top.node].first_child + r * n + c;
         if (Empty(child)) continue;
-        const double lat0 = top.lat0 + r * sub, lon0 = top.lon0 + c * sub;
-        const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
+        const double lat0 = top.lat0 + r * sub, lon0 = node_lon0 + c * sub;
+        double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
         if (lb > limit) continue;
-        heap.push_back({lb, child, top.depth + 1, lat0, lon0, sub});
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+        lb = std::max(lb, CapLowerBound(p, centers_[child], sub));
+        if (lb > limit || settled(child, lb)) continue;
+        push({lb, child, top.depth + 1, lat0, lon0, sub});
       }
     }
   }
@@ -219,7 +275,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
                          Proximity& out) const {
   const double searched_m = std::max(search_m, region.extent_m());
   const double theta = searched_m / kEarthRadius_m;
-  if (theta > kMaxSearchRad || !DiscInTable(lat_deg, theta)) {
+  if (theta > kMaxSearchRad) {
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
@@ -230,6 +286,16 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const double tan2_extent = std::tan(extent_rad) * std::tan(extent_rad);
   thread_local std::vector<Near> near;
   near.clear();
+  auto find = [&](int zone) -> Near* {
+    for (Near& m : near) {
+      if (m.zone == zone) return &m;
+    }
+    return nullptr;
+  };
+  // Nothing at least `lb` away can bring the zone nearer, or newly into the region.
+  auto done = [&](const Near* n, double lb, double tan2_lb) {
+    return n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
+  };
   // Measures edge k of a zone, into its entry n (created when null).
   auto measure = [&](std::uint32_t k, int zone, Near*& n) {
     double tan2;
@@ -246,29 +312,35 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
       n->white2 = std::min(n->white2, white2);
     }
   };
-  BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double lb) {
-    const double tan_lb = std::tan(lb), tan2_lb = tan_lb * tan_lb;
-    const std::uint32_t end = nodes_[node + 1].edge_start;
-    for (std::uint32_t i = nodes_[node].edge_start; i < end;) {
-      const int zone = edge_zone_[node_edges_[i]];
-      std::uint32_t run_end = i + 1;
-      while (run_end < end && edge_zone_[node_edges_[run_end]] == zone) ++run_end;
-      if (zone >= 0) {
-        Near* n = nullptr;
-        for (Near& m : near) {
-          if (m.zone == zone) n = &m;
-        }
-        // Nothing here can bring this zone nearer, or newly into the region.
-        const bool done =
-            n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
-        if (!done) {
-          for (; i < run_end; ++i) measure(node_edges_[i], zone, n);
-        }
-      }
-      i = run_end;
+  // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
+  auto settled = [&](std::uint32_t node, double lb) {
+    const Summary& sum = summary_[node];
+    if (sum.zone[1] == kMany) return false;
+    for (const std::int32_t z : sum.zone) {
+      if (z >= 0 && !done(find(z), lb, lb * lb)) return false;
     }
-    return theta;
-  });
+    return true;
+  };
+  BestFirst(
+      lat_deg, lon_deg, theta,
+      [&](std::uint32_t node, double lb) {
+        const double tan_lb = std::tan(lb), tan2_lb = tan_lb * tan_lb;
+        const std::uint32_t end = nodes_[node + 1].edge_start;
+        for (std::uint32_t i = nodes_[node].edge_start; i < end;) {
+          const int zone = edge_zone_[node_edges_[i]];
+          std::uint32_t run_end = i + 1;
+          while (run_end < end && edge_zone_[node_edges_[run_end]] == zone) ++run_end;
+          if (zone >= 0) {
+            Near* n = find(zone);
+            if (!done(n, lb, tan2_lb)) {
+              for (; i < run_end; ++i) measure(node_edges_[i], zone, n);
+            }
+          }
+          i = run_end;
+        }
+        return theta;
+      },
+      settled);
   thread_local std::vector<int> containing;
   Containing(lat_deg, lon_deg, containing);
   out.zones.clear();
@@ -303,29 +375,37 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
+  const std::uint32_t start = cell_edge_[CellOf(lat_deg, lon_deg)];
+  if (start == kNoEdge)
+    return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  // The cell's edge bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
-  for (double radius_m : {10e3, 100e3, kMaxNearest_m}) {
-    const double theta = radius_m / kEarthRadius_m;
-    if (!DiscInTable(lat_deg, theta)) break;
-    double best_tan2 = std::tan(theta) * std::tan(theta);  // tan^2 of the angle: monotonic
-    int best_zone = -1;
-    BestFirst(lat_deg, lon_deg, theta, [&](std::uint32_t node, double) {
-      for (std::uint32_t i = nodes_[node].edge_start; i < nodes_[node + 1].edge_start; ++i) {
-        const std::uint32_t k = node_edges_[i];
-        if (edge_zone_[k] < 0) continue;
-        double tan2;
-        Segment seg;
-        plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
-        if (tan2 < best_tan2 || (tan2 == best_tan2 && best_zone < 0)) {
-          best_tan2 = tan2;
-          best_zone = edge_zone_[k];
-        }
-      }
-      return std::atan(std::sqrt(best_tan2));
-    });
-    if (best_zone >= 0) return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
+  double best_tan2;
+  Segment seg;
+  if (!plane.EdgeTan2(vertices_[start], vertices_[start + 1], best_tan2, seg) &&
+      S2::GetDistance(plane.p, vertices_[start], vertices_[start + 1]).radians() > kMaxNearestRad) {
+    return reference_.Nearest(plane.p);
   }
-  return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  int best_zone = edge_zone_[start];
+  const double bound = std::atan(std::sqrt(best_tan2));
+  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
+  BestFirst(
+      lat_deg, lon_deg, bound * (1.0 + 1e-12) + 1e-15,
+      [&](std::uint32_t node, double) {
+        for (std::uint32_t i = nodes_[node].edge_start; i < nodes_[node + 1].edge_start; ++i) {
+          const std::uint32_t k = node_edges_[i];
+          if (edge_zone_[k] < 0) continue;
+          double tan2;
+          plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
+          if (tan2 < best_tan2) {
+            best_tan2 = tan2;
+            best_zone = edge_zone_[k];
+          }
+        }
+        return std::atan(std::sqrt(best_tan2));
+      },
+      [](std::uint32_t, double) { return false; });
+  return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
 }
 
 }  // namespace satfence::zones

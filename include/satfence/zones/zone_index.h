@@ -16,15 +16,27 @@
 // and vertices go to the same side as in S2 (semi-open boundaries). Beyond 85 degrees the index
 // asks S2ZoneIndex. Immutable after construction; thread-safe.
 //
-// Border distances and uncertainty classes (region.h) walk the same table: the leaves under
-// the latitude/longitude box of the searched disc give every border edge that can come
-// within the searched radius, and each is measured in the gnomonic plane at the position,
-// where geodesic edges are straight segments and the distance d from the centre to the
-// nearest point of a segment is exactly tan of the angle to the nearest point of the edge
-// (so angle = atan(d), to the rounding of a few dot products: about 1e-15 rad, 10 nm). The
+// A fast path before the table: a 16-bit code per cell that, for a cell without edges
+// and with at most one zone at its centre, is the answer itself (2 MB, so most uniform
+// lookups are one cache-resident load).
+//
+// Border distances and uncertainty classes (region.h) walk the same table best-first: the
+// nodes under the latitude/longitude box of the searched disc, nearest first by a lower
+// bound of their angle from the position, give every border edge that can come within the
+// searched radius, and each is measured in the gnomonic plane at the position, where
+// geodesic edges are straight segments and the distance d from the centre to the nearest
+// point of a segment is exactly tan of the angle to the nearest point of the edge (so
+// angle = atan(d), to the rounding of a few dot products: about 1e-15 rad, 10 nm). The
 // uncertainty ellipse is a whitening of that plane, so "the region meets the edge" is "the
-// whitened segment comes within 1 of the origin". A disc beyond 85 degrees of latitude or
-// wider than 10 degrees goes to S2ZoneIndex; so does the nearest border farther than 500 km.
+// whitened segment comes within 1 of the origin". Each node records the zones whose border
+// edges lie below it (up to two, or "many"), so a search passes over a whole node once
+// those zones are settled; nodes holding only seams are not searched at all. Wide searches
+// start from 4-degree super-cells, and the caps beyond 85 degrees are two more nodes
+// holding the edges that reach into them. The nearest border starts from an upper bound:
+// each cell keeps a border edge near its centre (the nearest edge of its own, carried to
+// cells without edges by two raster sweeps in each direction, as in a vector distance
+// transform), whose distance from the position bounds the search. A disc wider than 10
+// degrees, and a nearest border farther than 60 degrees, go to S2ZoneIndex.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
@@ -75,12 +87,22 @@ class ZoneIndex {
   static constexpr int kMaxDepth = 4;         // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
   // Children per side of a node divided at `depth` (1: a cell).
   static constexpr int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
-  // Whether a disc of `radius_rad` about the latitude lies within the table's +/-85 degrees.
-  static bool DiscInTable(double lat_deg, double radius_rad);
-  // A node with neither edges nor children: nothing below it to search.
-  bool Empty(std::uint32_t node) const {
-    return nodes_[node].first_child == 0 && nodes_[node].edge_start == nodes_[node + 1].edge_start;
-  }
+  // Super-cells of kSuper x kSuper cells, for wide border searches.
+  static constexpr int kSuper = 16;
+  static constexpr int kSuperRows = (kLatCells + kSuper - 1) / kSuper;
+  static constexpr int kSuperCols = kLonCells / kSuper;
+  // Fast-path codes: kFastNone, zone + 1, or kFastSlow (ask the table).
+  static constexpr std::uint16_t kFastNone = 0, kFastSlow = 0xFFFF;
+  static constexpr std::uint32_t kNoEdge = 0xFFFFFFFF;
+
+  // The zones whose border edges lie in a node's subtree: up to two (-1 for none), or
+  // kMany in the second slot.
+  static constexpr std::int32_t kMany = -2;
+  struct Summary {
+    std::int32_t zone[2] = {-1, -1};
+  };
+  // No border edge below the node: nothing there for a border search.
+  bool Empty(std::uint32_t node) const { return summary_[node].zone[0] < 0; }
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
@@ -89,10 +111,13 @@ class ZoneIndex {
   // Visits the leaves within `radius_rad` of the point nearest first: leaf(node, lb) for each,
   // lb a lower bound of the angle from the point to the leaf, until the next lower bound
   // exceeds what leaf last returned (the radius, or a shrinking best distance). The lower
-  // bound of a box is the larger of its latitude gap and cos(lat) * sin(longitude gap),
-  // taken through sin(g) >= g - g^3 / 6. REQUIRES: the disc's box within +/-85 degrees.
-  template <typename F>
-  void BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf) const;
+  // bound of a box is the largest of its latitude gap, cos(lat) * sin(longitude gap) (taken
+  // through sin(g) >= g - g^3 / 6) and the angle to its centre less its size.
+  // `settled(node, lb)` may say that nothing below a node can matter any more (it is then
+  // passed over, before and after it waits in the queue). Beyond 85 degrees of latitude the
+  // search goes through the two cap nodes.
+  template <typename F, typename S>
+  void BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf, S&& settled) const;
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
@@ -112,10 +137,20 @@ class ZoneIndex {
   std::vector<S2Point> centers_;
   std::vector<std::int32_t> node_shapes_, node_zones_;
   std::vector<std::uint32_t> node_edges_;
-  // Per cell, a bit: the cell has edges (itself or below); rows of kRowWords words, so
-  // border searches pass over empty stretches 64 cells at a time.
+  // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
+  // so border searches pass over empty stretches 64 cells at a time. Per super-cell, a byte.
   static constexpr int kRowWords = (kLonCells + 63) / 64;
   std::vector<std::uint64_t> occupied_;
+  std::vector<std::uint8_t> super_occupied_;
+  std::vector<Summary> summary_;     // per node
+  std::vector<std::uint16_t> fast_;  // per cell
+  // Per cell, a border edge near its centre (kNoEdge: the set has no borders).
+  std::vector<std::uint32_t> cell_edge_;
+  // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
+  std::uint32_t cap_node_[2] = {0, 0};
+
+  void BuildSummaries(int cells);
+  void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges);
 
   // Divides a node whose box is (lat0, lon0, size) at `depth`; appends its children.
   void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
