@@ -295,10 +295,11 @@ void ZoneIndex::BuildSummaries(int cells) {
 
 void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {
   const int cells = kLatCells * kLonCells;
-  cell_edge_.assign(cells, kNoEdge);
-  std::vector<S1ChordAngle> best(cells, S1ChordAngle::Infinity());
-  // Offers edge k to cell c: kept if nearer its centre than what it has.
-  auto offer = [&](int c, std::uint32_t k) {
+  const size_t nodes = centers_.size();
+  cell_edge_.assign(nodes, kNoEdge);
+  std::vector<S1ChordAngle> best(nodes, S1ChordAngle::Infinity());
+  // Offers edge k to node c: kept if nearer its centre than what it has.
+  auto offer = [&](size_t c, std::uint32_t k) {
     if (k == kNoEdge || k == cell_edge_[c]) return;
     if (S2::UpdateMinDistance(centers_[c], vertices_[k], vertices_[k + 1], &best[c])) {
       cell_edge_[c] = k;
@@ -328,6 +329,36 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
         offer(c, cell_edge_[at(row, col + 1)]);
         if (row + 1 < kLatCells) {
           for (int d = -1; d <= 1; ++d) offer(c, cell_edge_[at(row + 1, col + d)]);
+        }
+      }
+    }
+  }
+  // Below the cells, parents before children: a leaf's own nearest edge, then the best of
+  // its parent's and of its neighbouring siblings' (so an empty sub-cell takes one nearby).
+  std::vector<std::uint8_t> depth(nodes, 0);
+  std::fill(depth.begin(), depth.begin() + cells, 1);
+  for (size_t i = 0; i < nodes; ++i) {
+    const std::uint32_t f = nodes_[i].first_child;
+    if (f == 0) continue;
+    const int n = SplitAt(depth[i]);
+    for (int j = 0; j < n * n; ++j) {
+      const std::uint32_t child = f + j;
+      depth[child] = depth[i] + 1;
+      for (std::uint32_t e = nodes_[child].edge_start; e < nodes_[child + 1].edge_start; ++e) {
+        if (edge_zone_[node_edges_[e]] >= 0) offer(child, node_edges_[e]);
+      }
+    }
+    std::vector<std::uint32_t> own(cell_edge_.begin() + f, cell_edge_.begin() + f + n * n);
+    for (int r = 0; r < n; ++r) {
+      for (int c = 0; c < n; ++c) {
+        const std::uint32_t child = f + r * n + c;
+        offer(child, cell_edge_[i]);
+        for (int dr = -1; dr <= 1; ++dr) {
+          for (int dc = -1; dc <= 1; ++dc) {
+            if (r + dr >= 0 && r + dr < n && c + dc >= 0 && c + dc < n) {
+              offer(child, own[(r + dr) * n + c + dc]);
+            }
+          }
         }
       }
     }

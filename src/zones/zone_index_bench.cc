@@ -2,7 +2,8 @@
 // S2ContainsPointQuery and GEOS prepared geometries (C API, one per polygon part, an STRtree
 // over their envelopes); then the distance to the nearest border and the uncertainty class
 // of a disc, against S2ClosestEdgeQuery (with S2ContainsPointQuery for the side). Same
-// points, same run, one core; S2's query objects are made once and reused.
+// points, same run, one core, the two timed in alternating slices; S2's query objects are
+// made once and reused.
 //
 //   build/release/src/zones/zones_index_bench           # 1,000,000 points per kind
 //   build/release/src/zones/zones_index_bench --smoke   # CI: 20,000
@@ -32,6 +33,24 @@ double Seconds(Clock::time_point t0) {
 struct Point {
   double lat, lon;
 };
+
+// Items per second of `ours(i)` and `theirs(i)` over i < n, timed in ten alternating slices
+// so both meet the same phases of a shared machine (whose speed can drift for seconds).
+template <typename A, typename B>
+std::pair<double, double> Interleaved(size_t n, A&& ours, B&& theirs) {
+  constexpr size_t kSlices = 10;
+  double ours_s = 0.0, theirs_s = 0.0;
+  for (size_t slice = 0; slice < kSlices; ++slice) {
+    const size_t lo = n * slice / kSlices, hi = n * (slice + 1) / kSlices;
+    auto t0 = Clock::now();
+    for (size_t i = lo; i < hi; ++i) ours(i);
+    ours_s += Seconds(t0);
+    t0 = Clock::now();
+    for (size_t i = lo; i < hi; ++i) theirs(i);
+    theirs_s += Seconds(t0);
+  }
+  return {n / ours_s, n / theirs_s};
+}
 
 // GEOS peer: prepared polygon per part, STRtree of envelopes.
 class GeosPeer {
@@ -155,25 +174,22 @@ int main(int argc, char** argv) {
        {std::pair<const char*, const std::vector<Point>*>{"uniform", &uniform},
         {"border", &near}}) {
     if (!wanted(name)) continue;
-    size_t hits = 0;
-    t0 = Clock::now();
+    size_t hits = 0, s2_hits = 0;
     std::vector<int> found;
-    for (const Point& p : *pts) {
-      index.Containing(p.lat, p.lon, found);
-      hits += found.size();
-    }
-    const double ours = pts->size() / Seconds(t0);
-
     auto query = MakeS2ContainsPointQuery(&index.reference().index());
-    size_t s2_hits = 0;
-    t0 = Clock::now();
-    for (const Point& p : *pts) {
-      query.VisitContainingShapes(S2LatLng::FromDegrees(p.lat, p.lon).ToPoint(), [&](S2Shape*) {
-        ++s2_hits;
-        return true;
-      });
-    }
-    const double s2 = pts->size() / Seconds(t0);
+    const auto [ours, s2] = Interleaved(
+        pts->size(),
+        [&](size_t i) {
+          index.Containing((*pts)[i].lat, (*pts)[i].lon, found);
+          hits += found.size();
+        },
+        [&](size_t i) {
+          query.VisitContainingShapes(S2LatLng::FromDegrees((*pts)[i].lat, (*pts)[i].lon).ToPoint(),
+                                      [&](S2Shape*) {
+                                        ++s2_hits;
+                                        return true;
+                                      });
+        });
 
     size_t geos_hits = 0;
     t0 = Clock::now();
@@ -192,12 +208,9 @@ int main(int argc, char** argv) {
     if (!wanted(name)) return;
     const size_t m = pts.size() / 4;  // S2's closest-edge queries are slow: a quarter
     double ours_sum = 0.0, s2_sum = 0.0;
-    t0 = Clock::now();
-    for (size_t i = 0; i < m; ++i) ours_sum += ours_fn(pts[i]);
-    const double ours = m / Seconds(t0);
-    t0 = Clock::now();
-    for (size_t i = 0; i < m; ++i) s2_sum += s2_fn(pts[i]);
-    const double s2 = m / Seconds(t0);
+    const auto [ours, s2] = Interleaved(
+        m, [&](size_t i) { ours_sum += ours_fn(pts[i]); },
+        [&](size_t i) { s2_sum += s2_fn(pts[i]); });
     std::printf("%-28s %14.0f %14.0f %9.1fx   (sums %.6g, %.6g)\n", name, ours, s2, ours / s2,
                 ours_sum, s2_sum);
   };

@@ -375,7 +375,9 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
-  const std::uint32_t start = cell_edge_[CellOf(lat_deg, lon_deg)];
+  const std::uint32_t start = cell_edge_[std::abs(lat_deg) < kMaxLatDeg
+                                             ? NodeOf(lat_deg, lon_deg)
+                                             : static_cast<std::uint32_t>(CellOf(lat_deg, lon_deg))];
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
   // The cell's edge bounds the search; tan^2 of the angle orders edges below 90 degrees.

@@ -33,9 +33,10 @@
 // those zones are settled; nodes holding only seams are not searched at all. Wide searches
 // start from 4-degree super-cells, and the caps beyond 85 degrees are two more nodes
 // holding the edges that reach into them. The nearest border starts from an upper bound:
-// each cell keeps a border edge near its centre (the nearest edge of its own, carried to
-// cells without edges by two raster sweeps in each direction, as in a vector distance
-// transform), whose distance from the position bounds the search. A disc wider than 10
+// each node keeps a border edge near its centre (a cell's nearest edge of its own, carried
+// to cells without edges by two raster sweeps in each direction, as in a vector distance
+// transform; a sub-cell's, its own or its parent's or its siblings'), whose distance from
+// the position bounds the search. A disc wider than 10
 // degrees, and a nearest border farther than 60 degrees, go to S2ZoneIndex.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
@@ -45,6 +46,7 @@
 #include <vector>
 
 #include "s2/s2point.h"
+#include "satfence/base/huge_pages.h"
 #include "satfence/zones/s2_zone_index.h"
 #include "satfence/zones/zone_set.h"
 
@@ -122,9 +124,9 @@ class ZoneIndex {
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
   // (vertices_[k], vertices_[k + 1]); edge_shape_[k] is its part (-1: no edge starts here).
-  std::vector<S2Point> vertices_;
-  std::vector<std::int32_t> edge_shape_;
-  std::vector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
+  HugePageVector<S2Point> vertices_;
+  HugePageVector<std::int32_t> edge_shape_;
+  HugePageVector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
   // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 at a time.
   // Per node, in one 16-byte record (a lookup touches one cache line): its first child
   // (0: a leaf), and where its lists start in node_edges_ (the edges that can pass through
@@ -133,19 +135,19 @@ class ZoneIndex {
   struct Node {
     std::uint32_t first_child = 0, edge_start = 0, shape_start = 0, zone_start = 0;
   };
-  std::vector<Node> nodes_;
-  std::vector<S2Point> centers_;
-  std::vector<std::int32_t> node_shapes_, node_zones_;
-  std::vector<std::uint32_t> node_edges_;
+  HugePageVector<Node> nodes_;
+  HugePageVector<S2Point> centers_;
+  HugePageVector<std::int32_t> node_shapes_, node_zones_;
+  HugePageVector<std::uint32_t> node_edges_;
   // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
   // so border searches pass over empty stretches 64 cells at a time. Per super-cell, a byte.
   static constexpr int kRowWords = (kLonCells + 63) / 64;
-  std::vector<std::uint64_t> occupied_;
+  HugePageVector<std::uint64_t> occupied_;
   std::vector<std::uint8_t> super_occupied_;
-  std::vector<Summary> summary_;     // per node
-  std::vector<std::uint16_t> fast_;  // per cell
-  // Per cell, a border edge near its centre (kNoEdge: the set has no borders).
-  std::vector<std::uint32_t> cell_edge_;
+  HugePageVector<Summary> summary_;     // per node
+  HugePageVector<std::uint16_t> fast_;  // per cell
+  // Per node, a border edge near its centre (kNoEdge: the set has no borders).
+  HugePageVector<std::uint32_t> cell_edge_;
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
 
