@@ -221,6 +221,58 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   }
 }
 
+// Near and beyond 85 degrees, where searches go through the two polar cap nodes: zones
+// with borders beyond 85 N (one wholly inside the cap, one crossing 85 N, one round the
+// pole itself), and the world set near both poles. Discs of up to 100 km and nearest
+// borders against S2.
+TEST(ZoneIndex, PolarSearchesAreS2s) {
+  const std::string polar = R"({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"id": "CAP"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[-30, 86], [30, 86], [30, 88], [-30, 88], [-30, 86]]]}},
+    {"type": "Feature", "properties": {"id": "CROSS"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[100, 84], [120, 84], [120, 87], [100, 87], [100, 84]]]}},
+    {"type": "Feature", "properties": {"id": "POLE"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[-180, 89.5], [-90, 89.5], [0, 89.5], [90, 89.5], [180, 89.5],
+                      [180, 90], [-180, 90], [-180, 89.5]]]}}]})";
+  ZoneReadResult read = ParseZonesGeoJson(polar, "polar.geojson");
+  ASSERT_TRUE(read.errors.empty());
+  ASSERT_EQ(read.zones.size(), 3u);
+  const ZoneSet polar_set(std::move(read.zones));
+  const ZoneIndex polar_index(polar_set);
+  const unsigned seed = 9090;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0), lon(-180.0, 180.0);
+  Proximity mine, theirs;
+  for (const ZoneIndex* index : {&polar_index, &WorldIndex()}) {
+    int straddling = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const bool south = index != &polar_index && i % 2 == 0;
+      const double lat_deg = (south ? -1.0 : 1.0) * (84.0 + 6.0 * unit(rng));
+      const double lon_deg = lon(rng);
+      const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
+      SCOPED_TRACE(testing::Message() << "seed " << seed << " point " << i << " (" << lat_deg
+                                      << ", " << lon_deg << ")");
+      const NearestBorder nb = index->Nearest(lat_deg, lon_deg);
+      ASSERT_NEAR(nb.distance_m, index->reference().Nearest(p).distance_m, 1e-6);
+      const Region region = Region::Circle(100e3 * unit(rng));
+      index->Classify(lat_deg, lon_deg, region, 0.0, mine);
+      index->reference().Classify(p, region, 0.0, theirs);
+      ASSERT_EQ(mine.zones.size(), theirs.zones.size());
+      for (size_t j = 0; j < mine.zones.size(); ++j) {
+        ASSERT_EQ(mine.zones[j].zone, theirs.zones[j].zone);
+        EXPECT_EQ(mine.zones[j].contains, theirs.zones[j].contains);
+        EXPECT_EQ(mine.zones[j].region, theirs.zones[j].region);
+        if (!std::isinf(theirs.zones[j].border_m)) {
+          EXPECT_NEAR(mine.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
+        }
+      }
+      straddling += mine.overall == RegionClass::kStraddles;
+    }
+    // The polar zones are straddled often; the world's borders reach about 84 N.
+    EXPECT_GT(straddling, index == &polar_index ? 300 : 5);
+  }
+}
+
 // A shape cut along the antimeridian has no border there: Fiji's territorial sea is two
 // parts meeting at 180 E (drawn a metre apart in places), and a point on the cut between
 // Vanua Levu and the Lau islands is kilometres from Fiji's real border.
