@@ -87,7 +87,7 @@ std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
 }
 
 void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges) {
-  centers_.push_back(center);
+  nodes_.back().center = center;
   std::vector<int> zones;
   for (int sh : reference_.ContainingShapes(center)) {
     node_shapes_.push_back(sh);
@@ -104,9 +104,11 @@ void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>&
               return std::pair(edge_zone_[a], a) < std::pair(edge_zone_[b], b);
             });
   // The next node's starts, which end this one's lists.
-  nodes_.push_back({0, static_cast<std::uint32_t>(node_edges_.size()),
-                    static_cast<std::uint32_t>(node_shapes_.size()),
-                    static_cast<std::uint32_t>(node_zones_.size())});
+  Node next;
+  next.edge_start = static_cast<std::uint32_t>(node_edges_.size());
+  next.shape_start = static_cast<std::uint32_t>(node_shapes_.size());
+  next.zone_start = static_cast<std::uint32_t>(node_zones_.size());
+  nodes_.push_back(next);
 }
 
 void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
@@ -133,7 +135,7 @@ void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size,
     }
   }
   // Children are contiguous; those that will be divided again keep no edges of their own.
-  const std::uint32_t first = static_cast<std::uint32_t>(centers_.size());
+  const std::uint32_t first = static_cast<std::uint32_t>(nodes_.size() - 1);
   nodes_[node].first_child = first;
   auto divide = [&](int i) { return child_edges[i].size() > kDense && depth < kMaxDepth; };
   for (int r = 0; r < n; ++r) {
@@ -215,7 +217,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
           -180.0 + (c % kLonCells) * kCellDeg, kCellDeg, 1, cell_edges[c]);
   }
   for (int pole = 0; pole < 2; ++pole) {
-    cap_node_[pole] = static_cast<std::uint32_t>(centers_.size());
+    cap_node_[pole] = static_cast<std::uint32_t>(nodes_.size() - 1);
     AddNode(S2Point(0.0, 0.0, pole == 0 ? -1.0 : 1.0), cap_edges[pole]);
   }
   BuildSummaries(cells);
@@ -242,18 +244,31 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       }
     }
   }
+  block_fast_.assign(static_cast<size_t>(kLatCells / kBlock) * kBlockCols, kFastSlow);
+  for (int br = 0; br < kLatCells / kBlock; ++br) {
+    for (int bc = 0; bc < kBlockCols; ++bc) {
+      const std::uint16_t first = fast_[br * kBlock * kLonCells + bc * kBlock];
+      bool same = true;
+      for (int r = 0; r < kBlock && same; ++r) {
+        for (int c = 0; c < kBlock && same; ++c) {
+          same = fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
+        }
+      }
+      if (same) block_fast_[br * kBlockCols + bc] = first;
+    }
+  }
 
   stats_.cells = cells;
   stats_.edge_refs = node_edges_.size();
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
-                 centers_.size() * sizeof(S2Point) + nodes_.size() * sizeof(Node) +
+                 nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
-                 occupied_.size() * 8 + super_occupied_.size() + summary_.size() * sizeof(Summary) +
-                 fast_.size() * 2 + cell_edge_.size() * 4;
+                 occupied_.size() * 8 + super_occupied_.size() +
+                 (fast_.size() + block_fast_.size()) * 2;
 }
 
 void ZoneIndex::BuildSummaries(int cells) {
-  const size_t n = centers_.size();
+  const size_t n = nodes_.size() - 1;
   // Depths from the top (a parent precedes its children), then the zones from the leaves up.
   std::vector<std::uint8_t> depth(n, 0);
   for (size_t i = 0; i < n; ++i) {
@@ -270,9 +285,8 @@ void ZoneIndex::BuildSummaries(int cells) {
       s.zone[1] = s.zone[1] < 0 ? zone : kMany;
     }
   };
-  summary_.assign(n, Summary{});
   for (size_t i = n; i-- > 0;) {
-    Summary& s = summary_[i];
+    Summary& s = nodes_[i].summary;
     const std::uint32_t f = nodes_[i].first_child;
     if (f == 0) {
       for (std::uint32_t e = nodes_[i].edge_start; e < nodes_[i + 1].edge_start; ++e) {
@@ -282,7 +296,7 @@ void ZoneIndex::BuildSummaries(int cells) {
     }
     const int k = SplitAt(depth[i]);
     for (std::uint32_t c = f; c < f + k * k; ++c) {
-      const Summary& child = summary_[c];
+      const Summary& child = nodes_[c].summary;
       add(s, child.zone[0]);
       if (child.zone[1] == kMany) {
         if (s.zone[0] >= 0) s.zone[1] = kMany;
@@ -295,14 +309,13 @@ void ZoneIndex::BuildSummaries(int cells) {
 
 void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {
   const int cells = kLatCells * kLonCells;
-  const size_t nodes = centers_.size();
-  cell_edge_.assign(nodes, kNoEdge);
+  const size_t nodes = nodes_.size() - 1;
   std::vector<S1ChordAngle> best(nodes, S1ChordAngle::Infinity());
   // Offers edge k to node c: kept if nearer its centre than what it has.
   auto offer = [&](size_t c, std::uint32_t k) {
-    if (k == kNoEdge || k == cell_edge_[c]) return;
-    if (S2::UpdateMinDistance(centers_[c], vertices_[k], vertices_[k + 1], &best[c])) {
-      cell_edge_[c] = k;
+    if (k == kNoEdge || k == nodes_[c].near_edge) return;
+    if (S2::UpdateMinDistance(nodes_[c].center, vertices_[k], vertices_[k + 1], &best[c])) {
+      nodes_[c].near_edge = k;
     }
   };
   for (int c = 0; c < cells; ++c) {
@@ -317,18 +330,18 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
     for (int row = 0; row < kLatCells; ++row) {
       for (int col = 0; col < kLonCells; ++col) {
         const int c = at(row, col);
-        offer(c, cell_edge_[at(row, col - 1)]);
+        offer(c, nodes_[at(row, col - 1)].near_edge);
         if (row > 0) {
-          for (int d = -1; d <= 1; ++d) offer(c, cell_edge_[at(row - 1, col + d)]);
+          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row - 1, col + d)].near_edge);
         }
       }
     }
     for (int row = kLatCells - 1; row >= 0; --row) {
       for (int col = kLonCells - 1; col >= 0; --col) {
         const int c = at(row, col);
-        offer(c, cell_edge_[at(row, col + 1)]);
+        offer(c, nodes_[at(row, col + 1)].near_edge);
         if (row + 1 < kLatCells) {
-          for (int d = -1; d <= 1; ++d) offer(c, cell_edge_[at(row + 1, col + d)]);
+          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row + 1, col + d)].near_edge);
         }
       }
     }
@@ -348,11 +361,12 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
         if (edge_zone_[node_edges_[e]] >= 0) offer(child, node_edges_[e]);
       }
     }
-    std::vector<std::uint32_t> own(cell_edge_.begin() + f, cell_edge_.begin() + f + n * n);
+    std::vector<std::uint32_t> own(n * n);
+    for (int j = 0; j < n * n; ++j) own[j] = nodes_[f + j].near_edge;
     for (int r = 0; r < n; ++r) {
       for (int c = 0; c < n; ++c) {
         const std::uint32_t child = f + r * n + c;
-        offer(child, cell_edge_[i]);
+        offer(child, nodes_[i].near_edge);
         for (int dr = -1; dr <= 1; ++dr) {
           for (int dc = -1; dc <= 1; ++dc) {
             if (r + dr >= 0 && r + dr < n && c + dc >= 0 && c + dc < n) {
@@ -375,10 +389,19 @@ void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& 
   }
   // Parts containing the centre, flipped by each crossing along centre -> p (parity per
   // part). A cell holds few parts, so a small linear list beats anything cleverer.
+  // The lists and the edges' vertices are scattered over hundreds of megabytes: ask for
+  // them all at once so their cache misses overlap instead of following one another.
+  __builtin_prefetch(&node_shapes_[nodes_[node].shape_start]);
+  for (std::uint32_t i = e0; i < e1; ++i) {
+    const std::uint32_t k = node_edges_[i];
+    __builtin_prefetch(&vertices_[k]);
+    __builtin_prefetch(&vertices_[k + 1]);
+    __builtin_prefetch(&edge_shape_[k]);
+  }
   thread_local std::vector<int> shapes;
   shapes.assign(node_shapes_.begin() + nodes_[node].shape_start,
                 node_shapes_.begin() + nodes_[node + 1].shape_start);
-  const S2Point& c = centers_[node];
+  const S2Point& c = nodes_[node].center;
   S2EdgeCrosser crosser(&c, &p);
   for (std::uint32_t i = e0; i < e1; ++i) {
     const std::uint32_t k = node_edges_[i];
@@ -402,7 +425,10 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
     return;
   }
-  const std::uint16_t fast = fast_[CellOf(lat_deg, lon_deg)];
+  const int cell = CellOf(lat_deg, lon_deg);
+  const int row = cell / kLonCells, col = cell % kLonCells;
+  std::uint16_t fast = block_fast_[(row / kBlock) * kBlockCols + col / kBlock];
+  if (fast == kFastSlow) fast = fast_[cell];
   if (fast != kFastSlow) {
     out.clear();
     if (fast != kFastNone) out.push_back(fast - 1);

@@ -188,7 +188,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
             double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
             if (lb > limit) continue;
             const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
-            lb = std::max(lb, CapLowerBound(p, centers_[node], kCellDeg));
+            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, kCellDeg));
             if (lb <= limit && !settled(node, lb)) push({lb, node, 1, lat0, lon0, kCellDeg});
           }
         }
@@ -263,7 +263,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
         const double lat0 = top.lat0 + r * sub, lon0 = node_lon0 + c * sub;
         double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
         if (lb > limit) continue;
-        lb = std::max(lb, CapLowerBound(p, centers_[child], sub));
+        lb = std::max(lb, CapLowerBound(p, nodes_[child].center, sub));
         if (lb > limit || settled(child, lb)) continue;
         push({lb, child, top.depth + 1, lat0, lon0, sub});
       }
@@ -314,7 +314,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   };
   // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
   auto settled = [&](std::uint32_t node, double lb) {
-    const Summary& sum = summary_[node];
+    const Summary& sum = nodes_[node].summary;
     if (sum.zone[1] == kMany) return false;
     for (const std::int32_t z : sum.zone) {
       if (z >= 0 && !done(find(z), lb, lb * lb)) return false;
@@ -375,9 +375,10 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
-  const std::uint32_t start = cell_edge_[std::abs(lat_deg) < kMaxLatDeg
-                                             ? NodeOf(lat_deg, lon_deg)
-                                             : static_cast<std::uint32_t>(CellOf(lat_deg, lon_deg))];
+  const std::uint32_t start =
+      nodes_[std::abs(lat_deg) < kMaxLatDeg ? NodeOf(lat_deg, lon_deg)
+                                            : static_cast<std::uint32_t>(CellOf(lat_deg, lon_deg))]
+          .near_edge;
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
   // The cell's edge bounds the search; tan^2 of the angle orders edges below 90 degrees.

@@ -17,8 +17,9 @@
 // asks S2ZoneIndex. Immutable after construction; thread-safe.
 //
 // A fast path before the table: a 16-bit code per cell that, for a cell without edges
-// and with at most one zone at its centre, is the answer itself (2 MB, so most uniform
-// lookups are one cache-resident load).
+// and with at most one zone at its centre, is the answer itself (2 MB), and the same code
+// per one-degree block whose cells all share it (120 kB, so most uniform lookups are one
+// load from cache).
 //
 // Border distances and uncertainty classes (region.h) walk the same table best-first: the
 // nodes under the latitude/longitude box of the searched disc, nearest first by a lower
@@ -104,7 +105,7 @@ class ZoneIndex {
     std::int32_t zone[2] = {-1, -1};
   };
   // No border edge below the node: nothing there for a border search.
-  bool Empty(std::uint32_t node) const { return summary_[node].zone[0] < 0; }
+  bool Empty(std::uint32_t node) const { return nodes_[node].summary.zone[0] < 0; }
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
@@ -127,16 +128,21 @@ class ZoneIndex {
   HugePageVector<S2Point> vertices_;
   HugePageVector<std::int32_t> edge_shape_;
   HugePageVector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
-  // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 at a time.
-  // Per node, in one 16-byte record (a lookup touches one cache line): its first child
-  // (0: a leaf), and where its lists start in node_edges_ (the edges that can pass through
-  // it), node_shapes_ and node_zones_ (the parts and zones holding its centre); the next
-  // record's starts end them, and a last record closes the final node's lists.
+  // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 or 16 at a
+  // time, then the two caps. Per node, one 56-byte record, so a search that reads a node's
+  // centre and summary to queue it finds the rest of it in cache when it comes to open it:
+  // its centre, its summary, its first child (0: a leaf), where its lists start in
+  // node_edges_ (the edges that can pass through it), node_shapes_ and node_zones_ (the
+  // parts and zones holding its centre), and a border edge near its centre (kNoEdge: the
+  // set has no borders). The next record's starts end the lists, and a last record closes
+  // the final node's.
   struct Node {
+    S2Point center;
+    Summary summary;
     std::uint32_t first_child = 0, edge_start = 0, shape_start = 0, zone_start = 0;
+    std::uint32_t near_edge = kNoEdge;
   };
   HugePageVector<Node> nodes_;
-  HugePageVector<S2Point> centers_;
   HugePageVector<std::int32_t> node_shapes_, node_zones_;
   HugePageVector<std::uint32_t> node_edges_;
   // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
@@ -144,10 +150,12 @@ class ZoneIndex {
   static constexpr int kRowWords = (kLonCells + 63) / 64;
   HugePageVector<std::uint64_t> occupied_;
   std::vector<std::uint8_t> super_occupied_;
-  HugePageVector<Summary> summary_;     // per node
   HugePageVector<std::uint16_t> fast_;  // per cell
-  // Per node, a border edge near its centre (kNoEdge: the set has no borders).
-  HugePageVector<std::uint32_t> cell_edge_;
+  // The same per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache):
+  // the cells' common code, or kFastSlow when they differ.
+  static constexpr int kBlock = 4;
+  static constexpr int kBlockCols = kLonCells / kBlock;
+  std::vector<std::uint16_t> block_fast_;
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
 
