@@ -222,6 +222,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   }
   BuildSummaries(cells);
   BuildNearEdges(cell_edges);
+  BuildChains(cell_edges, cap_edges);
   std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
 
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
@@ -263,7 +264,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
-                 occupied_.size() * 8 + super_occupied_.size() +
+                 occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
+                 (chain_start_.size() + search_chains_.size()) * 4 +
                  (fast_.size() + block_fast_.size()) * 2;
 }
 
@@ -305,6 +307,83 @@ void ZoneIndex::BuildSummaries(int cells) {
       }
     }
   }
+}
+
+void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_edges,
+                            const std::vector<std::uint32_t> (&cap_edges)[2]) {
+  std::vector<std::uint32_t> chain_of(vertices_.size(), kNoEdge);
+  for (std::uint32_t k = 0; k + 1 < vertices_.size(); ++k) {
+    if (edge_shape_[k] < 0 || edge_zone_[k] < 0) continue;
+    if (!chains_.empty()) {
+      Chain& last = chains_.back();
+      if (last.first_edge + last.edges == k && last.zone == edge_zone_[k] &&
+          last.edges < kChainEdges) {
+        ++last.edges;
+        chain_of[k] = static_cast<std::uint32_t>(chains_.size() - 1);
+        continue;
+      }
+    }
+    Chain chain{};
+    chain.first_edge = k;
+    chain.edges = 1;
+    chain.zone = edge_zone_[k];
+    chains_.push_back(chain);
+    chain_of[k] = static_cast<std::uint32_t>(chains_.size() - 1);
+  }
+  // Boxes: S2's bound of the polyline (geodesic bulges and rounding included), widened by
+  // 2e-4 degree (22 m) to cover the rounding to floats (an ulp is 1.5e-5 degree at 180).
+  constexpr double kPadDeg = 2e-4;
+  for (Chain& ch : chains_) {
+    S2LatLngRectBounder bounder;
+    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
+      bounder.AddPoint(vertices_[k]);
+    }
+    const S2LatLngRect r = bounder.GetBound();
+    // The cap: centred on the vertices' mean, reaching the farthest (geodesics between
+    // points of a cap narrower than a hemisphere stay in it), with 1e-9 rad for rounding.
+    S2Point sum;
+    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) sum += vertices_[k];
+    ch.center = sum.Normalize();
+    ch.radius = 0.0;
+    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
+      ch.radius = std::max(ch.radius, S1Angle(ch.center, vertices_[k]).radians());
+    }
+    ch.radius += 1e-9;
+    if (sum.Norm2() < 1e-20 || ch.radius >= M_PI / 2) ch.radius = M_PI;
+    ch.lat_lo = static_cast<float>(r.lat_lo().degrees() - kPadDeg);
+    ch.lat_hi = static_cast<float>(r.lat_hi().degrees() + kPadDeg);
+    if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
+      ch.lon_mid = 0.0f;
+      ch.lon_half = 180.0f;
+    } else {
+      const double lo = r.lng_lo().degrees();
+      const double hi = r.lng_hi().degrees() + (r.lng().is_inverted() ? 360.0 : 0.0);
+      ch.lon_mid = static_cast<float>(std::remainder(0.5 * (lo + hi), 360.0));
+      ch.lon_half = static_cast<float>(0.5 * (hi - lo) + kPadDeg);
+    }
+  }
+  // The chains of each cell's edges, and of the caps'.
+  const int cells = kLatCells * kLonCells;
+  chain_start_.assign(cells + 3, 0);
+  std::vector<std::uint32_t> list;
+  auto add = [&](const std::vector<std::uint32_t>& edges) {
+    list.clear();
+    for (std::uint32_t k : edges) {
+      if (chain_of[k] != kNoEdge) list.push_back(chain_of[k]);
+    }
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    search_chains_.insert(search_chains_.end(), list.begin(), list.end());
+  };
+  for (int c = 0; c < cells; ++c) {
+    chain_start_[c] = static_cast<std::uint32_t>(search_chains_.size());
+    add(cell_edges[c]);
+  }
+  for (int pole = 0; pole < 2; ++pole) {
+    chain_start_[cells + pole] = static_cast<std::uint32_t>(search_chains_.size());
+    add(cap_edges[pole]);
+  }
+  chain_start_[cells + 2] = static_cast<std::uint32_t>(search_chains_.size());
 }
 
 void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {

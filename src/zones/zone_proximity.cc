@@ -125,8 +125,25 @@ double LowerBound(double lat, double lon, double cos_lat, double lat0, double lo
 // on `center`: every point of the box is within size (half of it along the meridian, at most
 // half of it along a parallel) of the centre. Beats the latitude/longitude bound diagonally,
 // where that one is short by up to a factor sqrt(2). acos loses up to ~1e-8 near 1: a margin.
-double CapLowerBound(const S2Point& p, const S2Point& center, double size_deg) {
+double BoxCapLowerBound(const S2Point& p, const S2Point& center, double size_deg) {
   return std::acos(std::min(1.0, p.DotProd(center))) - size_deg * kDeg - 1e-7;
+}
+
+// Lower bound (radians) of the angle from p to any point of a cap (acos's margin as above).
+double CapLowerBound(const S2Point& p, const S2Point& center, double radius_rad) {
+  return std::acos(std::min(1.0, p.DotProd(center))) - radius_rad - 1e-7;
+}
+
+// Lower bound (radians) of the angle from (lat, lon) to a chain, by its box: the larger of
+// the latitude gap and the distance to the nearer of its bounding meridians, as above.
+template <typename Chain>
+double ChainLowerBound(const Chain& ch, double lat, double lon, double cos_lat) {
+  const double dlat = std::max({0.0, ch.lat_lo - lat, lat - ch.lat_hi});
+  double d = lon - ch.lon_mid;
+  if (d > 180.0) d -= 360.0;
+  if (d < -180.0) d += 360.0;
+  const double g = std::min(std::max(std::abs(d) - ch.lon_half, 0.0) * kDeg, M_PI / 2);
+  return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
 }
 
 }  // namespace
@@ -188,7 +205,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
             double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
             if (lb > limit) continue;
             const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
-            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, kCellDeg));
+            lb = std::max(lb, BoxCapLowerBound(p, nodes_[node].center, kCellDeg));
             if (lb <= limit && !settled(node, lb)) push({lb, node, 1, lat0, lon0, kCellDeg});
           }
         }
@@ -235,38 +252,10 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&&
       continue;
     }
     if (settled(top.node, top.lb)) continue;
-    if (nodes_[top.node].first_child == 0) {
-      const double next = leaf(top.node, top.lb);
-      if (next < limit) {
-        limit = next;
-        set_box();
-      }
-      continue;
-    }
-    // The children under the box only, the node's longitudes taken round to the box's.
-    const int n = SplitAt(top.depth);
-    const double sub = top.size / n;
-    const double node_lon0 =
-        top.lon0 - 360.0 * std::round((top.lon0 + 0.5 * top.size - lon_deg) / 360.0);
-    const int r0 = std::clamp(static_cast<int>(std::floor((lat_lo - top.lat0) / sub)), 0, n - 1);
-    const int r1 = std::clamp(static_cast<int>(std::floor((lat_hi - top.lat0) / sub)), 0, n - 1);
-    const int c0 =
-        all_round ? 0
-                  : std::clamp(static_cast<int>(std::floor((lon_lo - node_lon0) / sub)), 0, n - 1);
-    const int c1 =
-        all_round ? n - 1
-                  : std::clamp(static_cast<int>(std::floor((lon_hi - node_lon0) / sub)), 0, n - 1);
-    for (int r = r0; r <= r1; ++r) {
-      for (int c = c0; c <= c1; ++c) {
-        const std::uint32_t child = nodes_[top.node].first_child + r * n + c;
-        if (Empty(child)) continue;
-        const double lat0 = top.lat0 + r * sub, lon0 = node_lon0 + c * sub;
-        double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, sub);
-        if (lb > limit) continue;
-        lb = std::max(lb, CapLowerBound(p, nodes_[child].center, sub));
-        if (lb > limit || settled(child, lb)) continue;
-        push({lb, child, top.depth + 1, lat0, lon0, sub});
-      }
+    const double next = leaf(top.node, top.lb);
+    if (next < limit) {
+      limit = next;
+      set_box();
     }
   }
 }
@@ -280,6 +269,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     return;
   }
   const Plane plane(lat_deg, lon_deg);
+  const double cos_lat = std::cos(lat_deg * kDeg);
   const Whitening whitening(region);
   const double tan2_searched = std::tan(theta) * std::tan(theta);
   const double extent_rad = region.extent_m() / kEarthRadius_m;
@@ -323,20 +313,19 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   };
   BestFirst(
       lat_deg, lon_deg, theta,
-      [&](std::uint32_t node, double lb) {
-        const double tan_lb = std::tan(lb), tan2_lb = tan_lb * tan_lb;
-        const std::uint32_t end = nodes_[node + 1].edge_start;
-        for (std::uint32_t i = nodes_[node].edge_start; i < end;) {
-          const int zone = edge_zone_[node_edges_[i]];
-          std::uint32_t run_end = i + 1;
-          while (run_end < end && edge_zone_[node_edges_[run_end]] == zone) ++run_end;
-          if (zone >= 0) {
-            Near* n = find(zone);
-            if (!done(n, lb, tan2_lb)) {
-              for (; i < run_end; ++i) measure(node_edges_[i], zone, n);
-            }
+      [&](std::uint32_t node, double) {
+        const std::uint32_t list = SearchList(node);
+        for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
+          const Chain& ch = chains_[search_chains_[i]];
+          double lb = ChainLowerBound(ch, lat_deg, lon_deg, cos_lat);
+          if (lb > theta) continue;
+          lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.radius));
+          if (lb > theta) continue;
+          Near* n = find(ch.zone);
+          if (done(n, lb, lb * lb)) continue;
+          for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+            measure(k, ch.zone, n);
           }
-          i = run_end;
         }
         return theta;
       },
@@ -390,22 +379,32 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     return reference_.Nearest(plane.p);
   }
   int best_zone = edge_zone_[start];
+  const double cos_lat = std::cos(lat_deg * kDeg);
   const double bound = std::atan(std::sqrt(best_tan2));
   if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   BestFirst(
       lat_deg, lon_deg, bound * (1.0 + 1e-12) + 1e-15,
       [&](std::uint32_t node, double) {
-        for (std::uint32_t i = nodes_[node].edge_start; i < nodes_[node + 1].edge_start; ++i) {
-          const std::uint32_t k = node_edges_[i];
-          if (edge_zone_[k] < 0) continue;
-          double tan2;
-          plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
-          if (tan2 < best_tan2) {
-            best_tan2 = tan2;
-            best_zone = edge_zone_[k];
+        double limit = std::atan(std::sqrt(best_tan2));
+        const std::uint32_t list = SearchList(node);
+        for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
+          const Chain& ch = chains_[search_chains_[i]];
+          if (ChainLowerBound(ch, lat_deg, lon_deg, cos_lat) > limit ||
+              CapLowerBound(plane.p, ch.center, ch.radius) > limit) {
+            continue;
           }
+          const double before = best_tan2;
+          for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+            double tan2;
+            plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
+            if (tan2 < best_tan2) {
+              best_tan2 = tan2;
+              best_zone = ch.zone;
+            }
+          }
+          if (best_tan2 < before) limit = std::atan(std::sqrt(best_tan2));
         }
-        return std::atan(std::sqrt(best_tan2));
+        return limit;
       },
       [](std::uint32_t, double) { return false; });
   return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};

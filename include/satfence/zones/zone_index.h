@@ -21,24 +21,26 @@
 // per one-degree block whose cells all share it (120 kB, so most uniform lookups are one
 // load from cache).
 //
-// Border distances and uncertainty classes (region.h) walk the same table best-first: the
-// nodes under the latitude/longitude box of the searched disc, nearest first by a lower
-// bound of their angle from the position, give every border edge that can come within the
-// searched radius, and each is measured in the gnomonic plane at the position, where
-// geodesic edges are straight segments and the distance d from the centre to the nearest
-// point of a segment is exactly tan of the angle to the nearest point of the edge (so
-// angle = atan(d), to the rounding of a few dot products: about 1e-15 rad, 10 nm). The
-// uncertainty ellipse is a whitening of that plane, so "the region meets the edge" is "the
-// whitened segment comes within 1 of the origin". Each node records the zones whose border
-// edges lie below it (up to two, or "many"), so a search passes over a whole node once
-// those zones are settled; nodes holding only seams are not searched at all. Wide searches
-// start from 4-degree super-cells, and the caps beyond 85 degrees are two more nodes
-// holding the edges that reach into them. The nearest border starts from an upper bound:
-// each node keeps a border edge near its centre (a cell's nearest edge of its own, carried
-// to cells without edges by two raster sweeps in each direction, as in a vector distance
-// transform; a sub-cell's, its own or its parent's or its siblings'), whose distance from
-// the position bounds the search. A disc wider than 10
-// degrees, and a nearest border farther than 60 degrees, go to S2ZoneIndex.
+// Border distances and uncertainty classes (region.h) walk the same table's cells
+// best-first: the cells under the latitude/longitude box of the searched disc, nearest
+// first by a lower bound of their angle from the position, hold every border edge that can
+// come within the searched radius, grouped in chains of up to 16 consecutive edges of a
+// ring, each with a box and a cap that bound it. A chain that can come within reach is
+// measured edge by edge in the gnomonic plane at the position, where geodesic edges are
+// straight segments and the distance d from the centre to the nearest point of a segment is
+// exactly tan of the angle to the nearest point of the edge (so angle = atan(d), to the
+// rounding of a few dot products: about 1e-15 rad, 10 nm). The uncertainty ellipse is a
+// whitening of that plane, so "the region meets the edge" is "the whitened segment comes
+// within 1 of the origin". Each cell records the zones whose border edges lie in it (up to
+// two, or "many"), so a search passes over a cell once those zones are settled; cells
+// holding only seams are not searched at all. Wide searches start from 4-degree
+// super-cells, and the caps beyond 85 degrees are two more nodes holding the chains that
+// reach into them. The nearest border starts from an upper bound: each node keeps a border
+// edge near its centre (a cell's nearest edge of its own, carried to cells without edges by
+// two raster sweeps in each direction, as in a vector distance transform; a sub-cell's, its
+// own or its parent's or its siblings'), whose distance from the position bounds the
+// search. A disc wider than 10 degrees, and a nearest border farther than 60 degrees, go
+// to S2ZoneIndex.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
@@ -111,12 +113,12 @@ class ZoneIndex {
   // The node (cell, or sub-cell of a dense cell) holding the point.
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
-  // Visits the leaves within `radius_rad` of the point nearest first: leaf(node, lb) for each,
-  // lb a lower bound of the angle from the point to the leaf, until the next lower bound
-  // exceeds what leaf last returned (the radius, or a shrinking best distance). The lower
-  // bound of a box is the largest of its latitude gap, cos(lat) * sin(longitude gap) (taken
-  // through sin(g) >= g - g^3 / 6) and the angle to its centre less its size.
-  // `settled(node, lb)` may say that nothing below a node can matter any more (it is then
+  // Visits the cells (and caps) within `radius_rad` of the point nearest first: leaf(node,
+  // lb) for each, lb a lower bound of the angle from the point to the cell, until the next
+  // lower bound exceeds what leaf last returned (the radius, or a shrinking best distance).
+  // The lower bound of a box is the largest of its latitude gap, cos(lat) * sin(longitude
+  // gap) (taken through sin(g) >= g - g^3 / 6) and the angle to its centre less its size.
+  // `settled(node, lb)` may say that nothing in a cell can matter any more (it is then
   // passed over, before and after it waits in the queue). Beyond 85 degrees of latitude the
   // search goes through the two cap nodes.
   template <typename F, typename S>
@@ -143,6 +145,29 @@ class ZoneIndex {
     std::uint32_t near_edge = kNoEdge;
   };
   HugePageVector<Node> nodes_;
+  // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
+  // zone), each with a latitude/longitude box holding it (rounded outward to floats) and a
+  // cap (unit centre, angular radius) holding it. Border searches measure chains, not the
+  // sub-cells: a chain's edges sit together in vertices_, and one test passes over all of
+  // them (the box first, being cheap; then the cap, which is tight at any distance).
+  static constexpr std::uint32_t kChainEdges = 16;
+  struct Chain {
+    float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
+    std::uint32_t first_edge, edges;
+    std::int32_t zone;
+    S2Point center;
+    double radius;  // pi: a cap that bounds nothing
+  };
+  std::vector<Chain> chains_;
+  // Per cell, then for the south and north caps: its chains, search_chains_ from
+  // chain_start_[i] to chain_start_[i + 1].
+  HugePageVector<std::uint32_t> chain_start_, search_chains_;
+  // Where node (a cell or a cap) keeps its chains.
+  std::uint32_t SearchList(std::uint32_t node) const {
+    return node == cap_node_[0]   ? kLatCells * kLonCells
+           : node == cap_node_[1] ? kLatCells * kLonCells + 1
+                                  : node;
+  }
   HugePageVector<std::int32_t> node_shapes_, node_zones_;
   HugePageVector<std::uint32_t> node_edges_;
   // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
@@ -161,6 +186,8 @@ class ZoneIndex {
 
   void BuildSummaries(int cells);
   void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges);
+  void BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_edges,
+                   const std::vector<std::uint32_t> (&cap_edges)[2]);
 
   // Divides a node whose box is (lat0, lon0, size) at `depth`; appends its children.
   void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
