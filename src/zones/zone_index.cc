@@ -522,6 +522,105 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
   Resolve(node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
+void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
+                               std::vector<std::uint32_t>& offsets, std::vector<int>& zones) const {
+  offsets.assign(1, 0);
+  zones.clear();
+  constexpr size_t kGroup = 16;
+  // Per point of a group: its answer code (or kFastSlow), and where its descent stands.
+  struct Walk {
+    std::uint16_t code;
+    int depth;
+    std::uint32_t node;
+    double lat0, lon0, size;
+  };
+  Walk walk[kGroup];
+  std::vector<int> found;
+  for (size_t first = 0; first < points.size(); first += kGroup) {
+    const size_t n = std::min(kGroup, points.size() - first);
+    const LatLngDeg* pt = &points[first];
+    // The blocks (in cache), else ask for the cells' codes and records.
+    for (size_t j = 0; j < n; ++j) {
+      Walk& w = walk[j];
+      w.depth = 0;
+      if (std::abs(pt[j].lat_deg) >= kMaxLatDeg) {
+        w.code = kFastSlow;
+        w.depth = -1;  // beyond the table
+        continue;
+      }
+      const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
+      const int row = cell / kLonCells, col = cell % kLonCells;
+      w.code = block_fast_[(row / kBlock) * kBlockCols + col / kBlock];
+      w.node = static_cast<std::uint32_t>(cell);
+      w.lat0 = -kMaxLatDeg + row * kCellDeg;
+      w.lon0 = -180.0 + col * kCellDeg;
+      w.size = kCellDeg;
+      if (w.code == kFastSlow) {
+        __builtin_prefetch(&fast_[cell]);
+        __builtin_prefetch(&nodes_[cell]);
+      } else {
+        w.depth = -2;  // answered
+      }
+    }
+    for (size_t j = 0; j < n; ++j) {
+      Walk& w = walk[j];
+      if (w.depth != 0) continue;
+      w.code = fast_[w.node];
+      if (w.code != kFastSlow) w.depth = -2;
+    }
+    // The descent, one level for every point per round.
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t j = 0; j < n; ++j) {
+        Walk& w = walk[j];
+        if (w.depth < 0 || nodes_[w.node].first_child == 0) continue;
+        const int k = SplitAt(++w.depth);
+        w.size /= k;
+        const int r = std::clamp(static_cast<int>((pt[j].lat_deg - w.lat0) / w.size), 0, k - 1);
+        const int c = std::clamp(static_cast<int>((pt[j].lon_deg - w.lon0) / w.size), 0, k - 1);
+        w.lat0 += r * w.size;
+        w.lon0 += c * w.size;
+        w.node = nodes_[w.node].first_child + r * k + c;
+        __builtin_prefetch(&nodes_[w.node]);
+        __builtin_prefetch(&nodes_[w.node + 1]);
+        more = true;
+      }
+    }
+    // The leaves' lists, then the edges' vertices.
+    for (size_t j = 0; j < n; ++j) {
+      const Walk& w = walk[j];
+      if (w.depth < 0) continue;
+      __builtin_prefetch(&node_edges_[nodes_[w.node].edge_start]);
+      __builtin_prefetch(&node_zones_[nodes_[w.node].zone_start]);
+      __builtin_prefetch(&node_shapes_[nodes_[w.node].shape_start]);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      const Walk& w = walk[j];
+      if (w.depth < 0) continue;
+      for (std::uint32_t i = nodes_[w.node].edge_start; i < nodes_[w.node + 1].edge_start; ++i) {
+        __builtin_prefetch(&vertices_[node_edges_[i]]);
+        __builtin_prefetch(&edge_shape_[node_edges_[i]]);
+      }
+    }
+    // The answers, in order.
+    for (size_t j = 0; j < n; ++j) {
+      const Walk& w = walk[j];
+      if (w.depth == -2) {
+        if (w.code != kFastNone) zones.push_back(w.code - 1);
+      } else {
+        if (w.depth == -1) {
+          found =
+              reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
+        } else {
+          Resolve(w.node, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
+        }
+        zones.insert(zones.end(), found.begin(), found.end());
+      }
+      offsets.push_back(static_cast<std::uint32_t>(zones.size()));
+    }
+  }
+}
+
 std::vector<int> ZoneIndex::Containing(double lat_deg, double lon_deg) const {
   std::vector<int> out;
   Containing(lat_deg, lon_deg, out);

@@ -191,12 +191,41 @@ int main(int argc, char** argv) {
                                       });
         });
 
+    // The same points through the batch lookup, 1,000 at a time, against S2 again.
+    size_t many_hits = 0, s2_hits_again = 0;
+    std::vector<ZoneIndex::LatLngDeg> batch;
+    std::vector<std::uint32_t> offsets;
+    std::vector<int> zones;
+    constexpr size_t kBatch = 1000;
+    const auto [many, s2_again] = Interleaved(
+        pts->size() / kBatch,
+        [&](size_t b) {
+          batch.clear();
+          for (size_t i = b * kBatch; i < (b + 1) * kBatch; ++i) {
+            batch.push_back({(*pts)[i].lat, (*pts)[i].lon});
+          }
+          index.ContainingMany(batch, offsets, zones);
+          many_hits += zones.size();
+        },
+        [&](size_t b) {
+          for (size_t i = b * kBatch; i < (b + 1) * kBatch; ++i) {
+            query.VisitContainingShapes(
+                S2LatLng::FromDegrees((*pts)[i].lat, (*pts)[i].lon).ToPoint(), [&](S2Shape*) {
+                  ++s2_hits_again;
+                  return true;
+                });
+          }
+        });
+
     size_t geos_hits = 0;
     t0 = Clock::now();
     for (size_t i = 0; i < n_geos; ++i) geos_hits += geos.Count((*pts)[i].lat, (*pts)[i].lon);
     const double g = n_geos / Seconds(t0);
     std::printf("%-8s %14.0f %14.0f %14.0f %9.1fx %9.1fx   (zones found: %zu; S2 parts %zu)\n",
                 name, ours, s2, g, ours / s2, ours / g, hits, s2_hits);
+    std::printf("%-8s %14.0f %14.0f %14s %9.1fx %10s   (batches of %zu; zones found: %zu)\n",
+                (std::string(name) + "*").c_str(), many * kBatch, s2_again * kBatch, "-",
+                many / s2_again, "-", kBatch, many_hits);
   }
 
   // Border distances and uncertainty classes.

@@ -75,6 +75,8 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
   std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
   int in_table = 0, disagreements = 0;
   const int n = 1'000'000;
+  std::vector<ZoneIndex::LatLngDeg> points;
+  std::vector<std::vector<int>> answers;
   for (int i = 0; i < n; ++i) {
     double lat_deg, lon_deg;
     if (i % 2 == 0) {
@@ -89,6 +91,10 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
     const std::vector<int> fast = index.Containing(lat_deg, lon_deg);
     const std::vector<int> exact = index.reference().Containing(p);
     in_table += std::abs(lat_deg) < 85.0;
+    if (i % 10 == 0) {  // every tenth point again, through the batch lookup below
+      points.push_back({lat_deg, lon_deg});
+      answers.push_back(exact);
+    }
     if (fast != exact) {
       ++disagreements;
       ADD_FAILURE() << "seed " << seed << " point " << i << " (" << lat_deg << ", " << lon_deg
@@ -98,6 +104,15 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
   }
   EXPECT_EQ(disagreements, 0);
   EXPECT_GT(in_table, n * 9 / 10);
+  std::vector<std::uint32_t> offsets;
+  std::vector<int> zones;
+  index.ContainingMany(points, offsets, zones);
+  ASSERT_EQ(offsets.size(), points.size() + 1);
+  for (size_t i = 0; i < points.size(); ++i) {
+    ASSERT_EQ(std::vector<int>(zones.begin() + offsets[i], zones.begin() + offsets[i + 1]),
+              answers[i])
+        << "batch point " << i << " (" << points[i].lat_deg << ", " << points[i].lon_deg << ")";
+  }
   const ZoneIndex::Stats& s = index.stats();
   std::printf("cells %zu (%zu with edges, %zu divided), edges %zu, edge refs %zu, %.0f MB\n",
               s.cells, s.cells_with_edges, s.dense_cells, s.edges, s.edge_refs, s.bytes / 1e6);

@@ -66,6 +66,15 @@ class ZoneIndex {
   // The same into `out` (cleared first), for loops over many points: no allocation once
   // `out` has grown to the largest answer.
   void Containing(double lat_deg, double lon_deg, std::vector<int>& out) const;
+  // The same for many points at once: the zones of point i are zones[offsets[i]] up to
+  // zones[offsets[i + 1]] (both cleared first). Points are taken in groups whose table
+  // lookups are requested together, so their cache misses overlap instead of following one
+  // another: the way to look up a fleet. The answers are Containing's, point by point.
+  struct LatLngDeg {
+    double lat_deg, lon_deg;
+  };
+  void ContainingMany(const std::vector<LatLngDeg>& points, std::vector<std::uint32_t>& offsets,
+                      std::vector<int>& zones) const;
 
   // The region centred on (lat, lon) against every zone, borders looked for up to
   // max(search_m, region.extent_m()) away; the same answer as S2ZoneIndex::Classify (whose
