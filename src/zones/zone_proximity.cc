@@ -149,10 +149,8 @@ double ChainLowerBound(const Chain& ch, double lat, double lon, double cos_lat) 
 }  // namespace
 
 template <typename F, typename S>
-void ZoneIndex::BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf,
-                          S&& settled) const {
-  const double cos_lat = std::cos(lat_deg * kDeg);
-  const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
+void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, double cos_lat,
+                          double radius_rad, F&& leaf, S&& settled) const {
   // The latitude/longitude box of the disc within `limit` (a cap's longitude half-width is
   // asin(sin(limit) / cos(lat)), all round when the cap holds a pole), with a margin for
   // rounding; it shrinks with the limit.
@@ -268,6 +266,14 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
+  // The containment below starts from the position's cell: ask for its record now, so the
+  // miss overlaps the search.
+  if (std::abs(lat_deg) < kMaxLatDeg) {
+    const int cell = CellOf(lat_deg, lon_deg);
+    __builtin_prefetch(&fast_[cell]);
+    __builtin_prefetch(&nodes_[cell]);
+    __builtin_prefetch(&chain_start_[cell]);
+  }
   const Plane plane(lat_deg, lon_deg);
   const double cos_lat = std::cos(lat_deg * kDeg);
   const Whitening whitening(region);
@@ -312,7 +318,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     return true;
   };
   BestFirst(
-      lat_deg, lon_deg, theta,
+      lat_deg, lon_deg, plane.p, cos_lat, theta,
       [&](std::uint32_t node, double) {
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
@@ -383,7 +389,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const double bound = std::atan(std::sqrt(best_tan2));
   if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   BestFirst(
-      lat_deg, lon_deg, bound * (1.0 + 1e-12) + 1e-15,
+      lat_deg, lon_deg, plane.p, cos_lat, bound * (1.0 + 1e-12) + 1e-15,
       [&](std::uint32_t node, double) {
         double limit = std::atan(std::sqrt(best_tan2));
         const std::uint32_t list = SearchList(node);

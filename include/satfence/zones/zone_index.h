@@ -122,7 +122,8 @@ class ZoneIndex {
   // The node (cell, or sub-cell of a dense cell) holding the point.
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
-  // Visits the cells (and caps) within `radius_rad` of the point nearest first: leaf(node,
+  // Visits the cells (and caps) within `radius_rad` of the point (p, with cos_lat the
+  // cosine of its latitude) nearest first: leaf(node,
   // lb) for each, lb a lower bound of the angle from the point to the cell, until the next
   // lower bound exceeds what leaf last returned (the radius, or a shrinking best distance).
   // The lower bound of a box is the largest of its latitude gap, cos(lat) * sin(longitude
@@ -131,7 +132,8 @@ class ZoneIndex {
   // passed over, before and after it waits in the queue). Beyond 85 degrees of latitude the
   // search goes through the two cap nodes.
   template <typename F, typename S>
-  void BestFirst(double lat_deg, double lon_deg, double radius_rad, F&& leaf, S&& settled) const;
+  void BestFirst(double lat_deg, double lon_deg, const S2Point& p, double cos_lat,
+                 double radius_rad, F&& leaf, S&& settled) const;
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
