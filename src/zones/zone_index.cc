@@ -75,15 +75,20 @@ std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
   double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
   double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
   for (int depth = 1; nodes_[node].first_child != 0; ++depth) {
-    const int n = SplitAt(depth);
-    size /= n;
-    const int r = std::clamp(static_cast<int>((lat_deg - lat0) / size), 0, n - 1);
-    const int c = std::clamp(static_cast<int>((lon_deg - lon0) / size), 0, n - 1);
-    lat0 += r * size;
-    lon0 += c * size;
-    node = nodes_[node].first_child + r * n + c;
+    node = ChildToward(node, depth, lat_deg, lon_deg, lat0, lon0, size);
   }
   return node;
+}
+
+std::uint32_t ZoneIndex::ChildToward(std::uint32_t node, int depth, double lat_deg, double lon_deg,
+                                     double& lat0, double& lon0, double& size) const {
+  const int n = SplitAt(depth);
+  size /= n;
+  const int r = std::clamp(static_cast<int>((lat_deg - lat0) / size), 0, n - 1);
+  const int c = std::clamp(static_cast<int>((lon_deg - lon0) / size), 0, n - 1);
+  lat0 += r * size;
+  lon0 += c * size;
+  return nodes_[node].first_child + r * n + c;
 }
 
 void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges) {
@@ -96,13 +101,7 @@ void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>&
   std::sort(zones.begin(), zones.end());
   zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
   node_zones_.insert(node_zones_.end(), zones.begin(), zones.end());
-  // Edges zone by zone, so border searches can pass over a zone's run at once.
-  const size_t first_edge = node_edges_.size();
   node_edges_.insert(node_edges_.end(), edges.begin(), edges.end());
-  std::sort(node_edges_.begin() + first_edge, node_edges_.end(),
-            [&](std::uint32_t a, std::uint32_t b) {
-              return std::pair(edge_zone_[a], a) < std::pair(edge_zone_[b], b);
-            });
   // The next node's starts, which end this one's lists.
   Node next;
   next.edge_start = static_cast<std::uint32_t>(node_edges_.size());
@@ -220,8 +219,16 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     cap_node_[pole] = static_cast<std::uint32_t>(nodes_.size() - 1);
     AddNode(S2Point(0.0, 0.0, pole == 0 ? -1.0 : 1.0), cap_edges[pole]);
   }
-  BuildSummaries(cells);
-  BuildNearEdges(cell_edges);
+  // Node depths (cells 1), parents before children.
+  std::vector<std::uint8_t> depth(nodes_.size() - 1, 0);
+  std::fill(depth.begin(), depth.begin() + cells, 1);
+  for (size_t i = 0; i < depth.size(); ++i) {
+    const std::uint32_t f = nodes_[i].first_child;
+    const int k = SplitAt(depth[i]);
+    if (f != 0) std::fill(depth.begin() + f, depth.begin() + f + k * k, depth[i] + 1);
+  }
+  BuildSummaries(depth);
+  BuildNearEdges(cell_edges, depth);
   BuildChains(cell_edges, cap_edges);
   std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
 
@@ -269,16 +276,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  (fast_.size() + block_fast_.size()) * 2;
 }
 
-void ZoneIndex::BuildSummaries(int cells) {
-  const size_t n = nodes_.size() - 1;
-  // Depths from the top (a parent precedes its children), then the zones from the leaves up.
-  std::vector<std::uint8_t> depth(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    if (i < static_cast<size_t>(cells)) depth[i] = 1;
-    const std::uint32_t f = nodes_[i].first_child;
-    const int k = SplitAt(depth[i]);
-    if (f != 0) std::fill(depth.begin() + f, depth.begin() + f + k * k, depth[i] + 1);
-  }
+void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
+  const size_t n = depth.size();
+  // The zones from the leaves up (a child follows its parent).
   auto add = [](Summary& s, std::int32_t zone) {
     if (zone < 0 || s.zone[1] == kMany || zone == s.zone[0] || zone == s.zone[1]) return;
     if (s.zone[0] < 0) {
@@ -386,7 +386,8 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   chain_start_[cells + 2] = static_cast<std::uint32_t>(search_chains_.size());
 }
 
-void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {
+void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges,
+                               const std::vector<std::uint8_t>& depth) {
   const int cells = kLatCells * kLonCells;
   const size_t nodes = nodes_.size() - 1;
   std::vector<S1ChordAngle> best(nodes, S1ChordAngle::Infinity());
@@ -427,20 +428,18 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
   }
   // Below the cells, parents before children: a leaf's own nearest edge, then the best of
   // its parent's and of its neighbouring siblings' (so an empty sub-cell takes one nearby).
-  std::vector<std::uint8_t> depth(nodes, 0);
-  std::fill(depth.begin(), depth.begin() + cells, 1);
+  std::vector<std::uint32_t> own;
   for (size_t i = 0; i < nodes; ++i) {
     const std::uint32_t f = nodes_[i].first_child;
     if (f == 0) continue;
     const int n = SplitAt(depth[i]);
     for (int j = 0; j < n * n; ++j) {
       const std::uint32_t child = f + j;
-      depth[child] = depth[i] + 1;
       for (std::uint32_t e = nodes_[child].edge_start; e < nodes_[child + 1].edge_start; ++e) {
         if (edge_zone_[node_edges_[e]] >= 0) offer(child, node_edges_[e]);
       }
     }
-    std::vector<std::uint32_t> own(n * n);
+    own.resize(n * n);
     for (int j = 0; j < n * n; ++j) own[j] = nodes_[f + j].near_edge;
     for (int r = 0; r < n; ++r) {
       for (int c = 0; c < n; ++c) {
@@ -505,8 +504,7 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   const int cell = CellOf(lat_deg, lon_deg);
-  const int row = cell / kLonCells, col = cell % kLonCells;
-  std::uint16_t fast = block_fast_[(row / kBlock) * kBlockCols + col / kBlock];
+  std::uint16_t fast = block_fast_[BlockOf(cell)];
   if (fast == kFastSlow) fast = fast_[cell];
   if (fast != kFastSlow) {
     out.clear();
@@ -549,11 +547,10 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
         continue;
       }
       const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
-      const int row = cell / kLonCells, col = cell % kLonCells;
-      w.code = block_fast_[(row / kBlock) * kBlockCols + col / kBlock];
+      w.code = block_fast_[BlockOf(cell)];
       w.node = static_cast<std::uint32_t>(cell);
-      w.lat0 = -kMaxLatDeg + row * kCellDeg;
-      w.lon0 = -180.0 + col * kCellDeg;
+      w.lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+      w.lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
       w.size = kCellDeg;
       if (w.code == kFastSlow) {
         __builtin_prefetch(&fast_[cell]);
@@ -574,13 +571,8 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
       for (size_t j = 0; j < n; ++j) {
         Walk& w = walk[j];
         if (w.depth < 0 || nodes_[w.node].first_child == 0) continue;
-        const int k = SplitAt(++w.depth);
-        w.size /= k;
-        const int r = std::clamp(static_cast<int>((pt[j].lat_deg - w.lat0) / w.size), 0, k - 1);
-        const int c = std::clamp(static_cast<int>((pt[j].lon_deg - w.lon0) / w.size), 0, k - 1);
-        w.lat0 += r * w.size;
-        w.lon0 += c * w.size;
-        w.node = nodes_[w.node].first_child + r * k + c;
+        w.node =
+            ChildToward(w.node, ++w.depth, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0, w.size);
         __builtin_prefetch(&nodes_[w.node]);
         __builtin_prefetch(&nodes_[w.node + 1]);
         more = true;

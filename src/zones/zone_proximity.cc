@@ -102,48 +102,42 @@ struct Near {
   double white2;
 };
 
-// A node waiting in the best-first search: its box (degrees, longitudes in the query's
-// unwrapped frame) and the lower bound of its angle from the query point.
+// A cell, cap or super-cell waiting in the best-first search, by the lower bound of its
+// angle from the query point. A super-cell keeps its first row and its first column in the
+// query's unwrapped frame.
 struct Pending {
   double lb;
   std::uint32_t node;
-  int depth;
-  double lat0, lon0, size;
+  bool super_cell;
+  int row0, col0;
   bool operator>(const Pending& o) const { return lb > o.lb; }
 };
 
-// Lower bound (radians) of the angle from (lat, lon) to any point of the box, REQUIRES:
-// the box's longitudes in the same unwrapped frame as lon.
-double LowerBound(double lat, double lon, double cos_lat, double lat0, double lon0, double size) {
-  const double dlat = lat < lat0 ? lat0 - lat : (lat > lat0 + size ? lat - lat0 - size : 0.0);
-  const double g =
-      std::min(std::max(std::abs(lon - (lon0 + 0.5 * size)) - 0.5 * size, 0.0) * kDeg, M_PI / 2);
-  return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
-}
-
-// Lower bound (radians) of the angle from p to any point of a box of `size` degrees centred
-// on `center`: every point of the box is within size (half of it along the meridian, at most
-// half of it along a parallel) of the centre. Beats the latitude/longitude bound diagonally,
-// where that one is short by up to a factor sqrt(2). acos loses up to ~1e-8 near 1: a margin.
-double BoxCapLowerBound(const S2Point& p, const S2Point& center, double size_deg) {
-  return std::acos(std::min(1.0, p.DotProd(center))) - size_deg * kDeg - 1e-7;
-}
-
-// Lower bound (radians) of the angle from p to any point of a cap (acos's margin as above).
-double CapLowerBound(const S2Point& p, const S2Point& center, double radius_rad) {
-  return std::acos(std::min(1.0, p.DotProd(center))) - radius_rad - 1e-7;
-}
-
-// Lower bound (radians) of the angle from (lat, lon) to a chain, by its box: the larger of
-// the latitude gap and the distance to the nearer of its bounding meridians, as above.
-template <typename Chain>
-double ChainLowerBound(const Chain& ch, double lat, double lon, double cos_lat) {
-  const double dlat = std::max({0.0, ch.lat_lo - lat, lat - ch.lat_hi});
-  double d = lon - ch.lon_mid;
+// Lower bound (radians) of the angle from (lat, lon) to any point between latitudes lat_lo
+// and lat_hi and within lon_half of longitude lon_mid (degrees): the larger of the latitude
+// gap and the distance to the nearer bounding meridian, cos(lat) * sin(longitude gap),
+// taken through sin(g) >= g - g^3 / 6.
+double BoxLowerBound(double lat, double lon, double cos_lat, double lat_lo, double lat_hi,
+                     double lon_mid, double lon_half) {
+  const double dlat = std::max({0.0, lat_lo - lat, lat - lat_hi});
+  double d = lon - lon_mid;
   if (d > 180.0) d -= 360.0;
   if (d < -180.0) d += 360.0;
-  const double g = std::min(std::max(std::abs(d) - ch.lon_half, 0.0) * kDeg, M_PI / 2);
+  const double g = std::min(std::max(std::abs(d) - lon_half, 0.0) * kDeg, M_PI / 2);
   return std::max(dlat * kDeg, cos_lat * (g - g * g * g / 6.0));
+}
+
+// The same for the square box of `size` degrees from (lat0, lon0).
+double LowerBound(double lat, double lon, double cos_lat, double lat0, double lon0, double size) {
+  return BoxLowerBound(lat, lon, cos_lat, lat0, lat0 + size, lon0 + 0.5 * size, 0.5 * size);
+}
+
+// Lower bound (radians) of the angle from p to any point of a cap. acos loses up to ~1e-8
+// near 1: a margin. A box of `size` degrees lies in the cap of radius size about its
+// centre (half of it along the meridian, at most half of it along a parallel), which beats
+// the latitude/longitude bound diagonally, where that one is short by up to sqrt(2).
+double CapLowerBound(const S2Point& p, const S2Point& center, double radius_rad) {
+  return std::acos(std::min(1.0, p.DotProd(center))) - radius_rad - 1e-7;
 }
 
 }  // namespace
@@ -203,8 +197,8 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
             double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
             if (lb > limit) continue;
             const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
-            lb = std::max(lb, BoxCapLowerBound(p, nodes_[node].center, kCellDeg));
-            if (lb <= limit && !settled(node, lb)) push({lb, node, 1, lat0, lon0, kCellDeg});
+            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, kCellDeg * kDeg));
+            if (lb <= limit && !settled(node, lb)) push({lb, node, false, 0, 0});
           }
         }
         c = b + shift + 1;
@@ -223,10 +217,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
         if (!super_occupied_[sr * kSuperCols + sc]) continue;
         const double lon0 = -180.0 + su * kSuper * kCellDeg;
         const double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kSuper * kCellDeg);
-        // depth 0: a super-cell; `node` holds its unwrapped column
-        if (lb <= limit) {
-          push({lb, static_cast<std::uint32_t>(su - s_col0), 0, lat0, lon0, kSuper * kCellDeg});
-        }
+        if (lb <= limit) push({lb, 0, true, sr * kSuper, su * kSuper});
       }
     }
   }
@@ -234,19 +225,16 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
     const std::uint32_t cap = cap_node_[pole];
     const double gap = pole == 0 ? lat_deg + kMaxLatDeg : kMaxLatDeg - lat_deg;
     const double lb = std::max(gap, 0.0) * kDeg;
-    if (!Empty(cap) && lb <= limit && !settled(cap, lb)) push({lb, cap, 1, 0.0, 0.0, 0.0});
+    if (!Empty(cap) && lb <= limit && !settled(cap, lb)) push({lb, cap, false, 0, 0});
   }
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), std::greater<>());
     const Pending top = heap.back();
     heap.pop_back();
     if (top.lb > limit) break;
-    if (top.depth == 0) {
-      const int sr = static_cast<int>(std::lround((top.lat0 + kMaxLatDeg) / kCellDeg)) / kSuper;
-      const int ca = static_cast<int>(top.node) * kSuper +
-                     static_cast<int>(std::floor(static_cast<double>(col0) / kSuper)) * kSuper;
-      scan(std::max(sr * kSuper, row0), std::min(sr * kSuper + kSuper - 1, row1),
-           std::max(ca, col0), std::min(ca + kSuper - 1, col1));
+    if (top.super_cell) {
+      scan(std::max(top.row0, row0), std::min(top.row0 + kSuper - 1, row1),
+           std::max(top.col0, col0), std::min(top.col0 + kSuper - 1, col1));
       continue;
     }
     if (settled(top.node, top.lb)) continue;
@@ -266,8 +254,8 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
-  // The containment below starts from the position's cell: ask for its record now, so the
-  // miss overlaps the search.
+  // The search and the containment below both start from the position's cell: ask for its
+  // records now, so their misses overlap the setup.
   if (std::abs(lat_deg) < kMaxLatDeg) {
     const int cell = CellOf(lat_deg, lon_deg);
     __builtin_prefetch(&fast_[cell]);
@@ -323,7 +311,8 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = chains_[search_chains_[i]];
-          double lb = ChainLowerBound(ch, lat_deg, lon_deg, cos_lat);
+          double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
+                                    ch.lon_half);
           if (lb > theta) continue;
           lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.radius));
           if (lb > theta) continue;
@@ -380,14 +369,13 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const Plane plane(lat_deg, lon_deg);
   double best_tan2;
   Segment seg;
-  if (!plane.EdgeTan2(vertices_[start], vertices_[start + 1], best_tan2, seg) &&
-      S2::GetDistance(plane.p, vertices_[start], vertices_[start + 1]).radians() > kMaxNearestRad) {
-    return reference_.Nearest(plane.p);
-  }
+  const double bound =
+      plane.EdgeTan2(vertices_[start], vertices_[start + 1], best_tan2, seg)
+          ? std::atan(std::sqrt(best_tan2))
+          : S2::GetDistance(plane.p, vertices_[start], vertices_[start + 1]).radians();
+  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   int best_zone = edge_zone_[start];
   const double cos_lat = std::cos(lat_deg * kDeg);
-  const double bound = std::atan(std::sqrt(best_tan2));
-  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   BestFirst(
       lat_deg, lon_deg, plane.p, cos_lat, bound * (1.0 + 1e-12) + 1e-15,
       [&](std::uint32_t node, double) {
@@ -395,7 +383,8 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = chains_[search_chains_[i]];
-          if (ChainLowerBound(ch, lat_deg, lon_deg, cos_lat) > limit ||
+          if (BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
+                            ch.lon_half) > limit ||
               CapLowerBound(plane.p, ch.center, ch.radius) > limit) {
             continue;
           }

@@ -121,6 +121,10 @@ class ZoneIndex {
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point.
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
+  // The child of `node` (divided at `depth`, its box from lat0/lon0, `size` degrees wide)
+  // holding the point; the box becomes the child's.
+  std::uint32_t ChildToward(std::uint32_t node, int depth, double lat_deg, double lon_deg,
+                            double& lat0, double& lon0, double& size) const;
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
   // Visits the cells (and caps) within `radius_rad` of the point (p, with cos_lat the
   // cosine of its latitude) nearest first: leaf(node,
@@ -191,12 +195,16 @@ class ZoneIndex {
   // the cells' common code, or kFastSlow when they differ.
   static constexpr int kBlock = 4;
   static constexpr int kBlockCols = kLonCells / kBlock;
+  static int BlockOf(int cell) {
+    return (cell / kLonCells / kBlock) * kBlockCols + cell % kLonCells / kBlock;
+  }
   std::vector<std::uint16_t> block_fast_;
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
 
-  void BuildSummaries(int cells);
-  void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges);
+  void BuildSummaries(const std::vector<std::uint8_t>& depth);
+  void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges,
+                      const std::vector<std::uint8_t>& depth);
   void BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_edges,
                    const std::vector<std::uint32_t> (&cap_edges)[2]);
 
