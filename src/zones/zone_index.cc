@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "s2/s2cell_id.h"
 #include "s2/s2edge_crosser.h"
 #include "s2/s2edge_distances.h"
 #include "s2/s2latlng.h"
@@ -273,7 +274,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
                  (chain_start_.size() + search_chains_.size()) * 4 +
-                 (fast_.size() + block_fast_.size()) * 2;
+                 (fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -344,12 +345,13 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     S2Point sum;
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) sum += vertices_[k];
     ch.center = sum.Normalize();
-    ch.radius = 0.0;
+    double radius = 0.0;
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
-      ch.radius = std::max(ch.radius, S1Angle(ch.center, vertices_[k]).radians());
+      radius = std::max(radius, S1Angle(ch.center, vertices_[k]).radians());
     }
-    ch.radius += 1e-9;
-    if (sum.Norm2() < 1e-20 || ch.radius >= M_PI / 2) ch.radius = M_PI;
+    radius += 1e-9;
+    if (sum.Norm2() < 1e-20 || radius >= M_PI / 2) radius = M_PI;
+    ch.chord = 2.0 * std::sin(0.5 * radius);
     ch.lat_lo = static_cast<float>(r.lat_lo().degrees() - kPadDeg);
     ch.lat_hi = static_cast<float>(r.lat_hi().degrees() + kPadDeg);
     if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
@@ -362,6 +364,26 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
       ch.lon_half = static_cast<float>(0.5 * (hi - lo) + kPadDeg);
     }
   }
+  // Chains in Hilbert order of their centres (S2 cell ids), so that runs of them are near
+  // one another: the leaves of the chain tree.
+  {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order(chains_.size());
+    for (std::uint32_t i = 0; i < chains_.size(); ++i) {
+      order[i] = {S2CellId(chains_[i].center).id(), i};
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<std::uint32_t> rank(chains_.size());
+    std::vector<Chain> sorted(chains_.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      rank[order[i].second] = i;
+      sorted[i] = chains_[order[i].second];
+    }
+    chains_.swap(sorted);
+    for (std::uint32_t& c : chain_of) {
+      if (c != kNoEdge) c = rank[c];
+    }
+  }
+  BuildChainTree();
   // The chains of each cell's edges, and of the caps'.
   const int cells = kLatCells * kLonCells;
   chain_start_.assign(cells + 3, 0);
@@ -384,6 +406,65 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     add(cap_edges[pole]);
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(search_chains_.size());
+}
+
+void ZoneIndex::BuildChainTree() {
+  // Level by level from the chains up: groups of kFanout consecutive members, each bounded
+  // by a cap about their centres' mean that holds their caps, until one group is left.
+  tree_.clear();
+  // The level below: its members' caps (centre, angular radius).
+  auto angle = [](double chord) { return 2.0 * std::asin(std::min(1.0, 0.5 * chord)); };
+  std::vector<std::pair<S2Point, double>> below(chains_.size());
+  for (size_t i = 0; i < chains_.size(); ++i) {
+    below[i] = {chains_[i].center, angle(chains_[i].chord)};
+  }
+  std::vector<TreeNode> level;
+  std::vector<std::vector<TreeNode>> levels;
+  bool leaves = true;
+  do {
+    level.clear();
+    for (size_t first = 0; first < below.size(); first += kFanout) {
+      const size_t end = std::min(below.size(), first + kFanout);
+      S2Point sum;
+      bool whole = false;
+      for (size_t i = first; i < end; ++i) {
+        sum += below[i].first;
+        whole = whole || below[i].second >= M_PI;
+      }
+      TreeNode node;
+      node.first = static_cast<std::uint32_t>(first);
+      node.count = static_cast<std::uint32_t>(end - first);
+      node.leaf = leaves;
+      double radius = M_PI;
+      if (!whole && sum.Norm2() > 1e-20) {
+        node.center = sum.Normalize();
+        double r = 0.0;
+        for (size_t i = first; i < end; ++i) {
+          r = std::max(r, S1Angle(node.center, below[i].first).radians() + below[i].second);
+        }
+        if (r + 1e-9 < M_PI / 2) radius = r + 1e-9;
+      }
+      node.chord = 2.0 * std::sin(0.5 * radius);
+      level.push_back(node);
+    }
+    below.resize(level.size());
+    for (size_t i = 0; i < level.size(); ++i) below[i] = {level[i].center, angle(level[i].chord)};
+    levels.push_back(level);
+    leaves = false;
+  } while (level.size() > 1);
+  // Stored from the root down; a node's `first` then indexes the stored level below.
+  size_t offset = 0;
+  std::vector<size_t> start(levels.size());
+  for (size_t l = levels.size(); l-- > 0;) {
+    start[l] = offset;
+    offset += levels[l].size();
+  }
+  for (size_t l = levels.size(); l-- > 0;) {
+    for (TreeNode node : levels[l]) {
+      if (!node.leaf) node.first += static_cast<std::uint32_t>(start[l - 1]);
+      tree_.push_back(node);
+    }
+  }
 }
 
 void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges,

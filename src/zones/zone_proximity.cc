@@ -16,6 +16,10 @@ constexpr double kDeg = M_PI / 180.0;
 // (and tan^2 orders angles only below 90 degrees).
 constexpr double kMaxSearchRad = 10.0 * kDeg;
 constexpr double kMaxNearestRad = 60.0 * kDeg;
+// A nearest border whose starting bound exceeds this searches the chain tree, not the cells.
+// (Measured: the cells win near borders, where a search opens two or three of them; the
+// tree wins from about half a degree, where the cells within reach are many.)
+constexpr double kTreeMinRad = 0.5 * kDeg;
 // A vertex this close to the horizon of the gnomonic plane (cosine of its angle from the
 // centre, about 84 degrees) is measured on the sphere instead.
 constexpr double kMinCos = 0.1;
@@ -113,6 +117,13 @@ struct Pending {
   bool operator>(const Pending& o) const { return lb > o.lb; }
 };
 
+// A chain-tree node waiting in the nearest-border search, by the lower bound of its chord.
+struct TreePending {
+  double lb;
+  std::uint32_t node;
+  bool operator>(const TreePending& o) const { return lb > o.lb; }
+};
+
 // Lower bound (radians) of the angle from (lat, lon) to any point between latitudes lat_lo
 // and lat_hi and within lon_half of longitude lon_mid (degrees): the larger of the latitude
 // gap and the distance to the nearer bounding meridian, cos(lat) * sin(longitude gap),
@@ -132,12 +143,31 @@ double LowerBound(double lat, double lon, double cos_lat, double lat0, double lo
   return BoxLowerBound(lat, lon, cos_lat, lat0, lat0 + size, lon0 + 0.5 * size, 0.5 * size);
 }
 
-// Lower bound (radians) of the angle from p to any point of a cap. acos loses up to ~1e-8
-// near 1: a margin. A box of `size` degrees lies in the cap of radius size about its
-// centre (half of it along the meridian, at most half of it along a parallel), which beats
-// the latitude/longitude bound diagonally, where that one is short by up to sqrt(2).
-double CapLowerBound(const S2Point& p, const S2Point& center, double radius_rad) {
-  return std::acos(std::min(1.0, p.DotProd(center))) - radius_rad - 1e-7;
+// The chord (straight-line distance between unit vectors) of an angle. Chords are a metric
+// on the sphere as angles are, so every point of the cap of chord c about q lies at least
+// |p - q| - c from p (and |p - q| taken from the difference has no cancellation, unlike
+// 2 - 2 p.q: it is good to ~1e-16 at any distance). Searches compare chords, free of
+// trigonometry; a chord is 2 sin(angle / 2), so chords order as angles do.
+double Chord(double angle_rad) { return 2.0 * std::sin(0.5 * std::min(angle_rad, M_PI)); }
+
+// Lower bound of the chord from p to any point of a cap (centre, chord of its radius).
+inline double CapChordLowerBound(const S2Point& p, const S2Point& center, double chord) {
+  return (p - center).Norm() - chord;
+}
+
+// Whether the cap can come within `limit` (a chord) of p: the same bound, squared, to
+// spare the square root.
+inline bool CapWithin(const S2Point& p, const S2Point& center, double chord, double limit) {
+  const double reach = limit + chord;
+  return (p - center).Norm2() <= reach * reach;
+}
+
+// The same as an angle (radians), with 1e-12 rad for rounding. A box of `size` degrees lies
+// in the cap of radius size about its centre (half of it along the meridian, at most half
+// of it along a parallel), which beats the latitude/longitude bound diagonally, where that
+// one is short by up to sqrt(2).
+double CapLowerBound(const S2Point& p, const S2Point& center, double chord) {
+  return 2.0 * std::asin(std::clamp(0.5 * CapChordLowerBound(p, center, chord), -1.0, 1.0)) - 1e-12;
 }
 
 }  // namespace
@@ -170,10 +200,11 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
     col0 = static_cast<int>(std::floor((lon_deg + 180.0) / kCellDeg)) - kLonCells / 2;
     col1 = col0 + kLonCells - 1;
   }
+  static const double cell_chord = Chord(kCellDeg * kDeg);
   thread_local std::vector<Pending> heap;
   heap.clear();
-  auto push = [&](const Pending& p) {
-    heap.push_back(p);
+  auto push = [&](const Pending& entry) {
+    heap.push_back(entry);
     std::push_heap(heap.begin(), heap.end(), std::greater<>());
   };
   // The cells with border edges in rows ra..rb and columns ca..cb of the query's unwrapped
@@ -197,7 +228,7 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
             double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
             if (lb > limit) continue;
             const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
-            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, kCellDeg * kDeg));
+            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, cell_chord));
             if (lb <= limit && !settled(node, lb)) push({lb, node, false, 0, 0});
           }
         }
@@ -314,7 +345,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
           double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                                     ch.lon_half);
           if (lb > theta) continue;
-          lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.radius));
+          lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
           if (lb > theta) continue;
           Near* n = find(ch.zone);
           if (done(n, lb, lb * lb)) continue;
@@ -376,28 +407,72 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   int best_zone = edge_zone_[start];
   const double cos_lat = std::cos(lat_deg * kDeg);
+  // Measures a chain's edges against the best so far; the angle to beat, after.
+  auto measure = [&](const Chain& ch, double limit) {
+    const double before = best_tan2;
+    for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+      double tan2;
+      plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
+      if (tan2 < best_tan2) {
+        best_tan2 = tan2;
+        best_zone = ch.zone;
+      }
+    }
+    return best_tan2 < before ? std::atan(std::sqrt(best_tan2)) : limit;
+  };
+  // Whether a chain can hold an edge within `limit` (an angle; `chord` its chord).
+  auto reaches = [&](const Chain& ch, double limit, double chord) {
+    return CapWithin(plane.p, ch.center, ch.chord, chord) &&
+           BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
+                         ch.lon_half) <= limit;
+  };
+  // A chord a little above the angle's, for rounding.
+  auto chord_of = [](double angle) { return Chord(angle) * (1.0 + 1e-12) + 1e-15; };
+  if (bound > kTreeMinRad) {
+    double limit = bound * (1.0 + 1e-12) + 1e-15;
+    double chord = chord_of(limit);
+    thread_local std::vector<TreePending> heap;
+    heap.clear();
+    heap.push_back({0.0, 0});
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      const TreePending top = heap.back();
+      heap.pop_back();
+      if (top.lb > chord) break;
+      const TreeNode& node = tree_[top.node];
+      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
+        if (node.leaf) {
+          if (reaches(chains_[i], limit, chord)) {
+            const double next = measure(chains_[i], limit);
+            if (next < limit) {
+              limit = next;
+              chord = chord_of(limit);
+            }
+          }
+          continue;
+        }
+        const TreeNode& child = tree_[i];
+        if (!CapWithin(plane.p, child.center, child.chord, chord)) continue;
+        heap.push_back({CapChordLowerBound(plane.p, child.center, child.chord), i});
+        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+      }
+    }
+    return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
+  }
   BestFirst(
       lat_deg, lon_deg, plane.p, cos_lat, bound * (1.0 + 1e-12) + 1e-15,
       [&](std::uint32_t node, double) {
         double limit = std::atan(std::sqrt(best_tan2));
+        double chord = chord_of(limit);
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = chains_[search_chains_[i]];
-          if (BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
-                            ch.lon_half) > limit ||
-              CapLowerBound(plane.p, ch.center, ch.radius) > limit) {
-            continue;
+          if (!reaches(ch, limit, chord)) continue;
+          const double next = measure(ch, limit);
+          if (next < limit) {
+            limit = next;
+            chord = chord_of(limit);
           }
-          const double before = best_tan2;
-          for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
-            double tan2;
-            plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
-            if (tan2 < best_tan2) {
-              best_tan2 = tan2;
-              best_zone = ch.zone;
-            }
-          }
-          if (best_tan2 < before) limit = std::atan(std::sqrt(best_tan2));
         }
         return limit;
       },

@@ -39,8 +39,14 @@
 // edge near its centre (a cell's nearest edge of its own, carried to cells without edges by
 // two raster sweeps in each direction, as in a vector distance transform; a sub-cell's, its
 // own or its parent's or its siblings'), whose distance from the position bounds the
-// search. A disc wider than 10 degrees, and a nearest border farther than 60 degrees, go
-// to S2ZoneIndex.
+// search. When that bound is over half a degree, the search goes instead through a tree
+// of the chains (a bounding-volume hierarchy: the chains in Hilbert order of their centres,
+// in groups of 16 under a cap, the groups grouped again up to one root), best-first by the
+// chord from the position to each cap: far from borders, the cells within reach are many
+// and mostly hold borders out of reach, where the tree's caps follow the borders at every
+// scale. Caps are compared by chords (|p - q| less the cap's chord, a bound because chords
+// are a metric), so neither search takes an arc cosine per cap. A disc wider than 10
+// degrees, and a nearest border farther than 60 degrees, go to S2ZoneIndex.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
@@ -162,18 +168,31 @@ class ZoneIndex {
   HugePageVector<Node> nodes_;
   // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
   // zone), each with a latitude/longitude box holding it (rounded outward to floats) and a
-  // cap (unit centre, angular radius) holding it. Border searches measure chains, not the
-  // sub-cells: a chain's edges sit together in vertices_, and one test passes over all of
-  // them (the box first, being cheap; then the cap, which is tight at any distance).
+  // cap (unit centre, chord of its angular radius) holding it. Border searches measure chains, not
+  // the sub-cells: a chain's edges sit together in vertices_, and one test passes over all of them
+  // (the box first, being cheap; then the cap, which is tight at any distance).
   static constexpr std::uint32_t kChainEdges = 16;
   struct Chain {
     float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
     std::uint32_t first_edge, edges;
     std::int32_t zone;
     S2Point center;
-    double radius;  // pi: a cap that bounds nothing
+    double chord;  // of the cap's radius, 2 sin(radius / 2); 2: a cap that bounds nothing
   };
   std::vector<Chain> chains_;
+  // The chain tree: chains_ are in Hilbert order of their centres (S2 cell ids), in groups
+  // of kFanout, each group bounded by a cap, the groups in groups again up to one root
+  // (tree_[0]), stored from the root down. (Measured on the world set: fanout 16 beats 8 by
+  // 20%, 4 by 50% and 32 by 10%.)
+  static constexpr std::uint32_t kFanout = 16;
+  struct TreeNode {
+    S2Point center;
+    double chord = 2.0;                  // of the cap's radius, as a chain's
+    std::uint32_t first = 0, count = 0;  // members: chains_ (leaf) or tree_ entries
+    bool leaf = true;
+  };
+  std::vector<TreeNode> tree_;
+  void BuildChainTree();
   // Per cell, then for the south and north caps: its chains, search_chains_ from
   // chain_start_[i] to chain_start_[i + 1].
   HugePageVector<std::uint32_t> chain_start_, search_chains_;
