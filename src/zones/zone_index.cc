@@ -268,7 +268,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   }
 
   stats_.cells = cells;
+  stats_.nodes = nodes_.size() - 1;
   stats_.edge_refs = node_edges_.size();
+  stats_.chains = chains_.size();
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
@@ -586,7 +588,11 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
   }
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast == kFastSlow) fast = fast_[cell];
+  if (fast == kFastSlow) {
+    // The cell's record is wanted unless its code answers: ask for both at once.
+    __builtin_prefetch(&nodes_[cell]);
+    fast = fast_[cell];
+  }
   if (fast != kFastSlow) {
     out.clear();
     if (fast != kFastNone) out.push_back(fast - 1);

@@ -297,6 +297,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const double cos_lat = std::cos(lat_deg * kDeg);
   const Whitening whitening(region);
   const double tan2_searched = std::tan(theta) * std::tan(theta);
+  const double theta_chord = Chord(theta) * (1.0 + 1e-12) + 1e-15;
   const double extent_rad = region.extent_m() / kEarthRadius_m;
   const double tan2_extent = std::tan(extent_rad) * std::tan(extent_rad);
   thread_local std::vector<Near> near;
@@ -344,11 +345,12 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
           const Chain& ch = chains_[search_chains_[i]];
           double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                                     ch.lon_half);
-          if (lb > theta) continue;
-          lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
-          if (lb > theta) continue;
+          if (lb > theta || !CapWithin(plane.p, ch.center, ch.chord, theta_chord)) continue;
           Near* n = find(ch.zone);
-          if (done(n, lb, lb * lb)) continue;
+          if (n != nullptr) {  // the zone met already: is this chain any use?
+            lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
+            if (done(n, lb, lb * lb)) continue;
+          }
           for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
             measure(k, ch.zone, n);
           }

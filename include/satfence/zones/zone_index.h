@@ -93,7 +93,8 @@ class ZoneIndex {
   const S2ZoneIndex& reference() const { return reference_; }
 
   struct Stats {
-    size_t cells = 0, cells_with_edges = 0, dense_cells = 0, edge_refs = 0, edges = 0, bytes = 0;
+    size_t cells = 0, cells_with_edges = 0, dense_cells = 0, nodes = 0, edge_refs = 0, edges = 0,
+           chains = 0, bytes = 0;
   };
   const Stats& stats() const { return stats_; }
 
