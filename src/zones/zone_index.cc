@@ -386,6 +386,10 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     }
   }
   BuildChainTree();
+  // Each node's near edge becomes its chain.
+  for (Node& node : nodes_) {
+    if (node.near != kNoEdge) node.near = chain_of[node.near];
+  }
   // The chains of each cell's edges, and of the caps'.
   const int cells = kLatCells * kLonCells;
   chain_start_.assign(cells + 3, 0);
@@ -476,9 +480,9 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
   std::vector<S1ChordAngle> best(nodes, S1ChordAngle::Infinity());
   // Offers edge k to node c: kept if nearer its centre than what it has.
   auto offer = [&](size_t c, std::uint32_t k) {
-    if (k == kNoEdge || k == nodes_[c].near_edge) return;
+    if (k == kNoEdge || k == nodes_[c].near) return;
     if (S2::UpdateMinDistance(nodes_[c].center, vertices_[k], vertices_[k + 1], &best[c])) {
-      nodes_[c].near_edge = k;
+      nodes_[c].near = k;
     }
   };
   for (int c = 0; c < cells; ++c) {
@@ -493,18 +497,18 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
     for (int row = 0; row < kLatCells; ++row) {
       for (int col = 0; col < kLonCells; ++col) {
         const int c = at(row, col);
-        offer(c, nodes_[at(row, col - 1)].near_edge);
+        offer(c, nodes_[at(row, col - 1)].near);
         if (row > 0) {
-          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row - 1, col + d)].near_edge);
+          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row - 1, col + d)].near);
         }
       }
     }
     for (int row = kLatCells - 1; row >= 0; --row) {
       for (int col = kLonCells - 1; col >= 0; --col) {
         const int c = at(row, col);
-        offer(c, nodes_[at(row, col + 1)].near_edge);
+        offer(c, nodes_[at(row, col + 1)].near);
         if (row + 1 < kLatCells) {
-          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row + 1, col + d)].near_edge);
+          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row + 1, col + d)].near);
         }
       }
     }
@@ -523,11 +527,11 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
       }
     }
     own.resize(n * n);
-    for (int j = 0; j < n * n; ++j) own[j] = nodes_[f + j].near_edge;
+    for (int j = 0; j < n * n; ++j) own[j] = nodes_[f + j].near;
     for (int r = 0; r < n; ++r) {
       for (int c = 0; c < n; ++c) {
         const std::uint32_t child = f + r * n + c;
-        offer(child, nodes_[i].near_edge);
+        offer(child, nodes_[i].near);
         for (int dr = -1; dr <= 1; ++dr) {
           for (int dc = -1; dc <= 1; ++dc) {
             if (r + dr >= 0 && r + dr < n && c + dc >= 0 && c + dc < n) {

@@ -236,6 +236,59 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   }
 }
 
+// Zones of few, very long edges (an operator's rough box, a triangle over a third of the
+// world): a chain of them spans tens of degrees, so a search measures edges far beyond the
+// plane's horizon and beyond 90 degrees, where tan^2 no longer orders angles. Uniform points
+// against S2: containment, nearest border, and discs of up to 1,000 km.
+TEST(ZoneIndex, CoarseZonesAreS2s) {
+  const std::string coarse = R"({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"id": "TRIANGLE"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[-60, -10], [60, -10], [0, 60], [-60, -10]]]}},
+    {"type": "Feature", "properties": {"id": "BAND"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[-170, -40], [-110, -40], [-50, -40], [10, -40], [70, -40], [130, -40],
+                      [130, -30], [70, -30], [10, -30], [-50, -30], [-110, -30], [-170, -30],
+                      [-170, -40]]]}},
+    {"type": "Feature", "properties": {"id": "SMALL"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[179, 20], [-179, 20], [-179, 22], [179, 22], [179, 20]]]}}]})";
+  ZoneReadResult read = ParseZonesGeoJson(coarse, "coarse.geojson");
+  ASSERT_TRUE(read.errors.empty()) << read.errors.front().ToString();
+  ASSERT_EQ(read.zones.size(), 3u);
+  const ZoneSet set(std::move(read.zones));
+  const ZoneIndex index(set);
+  const unsigned seed = 5151;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0), u(-1.0, 1.0), lon(-180.0, 180.0);
+  Proximity mine, theirs;
+  int inside = 0, straddling = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const double lat_deg = std::asin(u(rng)) * 180 / M_PI, lon_deg = lon(rng);
+    const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
+    SCOPED_TRACE(testing::Message()
+                 << "seed " << seed << " point " << i << " (" << lat_deg << ", " << lon_deg << ")");
+    const std::vector<int> in = index.Containing(lat_deg, lon_deg);
+    ASSERT_EQ(in, index.reference().Containing(p));
+    inside += !in.empty();
+    ASSERT_NEAR(index.Nearest(lat_deg, lon_deg).distance_m, index.reference().Nearest(p).distance_m,
+                1e-6);
+    const Region region = Region::Circle(1000e3 * unit(rng));
+    index.Classify(lat_deg, lon_deg, region, 0.0, mine);
+    index.reference().Classify(p, region, 0.0, theirs);
+    ASSERT_EQ(mine.zones.size(), theirs.zones.size());
+    for (size_t j = 0; j < mine.zones.size(); ++j) {
+      ASSERT_EQ(mine.zones[j].zone, theirs.zones[j].zone);
+      EXPECT_EQ(mine.zones[j].contains, theirs.zones[j].contains);
+      EXPECT_EQ(mine.zones[j].region, theirs.zones[j].region);
+      if (!std::isinf(theirs.zones[j].border_m)) {
+        EXPECT_NEAR(mine.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
+      }
+    }
+    straddling += mine.overall == RegionClass::kStraddles;
+  }
+  // The triangle holds about a ninth of the sphere, the band about a twentieth.
+  EXPECT_GT(inside, 400);
+  EXPECT_GT(straddling, 200);
+}
+
 // Near and beyond 85 degrees, where searches go through the two polar cap nodes: zones
 // with borders beyond 85 N (one wholly inside the cap, one crossing 85 N, one round the
 // pole itself), and the world set near both poles. Discs of up to 100 km and nearest

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 #include "s2/s2edge_distances.h"
 #include "s2/s2latlng.h"
@@ -59,17 +60,28 @@ struct Plane {
     return true;
   }
 
-  // tan^2 of the angle from p to the edge ab: in the plane when both ends project (then
-  // `seg` holds them and the result is true), else on the sphere (an edge reaching the
-  // horizon; only a very long one can also come near).
-  bool EdgeTan2(const S2Point& a, const S2Point& b, double& tan2, Segment& seg) const {
-    if (Project(a, seg.ax, seg.ay) && Project(b, seg.bx, seg.by)) {
-      tan2 = SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by);
-      return true;
+  // tan^2 of the angle from p to each of the `edges` edges of the vertex chain v, passed to
+  // each(edge, tan2, seg, planar): in the plane when both ends project (then `seg` holds
+  // them and `planar` is true), else on the sphere (an edge reaching the horizon; only a
+  // very long one can also come near), infinite from 90 degrees (where tan^2 no longer
+  // orders angles). Each vertex is projected once, for the two edges it ends.
+  template <typename F>
+  void ChainTan2(const S2Point* v, std::uint32_t edges, F&& each) const {
+    Segment seg;
+    bool a_on = Project(v[0], seg.ax, seg.ay);
+    for (std::uint32_t j = 0; j < edges; ++j) {
+      const bool b_on = Project(v[j + 1], seg.bx, seg.by);
+      if (a_on && b_on) {
+        each(j, SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
+      } else {
+        const double angle = S2::GetDistance(p, v[j], v[j + 1]).radians();
+        const double t = std::tan(angle);
+        each(j, angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity(), seg, false);
+      }
+      seg.ax = seg.bx;
+      seg.ay = seg.by;
+      a_on = b_on;
     }
-    const double t = std::tan(S2::GetDistance(p, a, b).radians());
-    tan2 = t * t;
-    return false;
   }
 };
 
@@ -312,21 +324,22 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   auto done = [&](const Near* n, double lb, double tan2_lb) {
     return n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
   };
-  // Measures edge k of a zone, into its entry n (created when null).
-  auto measure = [&](std::uint32_t k, int zone, Near*& n) {
-    double tan2;
-    Segment seg;
-    const bool planar = plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
-    if (tan2 > tan2_searched) return;
-    // Off the plane, the region's whole disc is taken as the region.
-    const double white2 = planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
-    if (n == nullptr) {
-      near.push_back({zone, tan2, white2});
-      n = &near.back();
-    } else {
-      n->tan2 = std::min(n->tan2, tan2);
-      n->white2 = std::min(n->white2, white2);
-    }
+  // Measures a chain's edges, into its zone's entry n (created when null).
+  auto measure = [&](const Chain& ch, Near*& n) {
+    plane.ChainTan2(&vertices_[ch.first_edge], ch.edges,
+                    [&](std::uint32_t, double tan2, const Segment& seg, bool planar) {
+                      if (tan2 > tan2_searched) return;
+                      // Off the plane, the region's whole disc is taken as the region.
+                      const double white2 =
+                          planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
+                      if (n == nullptr) {
+                        near.push_back({ch.zone, tan2, white2});
+                        n = &near.back();
+                      } else {
+                        n->tan2 = std::min(n->tan2, tan2);
+                        n->white2 = std::min(n->white2, white2);
+                      }
+                    });
   };
   // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
   auto settled = [&](std::uint32_t node, double lb) {
@@ -351,9 +364,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
             lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
             if (done(n, lb, lb * lb)) continue;
           }
-          for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
-            measure(k, ch.zone, n);
-          }
+          measure(ch, n);
         }
         return theta;
       },
@@ -395,33 +406,28 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const std::uint32_t start =
       nodes_[std::abs(lat_deg) < kMaxLatDeg ? NodeOf(lat_deg, lon_deg)
                                             : static_cast<std::uint32_t>(CellOf(lat_deg, lon_deg))]
-          .near_edge;
+          .near;
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
-  // The cell's edge bounds the search; tan^2 of the angle orders edges below 90 degrees.
+  // The node's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
-  double best_tan2;
-  Segment seg;
-  const double bound =
-      plane.EdgeTan2(vertices_[start], vertices_[start + 1], best_tan2, seg)
-          ? std::atan(std::sqrt(best_tan2))
-          : S2::GetDistance(plane.p, vertices_[start], vertices_[start + 1]).radians();
-  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
-  int best_zone = edge_zone_[start];
-  const double cos_lat = std::cos(lat_deg * kDeg);
+  double best_tan2 = std::numeric_limits<double>::infinity();
+  int best_zone = -1;
   // Measures a chain's edges against the best so far; the angle to beat, after.
   auto measure = [&](const Chain& ch, double limit) {
     const double before = best_tan2;
-    for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
-      double tan2;
-      plane.EdgeTan2(vertices_[k], vertices_[k + 1], tan2, seg);
-      if (tan2 < best_tan2) {
-        best_tan2 = tan2;
-        best_zone = ch.zone;
-      }
-    }
+    plane.ChainTan2(&vertices_[ch.first_edge], ch.edges,
+                    [&](std::uint32_t, double tan2, const Segment&, bool) {
+                      if (tan2 < best_tan2) {
+                        best_tan2 = tan2;
+                        best_zone = ch.zone;
+                      }
+                    });
     return best_tan2 < before ? std::atan(std::sqrt(best_tan2)) : limit;
   };
+  const double bound = measure(chains_[start], M_PI);
+  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
+  const double cos_lat = std::cos(lat_deg * kDeg);
   // Whether a chain can hold an edge within `limit` (an angle; `chord` its chord).
   auto reaches = [&](const Chain& ch, double limit, double chord) {
     return CapWithin(plane.p, ch.center, ch.chord, chord) &&
@@ -466,11 +472,22 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
       [&](std::uint32_t node, double) {
         double limit = std::atan(std::sqrt(best_tan2));
         double chord = chord_of(limit);
+        // The chains within reach, measured nearest first (by their caps) so the limit
+        // shrinks early and the farther ones are passed over.
+        thread_local std::vector<TreePending> reach;
+        reach.clear();
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = chains_[search_chains_[i]];
-          if (!reaches(ch, limit, chord)) continue;
-          const double next = measure(ch, limit);
+          if (reaches(ch, limit, chord)) {
+            reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), search_chains_[i]});
+          }
+        }
+        std::sort(reach.begin(), reach.end(),
+                  [](const TreePending& a, const TreePending& b) { return a.lb < b.lb; });
+        for (const TreePending& r : reach) {
+          if (r.lb > chord) break;
+          const double next = measure(chains_[r.node], limit);
           if (next < limit) {
             limit = next;
             chord = chord_of(limit);

@@ -38,8 +38,8 @@
 // reach into them. The nearest border starts from an upper bound: each node keeps a border
 // edge near its centre (a cell's nearest edge of its own, carried to cells without edges by
 // two raster sweeps in each direction, as in a vector distance transform; a sub-cell's, its
-// own or its parent's or its siblings'), whose distance from the position bounds the
-// search. When that bound is over half a degree, the search goes instead through a tree
+// own or its parent's or its siblings'), and the chain holding that edge, whose distance
+// from the position bounds the search. When that bound is over half a degree, the search goes instead through a tree
 // of the chains (a bounding-volume hierarchy: the chains in Hilbert order of their centres,
 // in groups of 16 under a cap, the groups grouped again up to one root), best-first by the
 // chord from the position to each cap: far from borders, the cells within reach are many
@@ -157,14 +157,14 @@ class ZoneIndex {
   // centre and summary to queue it finds the rest of it in cache when it comes to open it:
   // its centre, its summary, its first child (0: a leaf), where its lists start in
   // node_edges_ (the edges that can pass through it), node_shapes_ and node_zones_ (the
-  // parts and zones holding its centre), and a border edge near its centre (kNoEdge: the
-  // set has no borders). The next record's starts end the lists, and a last record closes
+  // parts and zones holding its centre), and the chain of a border edge near its centre
+  // (the edge itself while building; kNoEdge: the set has no borders). The next record's starts end the lists, and a last record closes
   // the final node's.
   struct Node {
     S2Point center;
     Summary summary;
     std::uint32_t first_child = 0, edge_start = 0, shape_start = 0, zone_start = 0;
-    std::uint32_t near_edge = kNoEdge;
+    std::uint32_t near = kNoEdge;
   };
   HugePageVector<Node> nodes_;
   // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
