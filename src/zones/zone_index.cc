@@ -275,7 +275,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
-                 (chain_start_.size() + search_chains_.size()) * 4 +
+                 chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
                  (fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
 }
 
@@ -401,17 +401,17 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     }
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
-    search_chains_.insert(search_chains_.end(), list.begin(), list.end());
+    for (std::uint32_t c : list) cell_chains_.push_back(chains_[c]);
   };
   for (int c = 0; c < cells; ++c) {
-    chain_start_[c] = static_cast<std::uint32_t>(search_chains_.size());
+    chain_start_[c] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cell_edges[c]);
   }
   for (int pole = 0; pole < 2; ++pole) {
-    chain_start_[cells + pole] = static_cast<std::uint32_t>(search_chains_.size());
+    chain_start_[cells + pole] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cap_edges[pole]);
   }
-  chain_start_[cells + 2] = static_cast<std::uint32_t>(search_chains_.size());
+  chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
 }
 
 void ZoneIndex::BuildChainTree() {

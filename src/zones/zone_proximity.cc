@@ -355,7 +355,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
       [&](std::uint32_t node, double) {
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
-          const Chain& ch = chains_[search_chains_[i]];
+          const Chain& ch = cell_chains_[i];
           double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                                     ch.lon_half);
           if (lb > theta || !CapWithin(plane.p, ch.center, ch.chord, theta_chord)) continue;
@@ -478,16 +478,16 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         reach.clear();
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
-          const Chain& ch = chains_[search_chains_[i]];
+          const Chain& ch = cell_chains_[i];
           if (reaches(ch, limit, chord)) {
-            reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), search_chains_[i]});
+            reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), i});
           }
         }
         std::sort(reach.begin(), reach.end(),
                   [](const TreePending& a, const TreePending& b) { return a.lb < b.lb; });
         for (const TreePending& r : reach) {
           if (r.lb > chord) break;
-          const double next = measure(chains_[r.node], limit);
+          const double next = measure(cell_chains_[r.node], limit);
           if (next < limit) {
             limit = next;
             chord = chord_of(limit);

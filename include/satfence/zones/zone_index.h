@@ -194,9 +194,11 @@ class ZoneIndex {
   };
   std::vector<TreeNode> tree_;
   void BuildChainTree();
-  // Per cell, then for the south and north caps: its chains, search_chains_ from
-  // chain_start_[i] to chain_start_[i + 1].
-  HugePageVector<std::uint32_t> chain_start_, search_chains_;
+  // Per cell, then for the south and north caps: copies of its chains, cell_chains_ from
+  // chain_start_[i] to chain_start_[i + 1] (a chain is in each cell its edges are; copies,
+  // 23 MB for the world set, so a cell's chains are read in one stream, not looked up).
+  HugePageVector<std::uint32_t> chain_start_;
+  HugePageVector<Chain> cell_chains_;
   // Where node (a cell or a cap) keeps its chains.
   std::uint32_t SearchList(std::uint32_t node) const {
     return node == cap_node_[0]   ? kLatCells * kLonCells
