@@ -568,9 +568,14 @@ void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& 
                 node_shapes_.begin() + nodes_[node + 1].shape_start);
   const S2Point& c = nodes_[node].center;
   S2EdgeCrosser crosser(&c, &p);
+  // Edges k and k + 1 share vertex k + 1: the crosser then continues the chain, reusing
+  // that vertex's side of centre -> p.
+  std::uint32_t next = kNoEdge;
   for (std::uint32_t i = e0; i < e1; ++i) {
     const std::uint32_t k = node_edges_[i];
-    if (!crosser.EdgeOrVertexCrossing(&vertices_[k], &vertices_[k + 1])) continue;
+    if (k != next) crosser.RestartAt(&vertices_[k]);
+    next = k + 1;
+    if (!crosser.EdgeOrVertexCrossing(&vertices_[k + 1])) continue;
     const int sh = edge_shape_[k];
     const auto it = std::find(shapes.begin(), shapes.end(), sh);
     if (it == shapes.end()) {
