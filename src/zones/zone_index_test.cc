@@ -236,6 +236,26 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   }
 }
 
+// Classifies the region at (lat, lon) with the index and with S2ZoneIndex, expects the same
+// zones, sides, classes and border distances (to 1e-6 m), and returns the index's class.
+RegionClass ClassifiesAsS2(const ZoneIndex& index, double lat_deg, double lon_deg,
+                           const Region& region) {
+  Proximity mine, theirs;
+  index.Classify(lat_deg, lon_deg, region, 0.0, mine);
+  index.reference().Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, 0.0,
+                             theirs);
+  EXPECT_EQ(mine.zones.size(), theirs.zones.size());
+  for (size_t j = 0; j < std::min(mine.zones.size(), theirs.zones.size()); ++j) {
+    EXPECT_EQ(mine.zones[j].zone, theirs.zones[j].zone);
+    EXPECT_EQ(mine.zones[j].contains, theirs.zones[j].contains);
+    EXPECT_EQ(mine.zones[j].region, theirs.zones[j].region);
+    if (!std::isinf(theirs.zones[j].border_m)) {
+      EXPECT_NEAR(mine.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
+    }
+  }
+  return mine.overall;
+}
+
 // Zones of few, very long edges (an operator's rough box, a triangle over a third of the
 // world): a chain of them spans tens of degrees, so a search measures edges far beyond the
 // plane's horizon and beyond 90 degrees, where tan^2 no longer orders angles. Uniform points
@@ -258,7 +278,6 @@ TEST(ZoneIndex, CoarseZonesAreS2s) {
   const unsigned seed = 5151;
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0), u(-1.0, 1.0), lon(-180.0, 180.0);
-  Proximity mine, theirs;
   int inside = 0, straddling = 0;
   for (int i = 0; i < 4000; ++i) {
     const double lat_deg = std::asin(u(rng)) * 180 / M_PI, lon_deg = lon(rng);
@@ -271,18 +290,7 @@ TEST(ZoneIndex, CoarseZonesAreS2s) {
     ASSERT_NEAR(index.Nearest(lat_deg, lon_deg).distance_m, index.reference().Nearest(p).distance_m,
                 1e-6);
     const Region region = Region::Circle(1000e3 * unit(rng));
-    index.Classify(lat_deg, lon_deg, region, 0.0, mine);
-    index.reference().Classify(p, region, 0.0, theirs);
-    ASSERT_EQ(mine.zones.size(), theirs.zones.size());
-    for (size_t j = 0; j < mine.zones.size(); ++j) {
-      ASSERT_EQ(mine.zones[j].zone, theirs.zones[j].zone);
-      EXPECT_EQ(mine.zones[j].contains, theirs.zones[j].contains);
-      EXPECT_EQ(mine.zones[j].region, theirs.zones[j].region);
-      if (!std::isinf(theirs.zones[j].border_m)) {
-        EXPECT_NEAR(mine.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
-      }
-    }
-    straddling += mine.overall == RegionClass::kStraddles;
+    straddling += ClassifiesAsS2(index, lat_deg, lon_deg, region) == RegionClass::kStraddles;
   }
   // The triangle holds about a ninth of the sphere, the band about a twentieth.
   EXPECT_GT(inside, 400);
@@ -310,7 +318,6 @@ TEST(ZoneIndex, PolarSearchesAreS2s) {
   const unsigned seed = 9090;
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0), lon(-180.0, 180.0);
-  Proximity mine, theirs;
   for (const ZoneIndex* index : {&polar_index, &WorldIndex()}) {
     int straddling = 0;
     for (int i = 0; i < 2000; ++i) {
@@ -323,18 +330,7 @@ TEST(ZoneIndex, PolarSearchesAreS2s) {
       const NearestBorder nb = index->Nearest(lat_deg, lon_deg);
       ASSERT_NEAR(nb.distance_m, index->reference().Nearest(p).distance_m, 1e-6);
       const Region region = Region::Circle(100e3 * unit(rng));
-      index->Classify(lat_deg, lon_deg, region, 0.0, mine);
-      index->reference().Classify(p, region, 0.0, theirs);
-      ASSERT_EQ(mine.zones.size(), theirs.zones.size());
-      for (size_t j = 0; j < mine.zones.size(); ++j) {
-        ASSERT_EQ(mine.zones[j].zone, theirs.zones[j].zone);
-        EXPECT_EQ(mine.zones[j].contains, theirs.zones[j].contains);
-        EXPECT_EQ(mine.zones[j].region, theirs.zones[j].region);
-        if (!std::isinf(theirs.zones[j].border_m)) {
-          EXPECT_NEAR(mine.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
-        }
-      }
-      straddling += mine.overall == RegionClass::kStraddles;
+      straddling += ClassifiesAsS2(*index, lat_deg, lon_deg, region) == RegionClass::kStraddles;
     }
     // The polar zones are straddled often; the world's borders reach about 84 N.
     EXPECT_GT(straddling, index == &polar_index ? 300 : 5);
