@@ -129,11 +129,12 @@ struct Pending {
   bool operator>(const Pending& o) const { return lb > o.lb; }
 };
 
-// A chain-tree node waiting in the nearest-border search, by the lower bound of its chord.
-struct TreePending {
+// A chain-tree node waiting in the nearest-border search, or a chain within reach, by the
+// lower bound of its chord from the position.
+struct ByBound {
   double lb;
   std::uint32_t node;
-  bool operator>(const TreePending& o) const { return lb > o.lb; }
+  bool operator>(const ByBound& o) const { return lb > o.lb; }
 };
 
 // Lower bound (radians) of the angle from (lat, lon) to any point between latitudes lat_lo
@@ -436,27 +437,29 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   };
   // A chord a little above the angle's, for rounding.
   auto chord_of = [](double angle) { return Chord(angle) * (1.0 + 1e-12) + 1e-15; };
+  // The angle to beat and its chord, shrinking as chains are measured.
+  double limit = bound * (1.0 + 1e-12) + 1e-15;
+  double chord = chord_of(limit);
+  auto take = [&](const Chain& ch) {
+    const double next = measure(ch, limit);
+    if (next < limit) {
+      limit = next;
+      chord = chord_of(limit);
+    }
+  };
   if (bound > kTreeMinRad) {
-    double limit = bound * (1.0 + 1e-12) + 1e-15;
-    double chord = chord_of(limit);
-    thread_local std::vector<TreePending> heap;
+    thread_local std::vector<ByBound> heap;
     heap.clear();
     heap.push_back({0.0, 0});
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-      const TreePending top = heap.back();
+      const ByBound top = heap.back();
       heap.pop_back();
       if (top.lb > chord) break;
       const TreeNode& node = tree_[top.node];
       for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
         if (node.leaf) {
-          if (reaches(chains_[i], limit, chord)) {
-            const double next = measure(chains_[i], limit);
-            if (next < limit) {
-              limit = next;
-              chord = chord_of(limit);
-            }
-          }
+          if (reaches(chains_[i], limit, chord)) take(chains_[i]);
           continue;
         }
         const TreeNode& child = tree_[i];
@@ -468,13 +471,11 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
   }
   BestFirst(
-      lat_deg, lon_deg, plane.p, cos_lat, bound * (1.0 + 1e-12) + 1e-15,
+      lat_deg, lon_deg, plane.p, cos_lat, limit,
       [&](std::uint32_t node, double) {
-        double limit = std::atan(std::sqrt(best_tan2));
-        double chord = chord_of(limit);
         // The chains within reach, measured nearest first (by their caps) so the limit
         // shrinks early and the farther ones are passed over.
-        thread_local std::vector<TreePending> reach;
+        thread_local std::vector<ByBound> reach;
         reach.clear();
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
@@ -484,14 +485,10 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
           }
         }
         std::sort(reach.begin(), reach.end(),
-                  [](const TreePending& a, const TreePending& b) { return a.lb < b.lb; });
-        for (const TreePending& r : reach) {
+                  [](const ByBound& a, const ByBound& b) { return a.lb < b.lb; });
+        for (const ByBound& r : reach) {
           if (r.lb > chord) break;
-          const double next = measure(cell_chains_[r.node], limit);
-          if (next < limit) {
-            limit = next;
-            chord = chord_of(limit);
-          }
+          take(cell_chains_[r.node]);
         }
         return limit;
       },

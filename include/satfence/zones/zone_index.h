@@ -39,14 +39,14 @@
 // edge near its centre (a cell's nearest edge of its own, carried to cells without edges by
 // two raster sweeps in each direction, as in a vector distance transform; a sub-cell's, its
 // own or its parent's or its siblings'), and the chain holding that edge, whose distance
-// from the position bounds the search. When that bound is over half a degree, the search goes instead through a tree
-// of the chains (a bounding-volume hierarchy: the chains in Hilbert order of their centres,
-// in groups of 16 under a cap, the groups grouped again up to one root), best-first by the
-// chord from the position to each cap: far from borders, the cells within reach are many
-// and mostly hold borders out of reach, where the tree's caps follow the borders at every
-// scale. Caps are compared by chords (|p - q| less the cap's chord, a bound because chords
-// are a metric), so neither search takes an arc cosine per cap. A disc wider than 10
-// degrees, and a nearest border farther than 60 degrees, go to S2ZoneIndex.
+// from the position bounds the search. When that bound is over half a degree, the search goes
+// instead through a tree of the chains (a bounding-volume hierarchy: the chains in Hilbert order of
+// their centres, in groups of 16 under a cap, the groups grouped again up to one root), best-first
+// by the chord from the position to each cap: far from borders, the cells within reach are many and
+// mostly hold borders out of reach, where the tree's caps follow the borders at every scale. Caps
+// are compared by chords (|p - q| less the cap's chord, a bound because chords are a metric), so
+// neither search takes an arc cosine per cap. A disc wider than 10 degrees, and a nearest border
+// farther than 60 degrees, go to S2ZoneIndex.
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
@@ -158,8 +158,8 @@ class ZoneIndex {
   // its centre, its summary, its first child (0: a leaf), where its lists start in
   // node_edges_ (the edges that can pass through it), node_shapes_ and node_zones_ (the
   // parts and zones holding its centre), and the chain of a border edge near its centre
-  // (the edge itself while building; kNoEdge: the set has no borders). The next record's starts end the lists, and a last record closes
-  // the final node's.
+  // (the edge itself while building; kNoEdge: the set has no borders). The next record's starts end
+  // the lists, and a last record closes the final node's.
   struct Node {
     S2Point center;
     Summary summary;
@@ -169,9 +169,9 @@ class ZoneIndex {
   HugePageVector<Node> nodes_;
   // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
   // zone), each with a latitude/longitude box holding it (rounded outward to floats) and a
-  // cap (unit centre, chord of its angular radius) holding it. Border searches measure chains, not
-  // the sub-cells: a chain's edges sit together in vertices_, and one test passes over all of them
-  // (the box first, being cheap; then the cap, which is tight at any distance).
+  // cap (unit centre, chord of its angular radius) holding it. Border searches measure
+  // chains, not the sub-cells: a chain's edges sit together in vertices_, and one test of
+  // its box and cap (the cap compared by chords, tight at any distance) passes over all.
   static constexpr std::uint32_t kChainEdges = 16;
   struct Chain {
     float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
