@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "s2/s2cell_id.h"
 #include "s2/s2edge_crosser.h"
@@ -58,6 +59,26 @@ Box EdgeBox(const S2Point& a, const S2Point& b, double pad) {
     box.lon.push_back({lo, hi});
   }
   return box;
+}
+
+// A cap (unit centre, angular radius) about the mean of the members' centres holding every
+// member cap (centre, angular radius; points have radius 0), with 1e-9 rad for rounding;
+// radius pi (a cap that bounds nothing, about the first member's centre) when a member
+// bounds nothing, the centres cancel, or the cap reaches a hemisphere (geodesics between
+// points of a narrower cap stay in it). REQUIRES: members not empty.
+std::pair<S2Point, double> BoundingCap(const std::vector<std::pair<S2Point, double>>& members) {
+  const std::pair<S2Point, double> nothing = {members.front().first, M_PI};
+  S2Point sum;
+  for (const auto& [center, radius] : members) {
+    if (radius >= M_PI) return nothing;
+    sum += center;
+  }
+  if (sum.Norm2() < 1e-20) return nothing;
+  const S2Point center = sum.Normalize();
+  double radius = 0.0;
+  for (const auto& [c, r] : members) radius = std::max(radius, S1Angle(center, c).radians() + r);
+  radius += 1e-9;
+  return {center, radius >= M_PI / 2 ? M_PI : radius};
 }
 
 }  // namespace
@@ -336,23 +357,20 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   // Boxes: S2's bound of the polyline (geodesic bulges and rounding included), widened by
   // 2e-4 degree (22 m) to cover the rounding to floats (an ulp is 1.5e-5 degree at 180).
   constexpr double kPadDeg = 2e-4;
+  std::vector<double> radii(chains_.size());  // the caps' angular radii
+  std::vector<std::pair<S2Point, double>> vertices;
   for (Chain& ch : chains_) {
     S2LatLngRectBounder bounder;
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
       bounder.AddPoint(vertices_[k]);
     }
     const S2LatLngRect r = bounder.GetBound();
-    // The cap: centred on the vertices' mean, reaching the farthest (geodesics between
-    // points of a cap narrower than a hemisphere stay in it), with 1e-9 rad for rounding.
-    S2Point sum;
-    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) sum += vertices_[k];
-    ch.center = sum.Normalize();
-    double radius = 0.0;
+    vertices.clear();
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
-      radius = std::max(radius, S1Angle(ch.center, vertices_[k]).radians());
+      vertices.push_back({vertices_[k], 0.0});
     }
-    radius += 1e-9;
-    if (sum.Norm2() < 1e-20 || radius >= M_PI / 2) radius = M_PI;
+    double& radius = radii[&ch - chains_.data()];
+    std::tie(ch.center, radius) = BoundingCap(vertices);
     ch.chord = 2.0 * std::sin(0.5 * radius);
     ch.lat_lo = static_cast<float>(r.lat_lo().degrees() - kPadDeg);
     ch.lat_hi = static_cast<float>(r.lat_hi().degrees() + kPadDeg);
@@ -376,16 +394,19 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     std::sort(order.begin(), order.end());
     std::vector<std::uint32_t> rank(chains_.size());
     std::vector<Chain> sorted(chains_.size());
+    std::vector<double> sorted_radii(chains_.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) {
       rank[order[i].second] = i;
       sorted[i] = chains_[order[i].second];
+      sorted_radii[i] = radii[order[i].second];
     }
     chains_.swap(sorted);
+    radii.swap(sorted_radii);
     for (std::uint32_t& c : chain_of) {
       if (c != kNoEdge) c = rank[c];
     }
   }
-  BuildChainTree();
+  BuildChainTree(radii);
   // Each node's near edge becomes its chain.
   for (Node& node : nodes_) {
     if (node.near != kNoEdge) node.near = chain_of[node.near];
@@ -414,47 +435,33 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
 }
 
-void ZoneIndex::BuildChainTree() {
+void ZoneIndex::BuildChainTree(const std::vector<double>& radii) {
   // Level by level from the chains up: groups of kFanout consecutive members, each bounded
-  // by a cap about their centres' mean that holds their caps, until one group is left.
+  // by a cap holding their caps, until one group is left.
   tree_.clear();
   // The level below: its members' caps (centre, angular radius).
-  auto angle = [](double chord) { return 2.0 * std::asin(std::min(1.0, 0.5 * chord)); };
-  std::vector<std::pair<S2Point, double>> below(chains_.size());
-  for (size_t i = 0; i < chains_.size(); ++i) {
-    below[i] = {chains_[i].center, angle(chains_[i].chord)};
-  }
+  std::vector<std::pair<S2Point, double>> below(chains_.size()), group;
+  for (size_t i = 0; i < chains_.size(); ++i) below[i] = {chains_[i].center, radii[i]};
   std::vector<TreeNode> level;
   std::vector<std::vector<TreeNode>> levels;
   bool leaves = true;
   do {
     level.clear();
+    std::vector<std::pair<S2Point, double>> caps;
     for (size_t first = 0; first < below.size(); first += kFanout) {
       const size_t end = std::min(below.size(), first + kFanout);
-      S2Point sum;
-      bool whole = false;
-      for (size_t i = first; i < end; ++i) {
-        sum += below[i].first;
-        whole = whole || below[i].second >= M_PI;
-      }
+      group.assign(below.begin() + first, below.begin() + end);
+      const auto [center, radius] = BoundingCap(group);
       TreeNode node;
+      node.center = center;
+      node.chord = 2.0 * std::sin(0.5 * radius);
       node.first = static_cast<std::uint32_t>(first);
       node.count = static_cast<std::uint32_t>(end - first);
       node.leaf = leaves;
-      double radius = M_PI;
-      if (!whole && sum.Norm2() > 1e-20) {
-        node.center = sum.Normalize();
-        double r = 0.0;
-        for (size_t i = first; i < end; ++i) {
-          r = std::max(r, S1Angle(node.center, below[i].first).radians() + below[i].second);
-        }
-        if (r + 1e-9 < M_PI / 2) radius = r + 1e-9;
-      }
-      node.chord = 2.0 * std::sin(0.5 * radius);
       level.push_back(node);
+      caps.push_back({center, radius});
     }
-    below.resize(level.size());
-    for (size_t i = 0; i < level.size(); ++i) below[i] = {level[i].center, angle(level[i].chord)};
+    below.swap(caps);
     levels.push_back(level);
     leaves = false;
   } while (level.size() > 1);

@@ -256,7 +256,7 @@ RegionClass ClassifiesAsS2(const ZoneIndex& index, double lat_deg, double lon_de
   return mine.overall;
 }
 
-// Zones of few, very long edges (an operator's rough box, a triangle over a third of the
+// Zones of few, very long edges (an operator's rough box, a triangle over a ninth of the
 // world): a chain of them spans tens of degrees, so a search measures edges far beyond the
 // plane's horizon and beyond 90 degrees, where tan^2 no longer orders angles. Uniform points
 // against S2: containment, nearest border, and discs of up to 1,000 km.

@@ -61,7 +61,7 @@ struct Plane {
   }
 
   // tan^2 of the angle from p to each of the `edges` edges of the vertex chain v, passed to
-  // each(edge, tan2, seg, planar): in the plane when both ends project (then `seg` holds
+  // each(tan2, seg, planar): in the plane when both ends project (then `seg` holds
   // them and `planar` is true), else on the sphere (an edge reaching the horizon; only a
   // very long one can also come near), infinite from 90 degrees (where tan^2 no longer
   // orders angles). Each vertex is projected once, for the two edges it ends.
@@ -72,11 +72,11 @@ struct Plane {
     for (std::uint32_t j = 0; j < edges; ++j) {
       const bool b_on = Project(v[j + 1], seg.bx, seg.by);
       if (a_on && b_on) {
-        each(j, SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
+        each(SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
       } else {
         const double angle = S2::GetDistance(p, v[j], v[j + 1]).radians();
         const double t = std::tan(angle);
-        each(j, angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity(), seg, false);
+        each(angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity(), seg, false);
       }
       seg.ax = seg.bx;
       seg.ay = seg.by;
@@ -133,7 +133,7 @@ struct Pending {
 // lower bound of its chord from the position.
 struct ByBound {
   double lb;
-  std::uint32_t node;
+  std::uint32_t index;  // into tree_, or cell_chains_
   bool operator>(const ByBound& o) const { return lb > o.lb; }
 };
 
@@ -162,6 +162,9 @@ double LowerBound(double lat, double lon, double cos_lat, double lat0, double lo
 // 2 - 2 p.q: it is good to ~1e-16 at any distance). Searches compare chords, free of
 // trigonometry; a chord is 2 sin(angle / 2), so chords order as angles do.
 double Chord(double angle_rad) { return 2.0 * std::sin(0.5 * std::min(angle_rad, M_PI)); }
+
+// A chord a little above the angle's, for rounding: what a search compares caps against.
+double ChordAbove(double angle_rad) { return Chord(angle_rad) * (1.0 + 1e-12) + 1e-15; }
 
 // Lower bound of the chord from p to any point of a cap (centre, chord of its radius).
 inline double CapChordLowerBound(const S2Point& p, const S2Point& center, double chord) {
@@ -310,7 +313,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const double cos_lat = std::cos(lat_deg * kDeg);
   const Whitening whitening(region);
   const double tan2_searched = std::tan(theta) * std::tan(theta);
-  const double theta_chord = Chord(theta) * (1.0 + 1e-12) + 1e-15;
+  const double theta_chord = ChordAbove(theta);
   const double extent_rad = region.extent_m() / kEarthRadius_m;
   const double tan2_extent = std::tan(extent_rad) * std::tan(extent_rad);
   thread_local std::vector<Near> near;
@@ -328,7 +331,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   // Measures a chain's edges, into its zone's entry n (created when null).
   auto measure = [&](const Chain& ch, Near*& n) {
     plane.ChainTan2(&vertices_[ch.first_edge], ch.edges,
-                    [&](std::uint32_t, double tan2, const Segment& seg, bool planar) {
+                    [&](double tan2, const Segment& seg, bool planar) {
                       if (tan2 > tan2_searched) return;
                       // Off the plane, the region's whole disc is taken as the region.
                       const double white2 =
@@ -414,38 +417,33 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const Plane plane(lat_deg, lon_deg);
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
-  // Measures a chain's edges against the best so far; the angle to beat, after.
-  auto measure = [&](const Chain& ch, double limit) {
+  // The angle to beat and its chord, shrinking as chains are measured.
+  double limit = M_PI, chord = 2.0;
+  // Measures a chain's edges against the best so far, and tightens the limit.
+  auto take = [&](const Chain& ch) {
     const double before = best_tan2;
-    plane.ChainTan2(&vertices_[ch.first_edge], ch.edges,
-                    [&](std::uint32_t, double tan2, const Segment&, bool) {
-                      if (tan2 < best_tan2) {
-                        best_tan2 = tan2;
-                        best_zone = ch.zone;
-                      }
-                    });
-    return best_tan2 < before ? std::atan(std::sqrt(best_tan2)) : limit;
+    plane.ChainTan2(&vertices_[ch.first_edge], ch.edges, [&](double tan2, const Segment&, bool) {
+      if (tan2 < best_tan2) {
+        best_tan2 = tan2;
+        best_zone = ch.zone;
+      }
+    });
+    if (best_tan2 < before) {
+      limit = std::atan(std::sqrt(best_tan2));
+      chord = ChordAbove(limit);
+    }
   };
-  const double bound = measure(chains_[start], M_PI);
+  take(chains_[start]);
+  const double bound = limit;
   if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
+  limit = bound * (1.0 + 1e-12) + 1e-15;
+  chord = ChordAbove(limit);
   const double cos_lat = std::cos(lat_deg * kDeg);
-  // Whether a chain can hold an edge within `limit` (an angle; `chord` its chord).
-  auto reaches = [&](const Chain& ch, double limit, double chord) {
+  // Whether a chain can hold an edge within the limit.
+  auto reaches = [&](const Chain& ch) {
     return CapWithin(plane.p, ch.center, ch.chord, chord) &&
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
-  };
-  // A chord a little above the angle's, for rounding.
-  auto chord_of = [](double angle) { return Chord(angle) * (1.0 + 1e-12) + 1e-15; };
-  // The angle to beat and its chord, shrinking as chains are measured.
-  double limit = bound * (1.0 + 1e-12) + 1e-15;
-  double chord = chord_of(limit);
-  auto take = [&](const Chain& ch) {
-    const double next = measure(ch, limit);
-    if (next < limit) {
-      limit = next;
-      chord = chord_of(limit);
-    }
   };
   if (bound > kTreeMinRad) {
     thread_local std::vector<ByBound> heap;
@@ -456,10 +454,10 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
       const ByBound top = heap.back();
       heap.pop_back();
       if (top.lb > chord) break;
-      const TreeNode& node = tree_[top.node];
+      const TreeNode& node = tree_[top.index];
       for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
         if (node.leaf) {
-          if (reaches(chains_[i], limit, chord)) take(chains_[i]);
+          if (reaches(chains_[i])) take(chains_[i]);
           continue;
         }
         const TreeNode& child = tree_[i];
@@ -480,7 +478,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = cell_chains_[i];
-          if (reaches(ch, limit, chord)) {
+          if (reaches(ch)) {
             reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), i});
           }
         }
@@ -488,7 +486,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
                   [](const ByBound& a, const ByBound& b) { return a.lb < b.lb; });
         for (const ByBound& r : reach) {
           if (r.lb > chord) break;
-          take(cell_chains_[r.node]);
+          take(cell_chains_[r.index]);
         }
         return limit;
       },

@@ -193,10 +193,11 @@ class ZoneIndex {
     bool leaf = true;
   };
   std::vector<TreeNode> tree_;
-  void BuildChainTree();
+  // The tree over chains_, given their caps' angular radii.
+  void BuildChainTree(const std::vector<double>& radii);
   // Per cell, then for the south and north caps: copies of its chains, cell_chains_ from
   // chain_start_[i] to chain_start_[i + 1] (a chain is in each cell its edges are; copies,
-  // 23 MB for the world set, so a cell's chains are read in one stream, not looked up).
+  // about 15 MB for the world set, so a cell's chains are read in one stream, not looked up).
   HugePageVector<std::uint32_t> chain_start_;
   HugePageVector<Chain> cell_chains_;
   // Where node (a cell or a cap) keeps its chains.
