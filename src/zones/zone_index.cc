@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <tuple>
 
 #include "s2/s2cell_id.h"
@@ -90,27 +91,29 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   return row * kLonCells + col;
 }
 
-std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg) const {
+std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const {
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint32_t node = static_cast<std::uint32_t>(cell);
   double size = kCellDeg;
   double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
   double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-  for (int depth = 1; nodes_[node].first_child != 0; ++depth) {
-    node = ChildToward(node, depth, lat_deg, lon_deg, lat0, lon0, size);
+  code = codes_[node];
+  for (int depth = 1; Divided(code); ++depth) {
+    node = ChildToward(code & ~kCodeChildren, depth, lat_deg, lon_deg, lat0, lon0, size);
+    code = codes_[node];
   }
   return node;
 }
 
-std::uint32_t ZoneIndex::ChildToward(std::uint32_t node, int depth, double lat_deg, double lon_deg,
-                                     double& lat0, double& lon0, double& size) const {
+std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
+                                     double lon_deg, double& lat0, double& lon0, double& size) {
   const int n = SplitAt(depth);
   size /= n;
   const int r = std::clamp(static_cast<int>((lat_deg - lat0) / size), 0, n - 1);
   const int c = std::clamp(static_cast<int>((lon_deg - lon0) / size), 0, n - 1);
   lat0 += r * size;
   lon0 += c * size;
-  return nodes_[node].first_child + r * n + c;
+  return first_child + r * n + c;
 }
 
 void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges) {
@@ -256,35 +259,36 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
 
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
   super_occupied_.assign(static_cast<size_t>(kSuperRows) * kSuperCols, 0);
-  fast_.assign(cells, kFastSlow);
+  if (nodes_.size() >= kCodeChildren) throw std::length_error("ZoneIndex: too many nodes");
+  codes_.assign(nodes_.size() - 1, kCodeRecord);
+  for (size_t i = 0; i + 1 < nodes_.size(); ++i) {
+    const Node& node = nodes_[i];
+    const Node& next = nodes_[i + 1];
+    const std::uint32_t zones = next.zone_start - node.zone_start;
+    if (node.first_child != 0) {
+      codes_[i] = kCodeChildren | node.first_child;
+    } else if (node.edge_start == next.edge_start && zones <= 1) {
+      codes_[i] = zones == 0 ? 0 : static_cast<std::uint32_t>(node_zones_[node.zone_start]) + 1;
+    }
+  }
   for (int c = 0; c < cells; ++c) {
-    const int row = c / kLonCells, col = c % kLonCells;
     if (!Empty(static_cast<std::uint32_t>(c))) {
+      const int row = c / kLonCells, col = c % kLonCells;
       occupied_[row * kRowWords + col / 64] |= std::uint64_t{1} << (col % 64);
       super_occupied_[(row / kSuper) * kSuperCols + col / kSuper] = 1;
-    }
-    const Node& node = nodes_[c];
-    const Node& next = nodes_[c + 1];
-    const std::uint32_t zones = next.zone_start - node.zone_start;
-    if (node.first_child == 0 && node.edge_start == next.edge_start && zones <= 1) {
-      if (zones == 0) {
-        fast_[c] = kFastNone;
-      } else if (node_zones_[node.zone_start] + 1 < kFastSlow) {
-        fast_[c] = static_cast<std::uint16_t>(node_zones_[node.zone_start] + 1);
-      }
     }
   }
   block_fast_.assign(static_cast<size_t>(kLatCells / kBlock) * kBlockCols, kFastSlow);
   for (int br = 0; br < kLatCells / kBlock; ++br) {
     for (int bc = 0; bc < kBlockCols; ++bc) {
-      const std::uint16_t first = fast_[br * kBlock * kLonCells + bc * kBlock];
-      bool same = true;
+      const std::uint32_t first = codes_[br * kBlock * kLonCells + bc * kBlock];
+      bool same = first < kFastSlow;
       for (int r = 0; r < kBlock && same; ++r) {
         for (int c = 0; c < kBlock && same; ++c) {
-          same = fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
+          same = codes_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
         }
       }
-      if (same) block_fast_[br * kBlockCols + bc] = first;
+      if (same) block_fast_[br * kBlockCols + bc] = static_cast<std::uint16_t>(first);
     }
   }
 
@@ -297,7 +301,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
                  chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
-                 (fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
+                 codes_.size() * 4 + block_fast_.size() * 2 + tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -603,21 +607,17 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   const int cell = CellOf(lat_deg, lon_deg);
-  std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast == kFastSlow) {
-    // The cell's record is wanted unless its code answers: ask for both at once.
-    __builtin_prefetch(&nodes_[cell]);
-    fast = fast_[cell];
-  }
+  const std::uint16_t fast = block_fast_[BlockOf(cell)];
   if (fast != kFastSlow) {
     out.clear();
     if (fast != kFastNone) out.push_back(fast - 1);
     return;
   }
-  const std::uint32_t node = NodeOf(lat_deg, lon_deg);
-  if (nodes_[node].edge_start == nodes_[node + 1].edge_start) {  // the fast path: no edge here
-    out.assign(node_zones_.begin() + nodes_[node].zone_start,
-               node_zones_.begin() + nodes_[node + 1].zone_start);
+  std::uint32_t code;
+  const std::uint32_t node = NodeOf(lat_deg, lon_deg, code);
+  if (code != kCodeRecord) {
+    out.clear();
+    if (code != 0) out.push_back(static_cast<int>(code - 1));
     return;
   }
   Resolve(node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
@@ -628,11 +628,12 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
   offsets.assign(1, 0);
   zones.clear();
   constexpr size_t kGroup = 16;
-  // Per point of a group: its answer code (or kFastSlow), and where its descent stands.
+  // Per point of a group: where its descent stands, and its code there.
+  enum class State : std::uint8_t { kBeyond, kAnswered, kDescending, kRecord };
   struct Walk {
-    std::uint16_t code;
+    State state;
     int depth;
-    std::uint32_t node;
+    std::uint32_t node, code;
     double lat0, lon0, size;
   };
   Walk walk[kGroup];
@@ -640,58 +641,58 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
   for (size_t first = 0; first < points.size(); first += kGroup) {
     const size_t n = std::min(kGroup, points.size() - first);
     const LatLngDeg* pt = &points[first];
-    // The blocks (in cache), else ask for the cells' codes and records.
+    // The blocks (in cache), else ask for the cells' codes.
     for (size_t j = 0; j < n; ++j) {
       Walk& w = walk[j];
-      w.depth = 0;
       if (std::abs(pt[j].lat_deg) >= kMaxLatDeg) {
-        w.code = kFastSlow;
-        w.depth = -1;  // beyond the table
+        w.state = State::kBeyond;
         continue;
       }
       const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
       w.code = block_fast_[BlockOf(cell)];
-      w.node = static_cast<std::uint32_t>(cell);
-      w.lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
-      w.lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-      w.size = kCellDeg;
+      w.state = State::kAnswered;
       if (w.code == kFastSlow) {
-        __builtin_prefetch(&fast_[cell]);
-        __builtin_prefetch(&nodes_[cell]);
-      } else {
-        w.depth = -2;  // answered
+        w.state = State::kDescending;
+        w.depth = 0;
+        w.node = static_cast<std::uint32_t>(cell);
+        w.lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+        w.lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
+        w.size = kCellDeg;
+        __builtin_prefetch(&codes_[cell]);
       }
     }
-    for (size_t j = 0; j < n; ++j) {
-      Walk& w = walk[j];
-      if (w.depth != 0) continue;
-      w.code = fast_[w.node];
-      if (w.code != kFastSlow) w.depth = -2;
-    }
-    // The descent, one level for every point per round.
+    // The descent through the codes, one level for every point per round.
     for (bool more = true; more;) {
       more = false;
       for (size_t j = 0; j < n; ++j) {
         Walk& w = walk[j];
-        if (w.depth < 0 || nodes_[w.node].first_child == 0) continue;
-        w.node =
-            ChildToward(w.node, ++w.depth, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0, w.size);
-        __builtin_prefetch(&nodes_[w.node]);
-        __builtin_prefetch(&nodes_[w.node + 1]);
+        if (w.state != State::kDescending) continue;
+        w.code = codes_[w.node];
+        if (!Divided(w.code)) {
+          w.state = w.code == kCodeRecord ? State::kRecord : State::kAnswered;
+          if (w.state == State::kRecord) {
+            __builtin_prefetch(&nodes_[w.node]);
+            __builtin_prefetch(&nodes_[w.node + 1]);
+          }
+          continue;
+        }
+        w.node = ChildToward(w.code & ~kCodeChildren, ++w.depth, pt[j].lat_deg, pt[j].lon_deg,
+                             w.lat0, w.lon0, w.size);
+        __builtin_prefetch(&codes_[w.node]);
         more = true;
       }
     }
-    // The leaves' lists, then the edges' vertices.
+    // The records' lists, then the edges' vertices.
     for (size_t j = 0; j < n; ++j) {
       const Walk& w = walk[j];
-      if (w.depth < 0) continue;
+      if (w.state != State::kRecord) continue;
       __builtin_prefetch(&node_edges_[nodes_[w.node].edge_start]);
       __builtin_prefetch(&node_zones_[nodes_[w.node].zone_start]);
       __builtin_prefetch(&node_shapes_[nodes_[w.node].shape_start]);
     }
     for (size_t j = 0; j < n; ++j) {
       const Walk& w = walk[j];
-      if (w.depth < 0) continue;
+      if (w.state != State::kRecord) continue;
       for (std::uint32_t i = nodes_[w.node].edge_start; i < nodes_[w.node + 1].edge_start; ++i) {
         __builtin_prefetch(&vertices_[node_edges_[i]]);
         __builtin_prefetch(&edge_shape_[node_edges_[i]]);
@@ -700,10 +701,10 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
     // The answers, in order.
     for (size_t j = 0; j < n; ++j) {
       const Walk& w = walk[j];
-      if (w.depth == -2) {
-        if (w.code != kFastNone) zones.push_back(w.code - 1);
+      if (w.state == State::kAnswered) {
+        if (w.code != 0) zones.push_back(static_cast<int>(w.code - 1));
       } else {
-        if (w.depth == -1) {
+        if (w.state == State::kBeyond) {
           found =
               reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
         } else {

@@ -305,7 +305,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   // records now, so their misses overlap the setup.
   if (std::abs(lat_deg) < kMaxLatDeg) {
     const int cell = CellOf(lat_deg, lon_deg);
-    __builtin_prefetch(&fast_[cell]);
+    __builtin_prefetch(&codes_[cell]);
     __builtin_prefetch(&nodes_[cell]);
     __builtin_prefetch(&chain_start_[cell]);
   }

@@ -112,8 +112,13 @@ class ZoneIndex {
   static constexpr int kSuper = 16;
   static constexpr int kSuperRows = (kLatCells + kSuper - 1) / kSuper;
   static constexpr int kSuperCols = kLonCells / kSuper;
-  // Fast-path codes: kFastNone, zone + 1, or kFastSlow (ask the table).
+  // Block codes: kFastNone, zone + 1, or kFastSlow (ask the cells' lookup codes).
   static constexpr std::uint16_t kFastNone = 0, kFastSlow = 0xFFFF;
+  // Lookup codes, one per node (codes_): below kCodeChildren the answer itself (0: no
+  // zone, else zone + 1), for a leaf without edges and with at most one zone at its centre;
+  // kCodeChildren | first child, for a divided node; kCodeRecord: the node's record answers.
+  static constexpr std::uint32_t kCodeChildren = 0x80000000u, kCodeRecord = 0xFFFFFFFFu;
+  static bool Divided(std::uint32_t code) { return code >= kCodeChildren && code != kCodeRecord; }
   static constexpr std::uint32_t kNoEdge = 0xFFFFFFFF;
 
   // The zones whose border edges lie in a node's subtree: up to two (-1 for none), or
@@ -126,12 +131,17 @@ class ZoneIndex {
   bool Empty(std::uint32_t node) const { return nodes_[node].summary.zone[0] < 0; }
 
   int CellOf(double lat_deg, double lon_deg) const;
-  // The node (cell, or sub-cell of a dense cell) holding the point.
-  std::uint32_t NodeOf(double lat_deg, double lon_deg) const;
-  // The child of `node` (divided at `depth`, its box from lat0/lon0, `size` degrees wide)
-  // holding the point; the box becomes the child's.
-  std::uint32_t ChildToward(std::uint32_t node, int depth, double lat_deg, double lon_deg,
-                            double& lat0, double& lon0, double& size) const;
+  // The node (cell, or sub-cell of a dense cell) holding the point, found through the
+  // lookup codes; `code` is its code (an answer or kCodeRecord).
+  std::uint32_t NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const;
+  std::uint32_t NodeOf(double lat_deg, double lon_deg) const {
+    std::uint32_t code;
+    return NodeOf(lat_deg, lon_deg, code);
+  }
+  // The child holding the point of a node divided at `depth` (its children from
+  // first_child, its box from lat0/lon0, `size` degrees wide); the box becomes the child's.
+  static std::uint32_t ChildToward(std::uint32_t first_child, int depth, double lat_deg,
+                                   double lon_deg, double& lat0, double& lon0, double& size);
   void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
   // Visits the cells (and caps) within `radius_rad` of the point (p, with cos_lat the
   // cosine of its latitude) nearest first: leaf(node,
@@ -213,9 +223,11 @@ class ZoneIndex {
   static constexpr int kRowWords = (kLonCells + 63) / 64;
   HugePageVector<std::uint64_t> occupied_;
   std::vector<std::uint8_t> super_occupied_;
-  HugePageVector<std::uint16_t> fast_;  // per cell
-  // The same per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache):
-  // the cells' common code, or kFastSlow when they differ.
+  // The lookup codes, per node as nodes_ (4 bytes, where a record is 56: a lookup descends
+  // through 19 MB of codes for the world set, not 265 MB of records, and most end there).
+  HugePageVector<std::uint32_t> codes_;
+  // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
+  // cells' common answer, or kFastSlow when they differ or have none.
   static constexpr int kBlock = 4;
   static constexpr int kBlockCols = kLonCells / kBlock;
   static int BlockOf(int cell) {
