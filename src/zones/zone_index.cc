@@ -92,17 +92,29 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
 }
 
 std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const {
-  const int cell = CellOf(lat_deg, lon_deg);
-  std::uint32_t node = static_cast<std::uint32_t>(cell);
-  double size = kCellDeg;
-  double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
-  double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-  code = codes_[node];
-  for (int depth = 1; Divided(code); ++depth) {
-    node = ChildToward(code & ~kCodeChildren, depth, lat_deg, lon_deg, lat0, lon0, size);
-    code = codes_[node];
+  Walk walk = CellWalk(CellOf(lat_deg, lon_deg));
+  code = Descend(lat_deg, lon_deg, walk);
+  return walk.node;
+}
+
+std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk) const {
+  std::uint32_t code = codes_[walk.node];
+  while (Divided(code)) {
+    walk.node = ChildToward(code & ~kCodeChildren, walk.depth++, lat_deg, lon_deg, walk.lat0,
+                            walk.lon0, walk.size);
+    code = codes_[walk.node];
   }
-  return node;
+  return code;
+}
+
+std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
+                                   Walk& walk) const {
+  if (cell_code == kFastSlow) return kFastSlow;
+  const std::uint32_t slot = cell_code & ~kFastChildren;
+  const std::uint32_t first = slot_first_child_[slot];
+  walk.node =
+      ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  return child_fast_[slot * kFirstSplit * kFirstSplit + (walk.node - first)];
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -271,6 +283,22 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       codes_[i] = zones == 0 ? 0 : static_cast<std::uint32_t>(node_zones_[node.zone_start]) + 1;
     }
   }
+  // The fast codes: the cells' answers, and slots for divided cells while 15 bits number
+  // them (the rest ask the lookup codes).
+  auto fast = [](std::uint32_t code) {
+    return code < kFastChildren ? static_cast<std::uint16_t>(code) : kFastSlow;
+  };
+  cell_fast_.assign(cells, kFastSlow);
+  for (int c = 0; c < cells; ++c) {
+    const std::uint32_t code = codes_[c];
+    cell_fast_[c] = fast(code);
+    if (Divided(code) && slot_first_child_.size() < kFastChildren - 1) {
+      cell_fast_[c] = static_cast<std::uint16_t>(kFastChildren | slot_first_child_.size());
+      const std::uint32_t first = code & ~kCodeChildren;
+      slot_first_child_.push_back(first);
+      for (int i = 0; i < kFirstSplit * kFirstSplit; ++i) child_fast_.push_back(fast(codes_[first + i]));
+    }
+  }
   for (int c = 0; c < cells; ++c) {
     if (!Empty(static_cast<std::uint32_t>(c))) {
       const int row = c / kLonCells, col = c % kLonCells;
@@ -281,14 +309,14 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   block_fast_.assign(static_cast<size_t>(kLatCells / kBlock) * kBlockCols, kFastSlow);
   for (int br = 0; br < kLatCells / kBlock; ++br) {
     for (int bc = 0; bc < kBlockCols; ++bc) {
-      const std::uint32_t first = codes_[br * kBlock * kLonCells + bc * kBlock];
-      bool same = first < kFastSlow;
+      const std::uint16_t first = cell_fast_[br * kBlock * kLonCells + bc * kBlock];
+      bool same = first < kFastChildren;
       for (int r = 0; r < kBlock && same; ++r) {
         for (int c = 0; c < kBlock && same; ++c) {
-          same = codes_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
+          same = cell_fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
         }
       }
-      if (same) block_fast_[br * kBlockCols + bc] = static_cast<std::uint16_t>(first);
+      if (same) block_fast_[br * kBlockCols + bc] = first;
     }
   }
 
@@ -301,7 +329,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
                  occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
                  chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
-                 codes_.size() * 4 + block_fast_.size() * 2 + tree_.size() * sizeof(TreeNode);
+                 codes_.size() * 4 + slot_first_child_.size() * 4 +
+                 (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -607,20 +636,22 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   const int cell = CellOf(lat_deg, lon_deg);
-  const std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast != kFastSlow) {
+  std::uint16_t fast = block_fast_[BlockOf(cell)];
+  if (fast == kFastSlow) fast = cell_fast_[cell];
+  Walk walk = CellWalk(cell);
+  if (fast >= kFastChildren) fast = ChildFast(fast, lat_deg, lon_deg, walk);
+  if (fast < kFastChildren) {
     out.clear();
     if (fast != kFastNone) out.push_back(fast - 1);
     return;
   }
-  std::uint32_t code;
-  const std::uint32_t node = NodeOf(lat_deg, lon_deg, code);
+  const std::uint32_t code = Descend(lat_deg, lon_deg, walk);
   if (code != kCodeRecord) {
     out.clear();
     if (code != 0) out.push_back(static_cast<int>(code - 1));
     return;
   }
-  Resolve(node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
+  Resolve(walk.node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
 void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
@@ -628,55 +659,82 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
   offsets.assign(1, 0);
   zones.clear();
   constexpr size_t kGroup = 16;
-  // Per point of a group: where its descent stands, and its code there.
-  enum class State : std::uint8_t { kBeyond, kAnswered, kDescending, kRecord };
-  struct Walk {
+  // Per point of a group: where its lookup stands, and its code there.
+  enum class State : std::uint8_t { kBeyond, kAnswered, kCell, kChild, kDescending, kRecord };
+  struct Point {
     State state;
-    int depth;
-    std::uint32_t node, code;
-    double lat0, lon0, size;
+    std::uint32_t code, fast_at;
+    Walk walk;
   };
-  Walk walk[kGroup];
+  Point point[kGroup];
   std::vector<int> found;
   for (size_t first = 0; first < points.size(); first += kGroup) {
     const size_t n = std::min(kGroup, points.size() - first);
     const LatLngDeg* pt = &points[first];
-    // The blocks (in cache), else ask for the cells' codes.
+    // The blocks (in cache), else ask for the cells' fast codes.
     for (size_t j = 0; j < n; ++j) {
-      Walk& w = walk[j];
+      Point& q = point[j];
       if (std::abs(pt[j].lat_deg) >= kMaxLatDeg) {
-        w.state = State::kBeyond;
+        q.state = State::kBeyond;
         continue;
       }
       const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
-      w.code = block_fast_[BlockOf(cell)];
-      w.state = State::kAnswered;
-      if (w.code == kFastSlow) {
-        w.state = State::kDescending;
-        w.depth = 0;
-        w.node = static_cast<std::uint32_t>(cell);
-        w.lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
-        w.lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-        w.size = kCellDeg;
-        __builtin_prefetch(&codes_[cell]);
+      q.code = block_fast_[BlockOf(cell)];
+      q.state = State::kAnswered;
+      if (q.code == kFastSlow) {
+        q.state = State::kCell;
+        q.walk = CellWalk(cell);
+        __builtin_prefetch(&cell_fast_[cell]);
       }
     }
-    // The descent through the codes, one level for every point per round.
+    // The cells' fast codes: answers, children's fast codes, or the lookup codes.
+    for (size_t j = 0; j < n; ++j) {
+      Point& q = point[j];
+      if (q.state != State::kCell) continue;
+      q.code = cell_fast_[q.walk.node];
+      if (q.code < kFastChildren) {
+        q.state = State::kAnswered;
+      } else if (q.code != kFastSlow) {
+        const std::uint32_t slot = q.code & ~kFastChildren;
+        const std::uint32_t first_child = slot_first_child_[slot];
+        q.walk.node = ChildToward(first_child, q.walk.depth++, pt[j].lat_deg, pt[j].lon_deg,
+                                  q.walk.lat0, q.walk.lon0, q.walk.size);
+        q.fast_at = slot * kFirstSplit * kFirstSplit + (q.walk.node - first_child);
+        q.state = State::kChild;
+        __builtin_prefetch(&child_fast_[q.fast_at]);
+      } else {
+        q.state = State::kDescending;
+        __builtin_prefetch(&codes_[q.walk.node]);
+      }
+    }
+    for (size_t j = 0; j < n; ++j) {
+      Point& q = point[j];
+      if (q.state != State::kChild) continue;
+      q.code = child_fast_[q.fast_at];
+      if (q.code < kFastChildren) {
+        q.state = State::kAnswered;
+      } else {
+        q.state = State::kDescending;
+        __builtin_prefetch(&codes_[q.walk.node]);
+      }
+    }
+    // The descent through the lookup codes, one level for every point per round.
     for (bool more = true; more;) {
       more = false;
       for (size_t j = 0; j < n; ++j) {
-        Walk& w = walk[j];
-        if (w.state != State::kDescending) continue;
-        w.code = codes_[w.node];
-        if (!Divided(w.code)) {
-          w.state = w.code == kCodeRecord ? State::kRecord : State::kAnswered;
-          if (w.state == State::kRecord) {
+        Point& q = point[j];
+        if (q.state != State::kDescending) continue;
+        Walk& w = q.walk;
+        q.code = codes_[w.node];
+        if (!Divided(q.code)) {
+          q.state = q.code == kCodeRecord ? State::kRecord : State::kAnswered;
+          if (q.state == State::kRecord) {
             __builtin_prefetch(&nodes_[w.node]);
             __builtin_prefetch(&nodes_[w.node + 1]);
           }
           continue;
         }
-        w.node = ChildToward(w.code & ~kCodeChildren, ++w.depth, pt[j].lat_deg, pt[j].lon_deg,
+        w.node = ChildToward(q.code & ~kCodeChildren, w.depth++, pt[j].lat_deg, pt[j].lon_deg,
                              w.lat0, w.lon0, w.size);
         __builtin_prefetch(&codes_[w.node]);
         more = true;
@@ -684,15 +742,17 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
     }
     // The records' lists, then the edges' vertices.
     for (size_t j = 0; j < n; ++j) {
-      const Walk& w = walk[j];
-      if (w.state != State::kRecord) continue;
+      const Point& q = point[j];
+      if (q.state != State::kRecord) continue;
+      const Walk& w = q.walk;
       __builtin_prefetch(&node_edges_[nodes_[w.node].edge_start]);
       __builtin_prefetch(&node_zones_[nodes_[w.node].zone_start]);
       __builtin_prefetch(&node_shapes_[nodes_[w.node].shape_start]);
     }
     for (size_t j = 0; j < n; ++j) {
-      const Walk& w = walk[j];
-      if (w.state != State::kRecord) continue;
+      const Point& q = point[j];
+      if (q.state != State::kRecord) continue;
+      const Walk& w = q.walk;
       for (std::uint32_t i = nodes_[w.node].edge_start; i < nodes_[w.node + 1].edge_start; ++i) {
         __builtin_prefetch(&vertices_[node_edges_[i]]);
         __builtin_prefetch(&edge_shape_[node_edges_[i]]);
@@ -700,15 +760,15 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
     }
     // The answers, in order.
     for (size_t j = 0; j < n; ++j) {
-      const Walk& w = walk[j];
-      if (w.state == State::kAnswered) {
-        if (w.code != 0) zones.push_back(static_cast<int>(w.code - 1));
+      const Point& q = point[j];
+      if (q.state == State::kAnswered) {
+        if (q.code != 0) zones.push_back(static_cast<int>(q.code - 1));
       } else {
-        if (w.state == State::kBeyond) {
+        if (q.state == State::kBeyond) {
           found =
               reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
         } else {
-          Resolve(w.node, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
+          Resolve(q.walk.node, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }

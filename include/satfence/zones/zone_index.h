@@ -107,13 +107,17 @@ class ZoneIndex {
   static constexpr std::uint32_t kDense = 8;  // edges above which a node is divided
   static constexpr int kMaxDepth = 4;         // 0.25 deg / 8 / 4 / 4 / 4: about 54 m
   // Children per side of a node divided at `depth` (1: a cell).
-  static constexpr int SplitAt(int depth) { return depth == 1 ? 8 : 4; }
+  static constexpr int kFirstSplit = 8;
+  static constexpr int SplitAt(int depth) { return depth == 1 ? kFirstSplit : 4; }
   // Super-cells of kSuper x kSuper cells, for wide border searches.
   static constexpr int kSuper = 16;
   static constexpr int kSuperRows = (kLatCells + kSuper - 1) / kSuper;
   static constexpr int kSuperCols = kLonCells / kSuper;
-  // Block codes: kFastNone, zone + 1, or kFastSlow (ask the cells' lookup codes).
-  static constexpr std::uint16_t kFastNone = 0, kFastSlow = 0xFFFF;
+  // Fast codes (16 bits, so the tables a lookup starts from stay in cache): below
+  // kFastChildren the answer (kFastNone, or zone + 1); for a cell, kFastChildren | slot for
+  // a divided cell whose children's fast codes are in that slot; kFastSlow: ask the lookup
+  // codes.
+  static constexpr std::uint16_t kFastNone = 0, kFastChildren = 0x8000, kFastSlow = 0xFFFF;
   // Lookup codes, one per node (codes_): below kCodeChildren the answer itself (0: no
   // zone, else zone + 1), for a leaf without edges and with at most one zone at its centre;
   // kCodeChildren | first child, for a divided node; kCodeRecord: the node's record answers.
@@ -138,6 +142,23 @@ class ZoneIndex {
     std::uint32_t code;
     return NodeOf(lat_deg, lon_deg, code);
   }
+  // Where a lookup stands: a node at `depth` (1: a cell), its box (lat0, lon0, size).
+  struct Walk {
+    std::uint32_t node;
+    int depth;
+    double lat0, lon0, size;
+  };
+  Walk CellWalk(int cell) const {
+    return {static_cast<std::uint32_t>(cell), 1, -kMaxLatDeg + (cell / kLonCells) * kCellDeg,
+            -180.0 + (cell % kLonCells) * kCellDeg, kCellDeg};
+  }
+  // From the fast code of the point's cell (not an answer): the fast code of its child
+  // (walk at the child) for a divided cell with a slot, else kFastSlow (walk at the cell).
+  std::uint16_t ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
+                          Walk& walk) const;
+  // From walk's node, through the lookup codes: the code of the leaf holding the point
+  // (an answer or kCodeRecord), walk at the leaf.
+  std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk) const;
   // The child holding the point of a node divided at `depth` (its children from
   // first_child, its box from lat0/lon0, `size` degrees wide); the box becomes the child's.
   static std::uint32_t ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -226,6 +247,12 @@ class ZoneIndex {
   // The lookup codes, per node as nodes_ (4 bytes, where a record is 56: a lookup descends
   // through 19 MB of codes for the world set, not 265 MB of records, and most end there).
   HugePageVector<std::uint32_t> codes_;
+  // Fast codes per cell (2 MB) and, per slot of a divided cell, of its kFirstSplit^2
+  // children (128 bytes each, 2.4 MB for the world set), with the slot's first child in
+  // nodes_: most lookups near borders end in these two tables, where the lookup codes
+  // below them and the records are too large to stay in cache.
+  HugePageVector<std::uint16_t> cell_fast_, child_fast_;
+  std::vector<std::uint32_t> slot_first_child_;
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
   // cells' common answer, or kFastSlow when they differ or have none.
   static constexpr int kBlock = 4;
