@@ -305,7 +305,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   // records now, so their misses overlap the setup.
   if (std::abs(lat_deg) < kMaxLatDeg) {
     const int cell = CellOf(lat_deg, lon_deg);
-    __builtin_prefetch(&codes_[cell]);
+    __builtin_prefetch(&cell_fast_[cell]);
     __builtin_prefetch(&nodes_[cell]);
     __builtin_prefetch(&chain_start_[cell]);
   }
@@ -357,12 +357,21 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   BestFirst(
       lat_deg, lon_deg, plane.p, cos_lat, theta,
       [&](std::uint32_t node, double) {
+        // The chains within reach first, their vertices asked for together, then measured.
+        thread_local std::vector<ByBound> reach;
+        reach.clear();
         const std::uint32_t list = SearchList(node);
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = cell_chains_[i];
-          double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
-                                    ch.lon_half);
+          const double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi,
+                                          ch.lon_mid, ch.lon_half);
           if (lb > theta || !CapWithin(plane.p, ch.center, ch.chord, theta_chord)) continue;
+          reach.push_back({lb, i});
+          PrefetchVertices(ch);
+        }
+        for (const ByBound& r : reach) {
+          const Chain& ch = cell_chains_[r.index];
+          double lb = r.lb;
           Near* n = find(ch.zone);
           if (n != nullptr) {  // the zone met already: is this chain any use?
             lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
@@ -455,11 +464,20 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
       heap.pop_back();
       if (top.lb > chord) break;
       const TreeNode& node = tree_[top.index];
-      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
-        if (node.leaf) {
-          if (reaches(chains_[i])) take(chains_[i]);
-          continue;
+      if (node.leaf) {  // the chains within reach, their vertices asked for together
+        std::uint32_t within = 0;  // a bit per member
+        for (std::uint32_t i = 0; i < node.count; ++i) {
+          if (reaches(chains_[node.first + i])) {
+            within |= 1u << i;
+            PrefetchVertices(chains_[node.first + i]);
+          }
         }
+        for (std::uint32_t i = 0; i < node.count; ++i) {
+          if ((within >> i & 1) && reaches(chains_[node.first + i])) take(chains_[node.first + i]);
+        }
+        continue;
+      }
+      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
         const TreeNode& child = tree_[i];
         if (!CapWithin(plane.p, child.center, child.chord, chord)) continue;
         heap.push_back({CapChordLowerBound(plane.p, child.center, child.chord), i});
@@ -484,6 +502,10 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         }
         std::sort(reach.begin(), reach.end(),
                   [](const ByBound& a, const ByBound& b) { return a.lb < b.lb; });
+        // The nearest few's vertices asked for together, so their misses overlap.
+        for (size_t k = 0; k < std::min<size_t>(reach.size(), 4); ++k) {
+          PrefetchVertices(cell_chains_[reach[k].index]);
+        }
         for (const ByBound& r : reach) {
           if (r.lb > chord) break;
           take(cell_chains_[r.index]);
