@@ -269,6 +269,14 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   BuildChains(cell_edges, cap_edges);
   std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
 
+  for (int row = 0; row < kLatCells; ++row) {
+    const double lat = (-kMaxLatDeg + (row + 0.5) * kCellDeg) * M_PI / 180.0;
+    row_trig_.push_back({std::sin(lat), std::cos(lat)});
+  }
+  for (int col = 0; col < kLonCells; ++col) {
+    const double lon = (-180.0 + (col + 0.5) * kCellDeg) * M_PI / 180.0;
+    col_trig_.push_back({std::sin(lon), std::cos(lon)});
+  }
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
   super_occupied_.assign(static_cast<size_t>(kSuperRows) * kSuperCols, 0);
   if (nodes_.size() >= kCodeChildren) throw std::length_error("ZoneIndex: too many nodes");
@@ -327,7 +335,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
-                 occupied_.size() * 8 + super_occupied_.size() + chains_.size() * sizeof(Chain) +
+                 occupied_.size() * 8 + super_occupied_.size() +
+                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
                  chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
                  codes_.size() * 4 + slot_first_child_.size() * 4 +
                  (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);

@@ -244,7 +244,9 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
             double lb = LowerBound(lat_deg, lon_deg, cos_lat, lat0, lon0, kCellDeg);
             if (lb > limit) continue;
             const auto node = static_cast<std::uint32_t>(row * kLonCells + col);
-            lb = std::max(lb, CapLowerBound(p, nodes_[node].center, cell_chord));
+            // (The computed centre may differ from the record's by rounding: the cell's
+            // half-diagonal is under 0.18 degree, its cap 0.25.)
+            lb = std::max(lb, CapLowerBound(p, CellCenter(row, col), cell_chord));
             if (lb <= limit && !settled(node, lb)) push({lb, node, false, 0, 0});
           }
         }

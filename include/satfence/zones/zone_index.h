@@ -247,6 +247,16 @@ class ZoneIndex {
   }
   HugePageVector<std::int32_t> node_shapes_, node_zones_;
   HugePageVector<std::uint32_t> node_edges_;
+  // Sines and cosines of the cells' centre latitudes (per row) and longitudes (per column),
+  // 34 kB: a search bounds a cell by a cap about its centre without reading its record.
+  struct SinCos {
+    double sin, cos;
+  };
+  std::vector<SinCos> row_trig_, col_trig_;
+  S2Point CellCenter(int row, int col) const {
+    const SinCos lat = row_trig_[row], lon = col_trig_[col];
+    return S2Point(lat.cos * lon.cos, lat.cos * lon.sin, lat.sin);
+  }
   // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
   // so border searches pass over empty stretches 64 cells at a time. Per super-cell, a byte.
   static constexpr int kRowWords = (kLonCells + 63) / 64;
