@@ -42,10 +42,12 @@ struct Segment {
 // The gnomonic plane tangent at a position: its centre p and east and north axes.
 struct Plane {
   S2Point p, east, north;
+  double cos_lat;
 
   Plane(double lat_deg, double lon_deg) {
     const double lat = lat_deg * kDeg, lon = lon_deg * kDeg;
     const double sl = std::sin(lat), cl = std::cos(lat), so = std::sin(lon), co = std::cos(lon);
+    cos_lat = cl;
     p = S2Point(cl * co, cl * so, sl);
     east = S2Point(-so, co, 0.0);
     north = S2Point(-sl * co, -sl * so, cl);
@@ -90,18 +92,21 @@ struct Plane {
 struct Whitening {
   double ue, un, we, wn;
 
-  explicit Whitening(const Region& region) {
+  // tan_extent: tan of the region's extent (k-sigma semi-major axis) as an angle.
+  Whitening(const Region& region, double tan_extent) {
     const double az = region.azimuth_deg * kDeg;
     // A zero axis is given the smallest positive one so the whitening stays finite (a
     // degenerate region meets only what passes through it).
-    const double a =
-        std::max(std::tan(region.k_sigma * region.semi_major_m / kEarthRadius_m), 1e-300);
+    const double a = std::max(tan_extent, 1e-300);
     const double b =
-        std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m), 1e-300);
-    ue = std::sin(az) / a;
-    un = std::cos(az) / a;
-    we = std::cos(az) / b;
-    wn = -std::sin(az) / b;
+        region.semi_minor_m == region.semi_major_m
+            ? a
+            : std::max(std::tan(region.k_sigma * region.semi_minor_m / kEarthRadius_m), 1e-300);
+    const double sin_az = az == 0.0 ? 0.0 : std::sin(az), cos_az = az == 0.0 ? 1.0 : std::cos(az);
+    ue = sin_az / a;
+    un = cos_az / a;
+    we = cos_az / b;
+    wn = -sin_az / b;
   }
 
   double Distance2(const Segment& s) const {
@@ -312,12 +317,14 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     __builtin_prefetch(&chain_start_[cell]);
   }
   const Plane plane(lat_deg, lon_deg);
-  const double cos_lat = std::cos(lat_deg * kDeg);
-  const Whitening whitening(region);
-  const double tan2_searched = std::tan(theta) * std::tan(theta);
-  const double theta_chord = ChordAbove(theta);
+  const double cos_lat = plane.cos_lat;
   const double extent_rad = region.extent_m() / kEarthRadius_m;
-  const double tan2_extent = std::tan(extent_rad) * std::tan(extent_rad);
+  const double tan_extent = std::tan(extent_rad);
+  const double tan2_extent = tan_extent * tan_extent;
+  const Whitening whitening(region, tan_extent);
+  const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
+  const double tan2_searched = tan_theta * tan_theta;
+  const double theta_chord = ChordAbove(theta);
   thread_local std::vector<Near> near;
   near.clear();
   auto find = [&](int zone) -> Near* {
@@ -449,7 +456,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
   limit = bound * (1.0 + 1e-12) + 1e-15;
   chord = ChordAbove(limit);
-  const double cos_lat = std::cos(lat_deg * kDeg);
+  const double cos_lat = plane.cos_lat;
   // Whether a chain can hold an edge within the limit.
   auto reaches = [&](const Chain& ch) {
     return CapWithin(plane.p, ch.center, ch.chord, chord) &&
