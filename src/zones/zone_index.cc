@@ -265,7 +265,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     if (f != 0) std::fill(depth.begin() + f, depth.begin() + f + k * k, depth[i] + 1);
   }
   BuildSummaries(depth);
-  BuildNearEdges(cell_edges, depth);
+  BuildNearEdges(cell_edges);
   BuildChains(cell_edges, cap_edges);
   std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
 
@@ -338,7 +338,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  occupied_.size() * 8 + super_occupied_.size() +
                  (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
                  chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
-                 codes_.size() * 4 + slot_first_child_.size() * 4 +
+                 (codes_.size() + slot_first_child_.size() + cell_near_.size()) * 4 +
                  (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
 }
 
@@ -449,9 +449,9 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     }
   }
   BuildChainTree(radii);
-  // Each node's near edge becomes its chain.
-  for (Node& node : nodes_) {
-    if (node.near != kNoEdge) node.near = chain_of[node.near];
+  // Each cell's near edge becomes its chain.
+  for (std::uint32_t& near : cell_near_) {
+    if (near != kNoEdge) near = chain_of[near];
   }
   // The chains of each cell's edges, and of the caps'.
   const int cells = kLatCells * kLonCells;
@@ -522,16 +522,15 @@ void ZoneIndex::BuildChainTree(const std::vector<double>& radii) {
   }
 }
 
-void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges,
-                               const std::vector<std::uint8_t>& depth) {
+void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges) {
   const int cells = kLatCells * kLonCells;
-  const size_t nodes = nodes_.size() - 1;
-  std::vector<S1ChordAngle> best(nodes, S1ChordAngle::Infinity());
-  // Offers edge k to node c: kept if nearer its centre than what it has.
-  auto offer = [&](size_t c, std::uint32_t k) {
-    if (k == kNoEdge || k == nodes_[c].near) return;
+  cell_near_.assign(cells, kNoEdge);
+  std::vector<S1ChordAngle> best(cells, S1ChordAngle::Infinity());
+  // Offers edge k to cell c: kept if nearer its centre than what it has.
+  auto offer = [&](int c, std::uint32_t k) {
+    if (k == kNoEdge || k == cell_near_[c]) return;
     if (S2::UpdateMinDistance(nodes_[c].center, vertices_[k], vertices_[k + 1], &best[c])) {
-      nodes_[c].near = k;
+      cell_near_[c] = k;
     }
   };
   for (int c = 0; c < cells; ++c) {
@@ -546,47 +545,18 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
     for (int row = 0; row < kLatCells; ++row) {
       for (int col = 0; col < kLonCells; ++col) {
         const int c = at(row, col);
-        offer(c, nodes_[at(row, col - 1)].near);
+        offer(c, cell_near_[at(row, col - 1)]);
         if (row > 0) {
-          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row - 1, col + d)].near);
+          for (int d = -1; d <= 1; ++d) offer(c, cell_near_[at(row - 1, col + d)]);
         }
       }
     }
     for (int row = kLatCells - 1; row >= 0; --row) {
       for (int col = kLonCells - 1; col >= 0; --col) {
         const int c = at(row, col);
-        offer(c, nodes_[at(row, col + 1)].near);
+        offer(c, cell_near_[at(row, col + 1)]);
         if (row + 1 < kLatCells) {
-          for (int d = -1; d <= 1; ++d) offer(c, nodes_[at(row + 1, col + d)].near);
-        }
-      }
-    }
-  }
-  // Below the cells, parents before children: a leaf's own nearest edge, then the best of
-  // its parent's and of its neighbouring siblings' (so an empty sub-cell takes one nearby).
-  std::vector<std::uint32_t> own;
-  for (size_t i = 0; i < nodes; ++i) {
-    const std::uint32_t f = nodes_[i].first_child;
-    if (f == 0) continue;
-    const int n = SplitAt(depth[i]);
-    for (int j = 0; j < n * n; ++j) {
-      const std::uint32_t child = f + j;
-      for (std::uint32_t e = nodes_[child].edge_start; e < nodes_[child + 1].edge_start; ++e) {
-        if (edge_zone_[node_edges_[e]] >= 0) offer(child, node_edges_[e]);
-      }
-    }
-    own.resize(n * n);
-    for (int j = 0; j < n * n; ++j) own[j] = nodes_[f + j].near;
-    for (int r = 0; r < n; ++r) {
-      for (int c = 0; c < n; ++c) {
-        const std::uint32_t child = f + r * n + c;
-        offer(child, nodes_[i].near);
-        for (int dr = -1; dr <= 1; ++dr) {
-          for (int dc = -1; dc <= 1; ++dc) {
-            if (r + dr >= 0 && r + dr < n && c + dc >= 0 && c + dc < n) {
-              offer(child, own[(r + dr) * n + c + dc]);
-            }
-          }
+          for (int d = -1; d <= 1; ++d) offer(c, cell_near_[at(row + 1, col + d)]);
         }
       }
     }

@@ -425,13 +425,10 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
-  const std::uint32_t start =
-      nodes_[std::abs(lat_deg) < kMaxLatDeg ? NodeOf(lat_deg, lon_deg)
-                                            : static_cast<std::uint32_t>(CellOf(lat_deg, lon_deg))]
-          .near;
+  const std::uint32_t start = cell_near_[CellOf(lat_deg, lon_deg)];
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
-  // The node's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
+  // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
