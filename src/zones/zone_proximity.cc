@@ -252,7 +252,10 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
             // (The computed centre may differ from the record's by rounding: the cell's
             // half-diagonal is under 0.18 degree, its cap 0.25.)
             lb = std::max(lb, CapLowerBound(p, CellCenter(row, col), cell_chord));
-            if (lb <= limit && !settled(node, lb)) push({lb, node, false, 0, 0});
+            if (lb <= limit && !settled(node, lb)) {
+              __builtin_prefetch(&chain_start_[node]);  // wanted if it is opened
+              push({lb, node, false, 0, 0});
+            }
           }
         }
         c = b + shift + 1;
@@ -310,8 +313,9 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   }
   // The search and the containment below both start from the position's cell: ask for its
   // records now, so their misses overlap the setup.
-  if (std::abs(lat_deg) < kMaxLatDeg) {
-    const int cell = CellOf(lat_deg, lon_deg);
+  const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
+  const int cell = CellOf(lat_deg, lon_deg);
+  if (in_table) {
     __builtin_prefetch(&cell_fast_[cell]);
     __builtin_prefetch(&nodes_[cell]);
     __builtin_prefetch(&chain_start_[cell]);
@@ -325,6 +329,20 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
   const double tan2_searched = tan_theta * tan_theta;
   const double theta_chord = ChordAbove(theta);
+  // What arrived meanwhile says where to ask next: the cell's chains, and the fast code of
+  // the position's child of a divided cell.
+  if (in_table) {
+    __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
+    const std::uint16_t fast = cell_fast_[cell];
+    if (fast >= kFastChildren && fast != kFastSlow) {
+      Walk walk = CellWalk(cell);
+      const std::uint32_t slot = fast & ~kFastChildren;
+      const std::uint32_t first = slot_first_child_[slot];
+      const std::uint32_t child =
+          ChildToward(first, walk.depth, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+      __builtin_prefetch(&child_fast_[slot * kFirstSplit * kFirstSplit + (child - first)]);
+    }
+  }
   thread_local std::vector<Near> near;
   near.clear();
   auto find = [&](int zone) -> Near* {
@@ -425,11 +443,17 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
-  const std::uint32_t start = cell_near_[CellOf(lat_deg, lon_deg)];
+  const int cell = CellOf(lat_deg, lon_deg);
+  // The cell's chains are where a search near borders goes first: ask for their start now.
+  const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
+  if (in_table) __builtin_prefetch(&chain_start_[cell]);
+  const std::uint32_t start = cell_near_[cell];
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  __builtin_prefetch(&chains_[start]);
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
+  if (in_table) __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
   // The angle to beat and its chord, shrinking as chains are measured.
