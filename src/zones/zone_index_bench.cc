@@ -170,8 +170,9 @@ int main(int argc, char** argv) {
       set.size(), r.errors.size(), load_s, build_s, index.stats().bytes / 1e6, geos_build_s, seed);
   const ZoneIndex::Stats& st = index.stats();
   std::printf(
-      "ZoneIndex: %zu edges, %zu nodes (%zu cells, %zu dense), %zu edge references, %zu chains\n",
-      st.edges, st.nodes, st.cells, st.dense_cells, st.edge_refs, st.chains);
+      "ZoneIndex: %zu edges, %zu nodes (%zu cells, %zu with edges, %zu dense), %zu edge "
+      "references, %zu chains\n",
+      st.edges, st.nodes, st.cells, st.cells_with_edges, st.dense_cells, st.edge_refs, st.chains);
   std::printf("%-8s %14s %14s %14s %10s %10s\n", "points", "ZoneIndex/s", "S2/s", "GEOS/s", "vs S2",
               "vs GEOS");
   for (const auto& [name, pts] :
