@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <tuple>
 
@@ -279,8 +280,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   }
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
   super_occupied_.assign(static_cast<size_t>(kSuperRows) * kSuperCols, 0);
-  if (nodes_.size() >= kCodeChildren) throw std::length_error("ZoneIndex: too many nodes");
-  codes_.assign(nodes_.size() - 1, kCodeRecord);
+  if (nodes_.size() > kCodeMask) throw std::length_error("ZoneIndex: too many nodes");
+  codes_.assign(nodes_.size() - 1, 0);
   for (size_t i = 0; i + 1 < nodes_.size(); ++i) {
     const Node& node = nodes_[i];
     const Node& next = nodes_[i + 1];
@@ -289,6 +290,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       codes_[i] = kCodeChildren | node.first_child;
     } else if (node.edge_start == next.edge_start && zones <= 1) {
       codes_[i] = zones == 0 ? 0 : static_cast<std::uint32_t>(node_zones_[node.zone_start]) + 1;
+    } else {
+      codes_[i] = AddLeafBlock(static_cast<std::uint32_t>(i));
     }
   }
   // The fast codes: the cells' answers, and slots for divided cells while 15 bits number
@@ -335,6 +338,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
                  nodes_.size() * sizeof(Node) +
                  (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
+                 leaves_.size() +
                  occupied_.size() * 8 + super_occupied_.size() +
                  (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
                  chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
@@ -563,45 +567,66 @@ void ZoneIndex::BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& ce
   }
 }
 
-void ZoneIndex::Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const {
-  out.clear();
-  const std::uint32_t e0 = nodes_[node].edge_start, e1 = nodes_[node + 1].edge_start;
-  if (e0 == e1) {
-    out.assign(node_zones_.begin() + nodes_[node].zone_start,
-               node_zones_.begin() + nodes_[node + 1].zone_start);
-    return;
+std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
+  const size_t start = leaves_.size();
+  if (start / 8 > kCodeMask) throw std::length_error("ZoneIndex: leaf blocks too large");
+  auto append = [&](const void* data, size_t bytes) {
+    const auto* b = static_cast<const std::byte*>(data);
+    leaves_.insert(leaves_.end(), b, b + bytes);
+  };
+  const Node& n = nodes_[node];
+  const Node& next = nodes_[node + 1];
+  LeafHead head{n.center, next.shape_start - n.shape_start, 0, 0, 0};
+  append(&head, sizeof head);
+  append(&node_shapes_[n.shape_start], 4 * head.shapes);
+  leaves_.resize((leaves_.size() + 7) / 8 * 8);
+  // Runs of consecutive edges (k, k + 1, ...: one ring's, sharing their vertices).
+  for (std::uint32_t i = n.edge_start; i < next.edge_start;) {
+    const std::uint32_t k = node_edges_[i];
+    std::uint32_t j = i + 1;
+    while (j < next.edge_start && node_edges_[j] == node_edges_[j - 1] + 1 &&
+           edge_shape_[node_edges_[j]] == edge_shape_[k]) {
+      ++j;
+    }
+    const LeafRun run{edge_shape_[k], j - i + 1};
+    append(&run, sizeof run);
+    append(&vertices_[k], sizeof(S2Point) * run.vertices);
+    ++head.runs;
+    i = j;
   }
+  head.bytes = static_cast<std::uint32_t>(leaves_.size() - start);
+  std::memcpy(&leaves_[start], &head, sizeof head);
+  return kCodeLeaf | static_cast<std::uint32_t>(start / 8);
+}
+
+void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const {
+  out.clear();
+  const std::byte* block = &leaves_[size_t{word} * 8];
+  const auto& head = *reinterpret_cast<const LeafHead*>(block);
+  for (std::uint32_t line = 64; line < head.bytes; line += 64) __builtin_prefetch(block + line);
   // Parts containing the centre, flipped by each crossing along centre -> p (parity per
   // part). A cell holds few parts, so a small linear list beats anything cleverer.
-  // The lists and the edges' vertices are scattered over hundreds of megabytes: ask for
-  // them all at once so their cache misses overlap instead of following one another.
-  __builtin_prefetch(&node_shapes_[nodes_[node].shape_start]);
-  for (std::uint32_t i = e0; i < e1; ++i) {
-    const std::uint32_t k = node_edges_[i];
-    __builtin_prefetch(&vertices_[k]);
-    __builtin_prefetch(&vertices_[k + 1]);
-    __builtin_prefetch(&edge_shape_[k]);
-  }
+  const auto* centre_shapes = reinterpret_cast<const std::int32_t*>(block + sizeof(LeafHead));
   thread_local std::vector<int> shapes;
-  shapes.assign(node_shapes_.begin() + nodes_[node].shape_start,
-                node_shapes_.begin() + nodes_[node + 1].shape_start);
-  const S2Point& c = nodes_[node].center;
-  S2EdgeCrosser crosser(&c, &p);
-  // Edges k and k + 1 share vertex k + 1: the crosser then continues the chain, reusing
-  // that vertex's side of centre -> p.
-  std::uint32_t next = kNoEdge;
-  for (std::uint32_t i = e0; i < e1; ++i) {
-    const std::uint32_t k = node_edges_[i];
-    if (k != next) crosser.RestartAt(&vertices_[k]);
-    next = k + 1;
-    if (!crosser.EdgeOrVertexCrossing(&vertices_[k + 1])) continue;
-    const int sh = edge_shape_[k];
-    const auto it = std::find(shapes.begin(), shapes.end(), sh);
-    if (it == shapes.end()) {
-      shapes.push_back(sh);
-    } else {
-      *it = shapes.back();
-      shapes.pop_back();
+  shapes.assign(centre_shapes, centre_shapes + head.shapes);
+  const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
+  S2EdgeCrosser crosser(&head.center, &p);
+  for (std::uint32_t r = 0; r < head.runs; ++r) {
+    const auto& run = *reinterpret_cast<const LeafRun*>(at);
+    const auto* v = reinterpret_cast<const S2Point*>(at + sizeof(LeafRun));
+    at += sizeof(LeafRun) + sizeof(S2Point) * run.vertices;
+    // Consecutive edges share a vertex: the crosser continues the chain, reusing its side
+    // of centre -> p.
+    crosser.RestartAt(&v[0]);
+    for (std::uint32_t j = 1; j < run.vertices; ++j) {
+      if (!crosser.EdgeOrVertexCrossing(&v[j])) continue;
+      const auto it = std::find(shapes.begin(), shapes.end(), run.shape);
+      if (it == shapes.end()) {
+        shapes.push_back(run.shape);
+      } else {
+        *it = shapes.back();
+        shapes.pop_back();
+      }
     }
   }
   for (int sh : shapes) out.push_back(reference_.shape_zone(sh));
@@ -625,12 +650,12 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   const std::uint32_t code = Descend(lat_deg, lon_deg, walk);
-  if (code != kCodeRecord) {
+  if (!LeafBlock(code)) {
     out.clear();
     if (code != 0) out.push_back(static_cast<int>(code - 1));
     return;
   }
-  Resolve(walk.node, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
+  Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
 void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
@@ -639,7 +664,7 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
   zones.clear();
   constexpr size_t kGroup = 16;
   // Per point of a group: where its lookup stands, and its code there.
-  enum class State : std::uint8_t { kBeyond, kAnswered, kCell, kChild, kDescending, kRecord };
+  enum class State : std::uint8_t { kBeyond, kAnswered, kCell, kChild, kDescending, kLeaf };
   struct Point {
     State state;
     std::uint32_t code, fast_at;
@@ -706,10 +731,12 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
         Walk& w = q.walk;
         q.code = codes_[w.node];
         if (!Divided(q.code)) {
-          q.state = q.code == kCodeRecord ? State::kRecord : State::kAnswered;
-          if (q.state == State::kRecord) {
-            __builtin_prefetch(&nodes_[w.node]);
-            __builtin_prefetch(&nodes_[w.node + 1]);
+          q.state = LeafBlock(q.code) ? State::kLeaf : State::kAnswered;
+          if (q.state == State::kLeaf) {  // its block's first lines
+            const std::byte* block = &leaves_[size_t{q.code & kCodeMask} * 8];
+            __builtin_prefetch(block);
+            __builtin_prefetch(block + 64);
+            __builtin_prefetch(block + 128);
           }
           continue;
         }
@@ -717,24 +744,6 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
                              w.lat0, w.lon0, w.size);
         __builtin_prefetch(&codes_[w.node]);
         more = true;
-      }
-    }
-    // The records' lists, then the edges' vertices.
-    for (size_t j = 0; j < n; ++j) {
-      const Point& q = point[j];
-      if (q.state != State::kRecord) continue;
-      const Walk& w = q.walk;
-      __builtin_prefetch(&node_edges_[nodes_[w.node].edge_start]);
-      __builtin_prefetch(&node_zones_[nodes_[w.node].zone_start]);
-      __builtin_prefetch(&node_shapes_[nodes_[w.node].shape_start]);
-    }
-    for (size_t j = 0; j < n; ++j) {
-      const Point& q = point[j];
-      if (q.state != State::kRecord) continue;
-      const Walk& w = q.walk;
-      for (std::uint32_t i = nodes_[w.node].edge_start; i < nodes_[w.node + 1].edge_start; ++i) {
-        __builtin_prefetch(&vertices_[node_edges_[i]]);
-        __builtin_prefetch(&edge_shape_[node_edges_[i]]);
       }
     }
     // The answers, in order.
@@ -747,7 +756,8 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
           found =
               reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
         } else {
-          Resolve(q.walk.node, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
+          Resolve(q.code & kCodeMask,
+                  S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }
@@ -766,9 +776,15 @@ std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
   if (std::abs(lat) >= kMaxLatDeg) return reference_.Containing(p);
-  std::vector<int> out;
-  Resolve(NodeOf(lat, ll.lng().degrees()), p, out);
-  return out;
+  std::uint32_t code;
+  NodeOf(lat, ll.lng().degrees(), code);
+  if (LeafBlock(code)) {
+    std::vector<int> out;
+    Resolve(code & kCodeMask, p, out);
+    return out;
+  }
+  if (code == 0) return {};
+  return {static_cast<int>(code - 1)};
 }
 
 }  // namespace satfence::zones

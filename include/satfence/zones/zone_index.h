@@ -121,9 +121,12 @@ class ZoneIndex {
   static constexpr std::uint16_t kFastNone = 0, kFastChildren = 0x8000, kFastSlow = 0xFFFF;
   // Lookup codes, one per node (codes_): below kCodeChildren the answer itself (0: no
   // zone, else zone + 1), for a leaf without edges and with at most one zone at its centre;
-  // kCodeChildren | first child, for a divided node; kCodeRecord: the node's record answers.
-  static constexpr std::uint32_t kCodeChildren = 0x80000000u, kCodeRecord = 0xFFFFFFFFu;
-  static bool Divided(std::uint32_t code) { return code >= kCodeChildren && code != kCodeRecord; }
+  // kCodeChildren | first child, for a divided node; kCodeLeaf | where its leaf block starts
+  // in leaves_ (in 8-byte words), for any other leaf.
+  static constexpr std::uint32_t kCodeChildren = 0x80000000u, kCodeLeaf = 0xC0000000u;
+  static constexpr std::uint32_t kCodeMask = 0x3FFFFFFFu;
+  static bool Divided(std::uint32_t code) { return (code & ~kCodeMask) == kCodeChildren; }
+  static bool LeafBlock(std::uint32_t code) { return code >= kCodeLeaf; }
   static constexpr std::uint32_t kNoEdge = 0xFFFFFFFF;
 
   // The zones whose border edges lie in a node's subtree: up to two (-1 for none), or
@@ -137,7 +140,7 @@ class ZoneIndex {
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point, found through the
-  // lookup codes; `code` is its code (an answer or kCodeRecord).
+  // lookup codes; `code` is its code (an answer or a leaf block).
   std::uint32_t NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const;
   std::uint32_t NodeOf(double lat_deg, double lon_deg) const {
     std::uint32_t code;
@@ -158,13 +161,30 @@ class ZoneIndex {
   std::uint16_t ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
                           Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
-  // (an answer or kCodeRecord), walk at the leaf.
+  // (an answer or a leaf block), walk at the leaf.
   std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk) const;
   // The child holding the point of a node divided at `depth` (its children from
   // first_child, its box from lat0/lon0, `size` degrees wide); the box becomes the child's.
   static std::uint32_t ChildToward(std::uint32_t first_child, int depth, double lat_deg,
                                    double lon_deg, double& lat0, double& lon0, double& size);
-  void Resolve(std::uint32_t node, const S2Point& p, std::vector<int>& out) const;
+  // The zones holding p, a point of the leaf whose block starts at leaves_[8 * word].
+  void Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const;
+  // Leaf blocks: per leaf that the lookup codes do not answer, in one run of memory so a
+  // lookup that reaches it reads one block after the codes, not a record, then lists, then
+  // vertices scattered over the index. A LeafHead; the parts holding its centre (int32,
+  // padded to 8 bytes); then each run of consecutive edges of one ring that can pass
+  // through the leaf, as a LeafRun and its vertices (edges + 1 S2Points).
+  struct LeafHead {
+    S2Point center;
+    std::uint32_t shapes, runs, bytes, unused;
+  };
+  struct LeafRun {
+    std::int32_t shape;
+    std::uint32_t vertices;
+  };
+  HugePageVector<std::byte> leaves_;
+  // Appends node's block; returns its code.
+  std::uint32_t AddLeafBlock(std::uint32_t node);
   // Visits the cells (and caps) within `radius_rad` of the point (p, with cos_lat the
   // cosine of its latitude) nearest first: leaf(node,
   // lb) for each, lb a lower bound of the angle from the point to the cell, until the next
