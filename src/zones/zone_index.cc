@@ -266,6 +266,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     if (f != 0) std::fill(depth.begin() + f, depth.begin() + f + k * k, depth[i] + 1);
   }
   BuildSummaries(depth);
+  for (int c = 0; c < cells; ++c) summaries_.push_back(nodes_[c].summary);
+  for (std::uint32_t cap : cap_node_) summaries_.push_back(nodes_[cap].summary);
   BuildNearEdges(cell_edges);
   BuildChains(cell_edges, cap_edges);
   std::vector<std::vector<std::uint32_t>>().swap(cell_edges);
@@ -335,9 +337,14 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   stats_.nodes = nodes_.size() - 1;
   stats_.edge_refs = node_edges_.size();
   stats_.chains = chains_.size();
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + (edge_shape_.size() + edge_zone_.size()) * 4 +
-                 nodes_.size() * sizeof(Node) +
-                 (node_shapes_.size() + node_zones_.size() + node_edges_.size()) * 4 +
+  // What only the build needed: queries read the codes, blocks, summaries and chains.
+  HugePageVector<Node>().swap(nodes_);
+  HugePageVector<std::int32_t>().swap(node_shapes_);
+  HugePageVector<std::int32_t>().swap(node_zones_);
+  HugePageVector<std::uint32_t>().swap(node_edges_);
+  HugePageVector<std::int32_t>().swap(edge_shape_);
+  HugePageVector<std::int32_t>().swap(edge_zone_);
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
                  leaves_.size() +
                  occupied_.size() * 8 + super_occupied_.size() +
                  (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +

@@ -317,7 +317,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   const int cell = CellOf(lat_deg, lon_deg);
   if (in_table) {
     __builtin_prefetch(&cell_fast_[cell]);
-    __builtin_prefetch(&nodes_[cell]);
+    __builtin_prefetch(&summaries_[cell]);
     __builtin_prefetch(&chain_start_[cell]);
   }
   const Plane plane(lat_deg, lon_deg);
@@ -374,7 +374,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   };
   // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
   auto settled = [&](std::uint32_t node, double lb) {
-    const Summary& sum = nodes_[node].summary;
+    const Summary& sum = SummaryOf(node);
     if (sum.zone[1] == kMany) return false;
     for (const std::int32_t z : sum.zone) {
       if (z >= 0 && !done(find(z), lb, lb * lb)) return false;

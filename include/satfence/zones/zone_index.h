@@ -136,7 +136,7 @@ class ZoneIndex {
     std::int32_t zone[2] = {-1, -1};
   };
   // No border edge below the node: nothing there for a border search.
-  bool Empty(std::uint32_t node) const { return nodes_[node].summary.zone[0] < 0; }
+  bool Empty(std::uint32_t node) const { return SummaryOf(node).zone[0] < 0; }
 
   int CellOf(double lat_deg, double lon_deg) const;
   // The node (cell, or sub-cell of a dense cell) holding the point, found through the
@@ -200,23 +200,27 @@ class ZoneIndex {
 
   S2ZoneIndex reference_;
   // Vertices of all rings, each ring followed by a copy of its first vertex, so edge k is
-  // (vertices_[k], vertices_[k + 1]); edge_shape_[k] is its part (-1: no edge starts here).
+  // (vertices_[k], vertices_[k + 1]). While building, edge_shape_[k] is its part (-1: no
+  // edge starts here) and edge_zone_[k] the zone whose border it is (-1: a seam or none).
   HugePageVector<S2Point> vertices_;
-  HugePageVector<std::int32_t> edge_shape_;
-  HugePageVector<std::int32_t> edge_zone_;  // the zone whose border edge k is; -1: a seam or none
-  // Nodes: the cells first (row-major), then the sub-cells of dense cells, 64 or 16 at a
-  // time, then the two caps. Per node, one 48-byte record, so a search that reads a node's
-  // summary to queue it finds the rest of it in cache when it comes to open it: its centre,
-  // its summary, its first child (0: a leaf), and where its lists start in node_edges_ (the
-  // edges that can pass through it), node_shapes_ and node_zones_ (the parts and zones
-  // holding its centre). The next record's starts end the lists, and a last record closes
-  // the final node's.
+  HugePageVector<std::int32_t> edge_shape_, edge_zone_;
+  // Nodes, while building (the queries read what is made from them: lookup codes, leaf
+  // blocks, summaries, chains): the cells first (row-major), then the sub-cells of dense
+  // cells, 64 or 16 at a time, then the two caps. Per node, its centre, its summary, its
+  // first child (0: a leaf), and where its lists start in node_edges_ (the edges that can
+  // pass through it), node_shapes_ and node_zones_ (the parts and zones holding its
+  // centre). The next record's starts end the lists, and a last record closes the final
+  // node's.
   struct Node {
     S2Point center;
     Summary summary;
     std::uint32_t first_child = 0, edge_start = 0, shape_start = 0, zone_start = 0;
   };
   HugePageVector<Node> nodes_;
+  // The summaries of the cells, then of the two caps (8 MB): what a border search reads of
+  // the nodes it queues.
+  HugePageVector<Summary> summaries_;
+  const Summary& SummaryOf(std::uint32_t node) const { return summaries_[SearchList(node)]; }
   // Per cell, the chain of a border edge near its centre (the edge itself while building;
   // kNoEdge: the set has no borders): where a nearest-border search starts.
   HugePageVector<std::uint32_t> cell_near_;
