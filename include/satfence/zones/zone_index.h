@@ -16,10 +16,16 @@
 // and vertices go to the same side as in S2 (semi-open boundaries). Beyond 85 degrees the index
 // asks S2ZoneIndex. Immutable after construction; thread-safe.
 //
-// A fast path before the table: a 16-bit code per cell that, for a cell without edges
-// and with at most one zone at its centre, is the answer itself (2 MB), and the same code
-// per one-degree block whose cells all share it (120 kB, so most uniform lookups are one
-// load from cache).
+// Cells with more than 8 edges are divided 8 x 8, their dense children 4 x 4, down to
+// about 54 m, each child built as a cell is. A lookup reads compact tables, never the
+// node records (which are dropped after the build): a 16-bit code per one-degree block
+// whose cells share one answer (120 kB, so most uniform lookups are one load from cache);
+// a 16-bit fast code per cell, the answer or a slot of its children's fast codes (2 MB +
+// 2.4 MB for the world set; most lookups near borders end here); 4-byte lookup codes per
+// node below them (the answer, the first child, or where the leaf's block is); and for
+// each leaf the codes do not answer, one block with its centre, the parts holding it and
+// its edges as runs of vertices, so a lookup that counts crossings reads one block
+// instead of a record, lists and vertices scattered over the index.
 //
 // Border distances and uncertainty classes (region.h) walk the same table's cells
 // best-first: the cells under the latitude/longitude box of the searched disc, nearest
@@ -173,7 +179,7 @@ class ZoneIndex {
   // lookup that reaches it reads one block after the codes, not a record, then lists, then
   // vertices scattered over the index. A LeafHead; the parts holding its centre (int32,
   // padded to 8 bytes); then each run of consecutive edges of one ring that can pass
-  // through the leaf, as a LeafRun and its vertices (edges + 1 S2Points).
+  // through the leaf, as a LeafRun and its vertices (one more than its edges).
   struct LeafHead {
     S2Point center;
     std::uint32_t shapes, runs, bytes, unused;
@@ -271,7 +277,7 @@ class ZoneIndex {
            : node == cap_node_[1] ? kLatCells * kLonCells + 1
                                   : node;
   }
-  HugePageVector<std::int32_t> node_shapes_, node_zones_;
+  HugePageVector<std::int32_t> node_shapes_, node_zones_;  // while building
   HugePageVector<std::uint32_t> node_edges_;
   // Sines and cosines of the cells' centre latitudes (per row) and longitudes (per column),
   // 34 kB: a search bounds a cell by a cap about its centre without reading its record.
@@ -288,13 +294,13 @@ class ZoneIndex {
   static constexpr int kRowWords = (kLonCells + 63) / 64;
   HugePageVector<std::uint64_t> occupied_;
   std::vector<std::uint8_t> super_occupied_;
-  // The lookup codes, per node as nodes_ (4 bytes, where a record is 56: a lookup descends
-  // through 19 MB of codes for the world set, not 265 MB of records, and most end there).
+  // The lookup codes, per node in nodes_'s numbering (4 bytes: a lookup descends through
+  // 19 MB of codes for the world set, where the records were 227 MB).
   HugePageVector<std::uint32_t> codes_;
   // Fast codes per cell (2 MB) and, per slot of a divided cell, of its kFirstSplit^2
-  // children (128 bytes each, 2.4 MB for the world set), with the slot's first child in
-  // nodes_: most lookups near borders end in these two tables, where the lookup codes
-  // below them and the records are too large to stay in cache.
+  // children (128 bytes each, 2.4 MB for the world set), with the slot's first child's
+  // node number: most lookups near borders end in these two tables, where the lookup codes
+  // below them and the leaf blocks are too large to stay in cache.
   HugePageVector<std::uint16_t> cell_fast_, child_fast_;
   std::vector<std::uint32_t> slot_first_child_;
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
