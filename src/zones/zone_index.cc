@@ -115,6 +115,8 @@ std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, doub
   const std::uint32_t first = slot_first_child_[slot];
   walk.node =
       ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  // The child's lookup code is wanted unless its fast code answers: ask for both at once.
+  __builtin_prefetch(&codes_[walk.node]);
   return child_fast_[slot * kFirstSplit * kFirstSplit + (walk.node - first)];
 }
 
@@ -648,7 +650,10 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
   }
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast == kFastSlow) fast = cell_fast_[cell];
+  if (fast == kFastSlow) {
+    __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
+    fast = cell_fast_[cell];
+  }
   Walk walk = CellWalk(cell);
   if (fast >= kFastChildren) fast = ChildFast(fast, lat_deg, lon_deg, walk);
   if (fast < kFastChildren) {
