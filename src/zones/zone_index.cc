@@ -113,8 +113,7 @@ std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, doub
   if (cell_code == kFastSlow) return kFastSlow;
   const std::uint32_t slot = cell_code & ~kFastChildren;
   const std::uint32_t first = slot_first_child_[slot];
-  walk.node =
-      ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
   // The child's lookup code is wanted unless its fast code answers: ask for both at once.
   __builtin_prefetch(&codes_[walk.node]);
   return child_fast_[slot * kFirstSplit * kFirstSplit + (walk.node - first)];
@@ -311,7 +310,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       cell_fast_[c] = static_cast<std::uint16_t>(kFastChildren | slot_first_child_.size());
       const std::uint32_t first = code & ~kCodeChildren;
       slot_first_child_.push_back(first);
-      for (int i = 0; i < kFirstSplit * kFirstSplit; ++i) child_fast_.push_back(fast(codes_[first + i]));
+      for (int i = 0; i < kFirstSplit * kFirstSplit; ++i)
+        child_fast_.push_back(fast(codes_[first + i]));
     }
   }
   for (int c = 0; c < cells; ++c) {
@@ -347,12 +347,13 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
   stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
-                 leaves_.size() +
-                 occupied_.size() * 8 + super_occupied_.size() +
-                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
-                 chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
+                 leaves_.size() + occupied_.size() * 8 + super_occupied_.size() +
+                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
+                 chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
+                 cell_chains_.size() * sizeof(Chain) +
                  (codes_.size() + slot_first_child_.size() + cell_near_.size()) * 4 +
-                 (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 + tree_.size() * sizeof(TreeNode);
+                 (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
+                 tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -768,8 +769,8 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
           found =
               reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
         } else {
-          Resolve(q.code & kCodeMask,
-                  S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
+          Resolve(q.code & kCodeMask, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(),
+                  found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }

@@ -494,7 +494,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
       heap.pop_back();
       if (top.lb > chord) break;
       const TreeNode& node = tree_[top.index];
-      if (node.leaf) {  // the chains within reach, their vertices asked for together
+      if (node.leaf) {             // the chains within reach, their vertices asked for together
         std::uint32_t within = 0;  // a bit per member
         for (std::uint32_t i = 0; i < node.count; ++i) {
           if (reaches(chains_[node.first + i])) {
