@@ -108,15 +108,21 @@ std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk) con
   return code;
 }
 
-std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
-                                   Walk& walk) const {
-  if (cell_code == kFastSlow) return kFastSlow;
+std::uint32_t ZoneIndex::ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
+                                     Walk& walk) const {
   const std::uint32_t slot = cell_code & ~kFastChildren;
   const std::uint32_t first = slot_first_child_[slot];
   walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  return slot * kFirstSplit * kFirstSplit + (walk.node - first);
+}
+
+std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
+                                   Walk& walk) const {
+  if (cell_code == kFastSlow) return kFastSlow;
+  const std::uint32_t at = ChildFastAt(cell_code, lat_deg, lon_deg, walk);
   // The child's lookup code is wanted unless its fast code answers: ask for both at once.
   __builtin_prefetch(&codes_[walk.node]);
-  return child_fast_[slot * kFirstSplit * kFirstSplit + (walk.node - first)];
+  return child_fast_[at];
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -588,7 +594,7 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
   const Node& next = nodes_[node + 1];
   LeafHead head{n.center, next.shape_start - n.shape_start, 0, 0, 0};
   append(&head, sizeof head);
-  append(&node_shapes_[n.shape_start], 4 * head.shapes);
+  append(node_shapes_.data() + n.shape_start, 4 * head.shapes);
   leaves_.resize((leaves_.size() + 7) / 8 * 8);
   // Runs of consecutive edges (k, k + 1, ...: one ring's, sharing their vertices).
   for (std::uint32_t i = n.edge_start; i < next.edge_start;) {
@@ -600,7 +606,7 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
     }
     const LeafRun run{edge_shape_[k], j - i + 1};
     append(&run, sizeof run);
-    append(&vertices_[k], sizeof(S2Point) * run.vertices);
+    append(vertices_.data() + k, sizeof(S2Point) * run.vertices);
     ++head.runs;
     i = j;
   }
@@ -712,11 +718,8 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
       if (q.code < kFastChildren) {
         q.state = State::kAnswered;
       } else if (q.code != kFastSlow) {
-        const std::uint32_t slot = q.code & ~kFastChildren;
-        const std::uint32_t first_child = slot_first_child_[slot];
-        q.walk.node = ChildToward(first_child, q.walk.depth++, pt[j].lat_deg, pt[j].lon_deg,
-                                  q.walk.lat0, q.walk.lon0, q.walk.size);
-        q.fast_at = slot * kFirstSplit * kFirstSplit + (q.walk.node - first_child);
+        q.fast_at =
+            ChildFastAt(static_cast<std::uint16_t>(q.code), pt[j].lat_deg, pt[j].lon_deg, q.walk);
         q.state = State::kChild;
         __builtin_prefetch(&child_fast_[q.fast_at]);
       } else {

@@ -336,11 +336,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     const std::uint16_t fast = cell_fast_[cell];
     if (fast >= kFastChildren && fast != kFastSlow) {
       Walk walk = CellWalk(cell);
-      const std::uint32_t slot = fast & ~kFastChildren;
-      const std::uint32_t first = slot_first_child_[slot];
-      const std::uint32_t child =
-          ChildToward(first, walk.depth, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-      __builtin_prefetch(&child_fast_[slot * kFirstSplit * kFirstSplit + (child - first)]);
+      __builtin_prefetch(&child_fast_[ChildFastAt(fast, lat_deg, lon_deg, walk)]);
     }
   }
   thread_local std::vector<Near> near;

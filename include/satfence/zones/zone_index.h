@@ -166,6 +166,10 @@ class ZoneIndex {
   // (walk at the child) for a divided cell with a slot, else kFastSlow (walk at the cell).
   std::uint16_t ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
                           Walk& walk) const;
+  // For a cell's fast code kFastChildren | slot: where its child's fast code is in
+  // child_fast_ (walk moves to the child).
+  std::uint32_t ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
+                            Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
   // (an answer or a leaf block), walk at the leaf.
   std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk) const;
