@@ -92,12 +92,6 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   return row * kLonCells + col;
 }
 
-std::uint32_t ZoneIndex::NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const {
-  Walk walk = CellWalk(CellOf(lat_deg, lon_deg));
-  code = Descend(lat_deg, lon_deg, walk);
-  return walk.node;
-}
-
 std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk) const {
   std::uint32_t code = codes_[walk.node];
   while (Divided(code)) {
@@ -792,8 +786,9 @@ std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
   if (std::abs(lat) >= kMaxLatDeg) return reference_.Containing(p);
-  std::uint32_t code;
-  NodeOf(lat, ll.lng().degrees(), code);
+  const double lon = ll.lng().degrees();
+  Walk walk = CellWalk(CellOf(lat, lon));
+  const std::uint32_t code = Descend(lat, lon, walk);
   if (LeafBlock(code)) {
     std::vector<int> out;
     Resolve(code & kCodeMask, p, out);

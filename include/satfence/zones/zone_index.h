@@ -145,13 +145,6 @@ class ZoneIndex {
   bool Empty(std::uint32_t node) const { return SummaryOf(node).zone[0] < 0; }
 
   int CellOf(double lat_deg, double lon_deg) const;
-  // The node (cell, or sub-cell of a dense cell) holding the point, found through the
-  // lookup codes; `code` is its code (an answer or a leaf block).
-  std::uint32_t NodeOf(double lat_deg, double lon_deg, std::uint32_t& code) const;
-  std::uint32_t NodeOf(double lat_deg, double lon_deg) const {
-    std::uint32_t code;
-    return NodeOf(lat_deg, lon_deg, code);
-  }
   // Where a lookup stands: a node at `depth` (1: a cell), its box (lat0, lon0, size).
   struct Walk {
     std::uint32_t node;
