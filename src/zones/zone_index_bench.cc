@@ -8,6 +8,7 @@
 //   build/release/src/zones/zones_index_bench           # 1,000,000 points per kind
 //   build/release/src/zones/zones_index_bench --smoke   # CI: 20,000
 //   build/release/src/zones/zones_index_bench --only nearest   # rows whose name starts so
+//   build/release/src/zones/zones_index_bench --cold   # no untimed warm-up before a slice
 #include <geos_c.h>
 
 #include <chrono>
@@ -34,22 +35,42 @@ struct Point {
   double lat, lon;
 };
 
-// Items per second of `ours(i)` and `theirs(i)` over i < n, timed in ten alternating slices
-// so both meet the same phases of a shared machine (whose speed can drift for seconds).
+// Both sides of a comparison: items per second, and the sum of what each returned.
+struct Rates {
+  double ours, theirs, ours_sum, theirs_sum;
+};
+
+// Times `ours(i)` and `theirs(i)` (each returning a number, summed as a check that the two
+// agree) over i < n in ten alternating slices, so both meet the same phases of a shared
+// machine (whose speed can drift for seconds). Warm unless `cold`: before its timed slice,
+// each side runs untimed over the previous slice's points, as a process doing nothing but
+// lookups would keep its tables in cache. Cold, each slice starts in caches the other side
+// filled: S2's rates barely move (its time is in computation) while ZoneIndex's small tables
+// lose 30-40%, so a cold run measures the interleaving more than the lookups.
 template <typename A, typename B>
-std::pair<double, double> Interleaved(size_t n, A&& ours, B&& theirs) {
+Rates Interleaved(size_t n, bool cold, A&& ours, B&& theirs) {
   constexpr size_t kSlices = 10;
+  Rates r{0, 0, 0, 0};
   double ours_s = 0.0, theirs_s = 0.0;
+  auto run = [&](auto&& f, size_t slice, double* sum) {
+    for (size_t i = n * slice / kSlices; i < n * (slice + 1) / kSlices; ++i) {
+      const double v = f(i);
+      if (sum) *sum += v;
+    }
+  };
+  auto timed = [&](auto&& f, size_t slice, double& seconds, double& sum) {
+    if (!cold) run(f, (slice + kSlices - 1) % kSlices, nullptr);
+    const auto t0 = Clock::now();
+    run(f, slice, &sum);
+    seconds += Seconds(t0);
+  };
   for (size_t slice = 0; slice < kSlices; ++slice) {
-    const size_t lo = n * slice / kSlices, hi = n * (slice + 1) / kSlices;
-    auto t0 = Clock::now();
-    for (size_t i = lo; i < hi; ++i) ours(i);
-    ours_s += Seconds(t0);
-    t0 = Clock::now();
-    for (size_t i = lo; i < hi; ++i) theirs(i);
-    theirs_s += Seconds(t0);
+    timed(ours, slice, ours_s, r.ours_sum);
+    timed(theirs, slice, theirs_s, r.theirs_sum);
   }
-  return {n / ours_s, n / theirs_s};
+  r.ours = n / ours_s;
+  r.theirs = n / theirs_s;
+  return r;
 }
 
 // GEOS peer: prepared polygon per part, STRtree of envelopes.
@@ -75,6 +96,16 @@ class GeosPeer {
       }
     }
     for (Part& p : parts_) GEOSSTRtree_insert_r(h_, tree_, p.geometry, &p);
+    // A prepared polygon builds its point-in-area index at its first query: one query per
+    // part here, so that building counts as the build's time, not the lookups'.
+    for (Part& p : parts_) {
+      double x, y;
+      GEOSGeom_getXMin_r(h_, p.geometry, &x);
+      GEOSGeom_getYMin_r(h_, p.geometry, &y);
+      GEOSGeometry* corner = GEOSGeom_createPointFromXY_r(h_, x, y);
+      GEOSPreparedIntersects_r(h_, p.prepared, corner);
+      GEOSGeom_destroy_r(h_, corner);
+    }
   }
   ~GeosPeer() {
     GEOSSTRtree_destroy_r(h_, tree_);
@@ -90,9 +121,11 @@ class GeosPeer {
     GEOSSTRtree_query_r(
         h_, tree_, pt,
         [](void* item, void* data) {
-          auto* q = static_cast<Query*>(data);
+          auto* query = static_cast<Query*>(data);
           auto* part = static_cast<Part*>(item);
-          if (GEOSPreparedIntersects_r(q->self->h_, part->prepared, q->point)) ++q->count;
+          if (GEOSPreparedIntersects_r(query->self->h_, part->prepared, query->point)) {
+            ++query->count;
+          }
         },
         &q);
     GEOSGeom_destroy_r(h_, pt);
@@ -118,10 +151,11 @@ class GeosPeer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool smoke = false;
+  bool smoke = false, cold = false;
   const char* only = "";  // run only the rows whose name starts with this
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+    if (std::strcmp(argv[i], "--cold") == 0) cold = true;
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
   }
   auto wanted = [&](const char* name) { return std::strncmp(name, only, std::strlen(only)) == 0; };
@@ -166,8 +200,9 @@ int main(int argc, char** argv) {
 
   std::printf(
       "zones: %zu (%zu rejected), load %.2f s; ZoneIndex build %.2f s, %.0f MB; "
-      "GEOS build %.2f s; seed %u\n",
-      set.size(), r.errors.size(), load_s, build_s, index.stats().bytes / 1e6, geos_build_s, seed);
+      "GEOS build %.2f s; seed %u; %s\n",
+      set.size(), r.errors.size(), load_s, build_s, index.stats().bytes / 1e6, geos_build_s, seed,
+      cold ? "cold (no warm-up before a timed slice)" : "warm (each timed slice after a warm-up)");
   const ZoneIndex::Stats& st = index.stats();
   std::printf(
       "ZoneIndex: %zu edges, %zu nodes (%zu cells, %zu with edges, %zu dense), %zu edge "
@@ -179,58 +214,58 @@ int main(int argc, char** argv) {
        {std::pair<const char*, const std::vector<Point>*>{"uniform", &uniform},
         {"border", &near}}) {
     if (!wanted(name)) continue;
-    size_t hits = 0, s2_hits = 0;
     std::vector<int> found;
     auto query = MakeS2ContainsPointQuery(&index.reference().index());
-    const auto [ours, s2] = Interleaved(
-        pts->size(),
+    auto s2_count = [&](const Point& p) {
+      double parts = 0;
+      query.VisitContainingShapes(S2LatLng::FromDegrees(p.lat, p.lon).ToPoint(),
+                                  [&](S2Shape*) { return ++parts, true; });
+      return parts;
+    };
+    const Rates single = Interleaved(
+        pts->size(), cold,
         [&](size_t i) {
           index.Containing((*pts)[i].lat, (*pts)[i].lon, found);
-          hits += found.size();
+          return static_cast<double>(found.size());
         },
-        [&](size_t i) {
-          query.VisitContainingShapes(S2LatLng::FromDegrees((*pts)[i].lat, (*pts)[i].lon).ToPoint(),
-                                      [&](S2Shape*) {
-                                        ++s2_hits;
-                                        return true;
-                                      });
-        });
+        [&](size_t i) { return s2_count((*pts)[i]); });
 
     // The same points through the batch lookup, 1,000 at a time, against S2 again.
-    size_t many_hits = 0, s2_hits_again = 0;
     std::vector<ZoneIndex::LatLngDeg> batch;
     std::vector<std::uint32_t> offsets;
     std::vector<int> zones;
     constexpr size_t kBatch = 1000;
-    const auto [many, s2_again] = Interleaved(
-        pts->size() / kBatch,
+    const Rates many = Interleaved(
+        pts->size() / kBatch, cold,
         [&](size_t b) {
           batch.clear();
           for (size_t i = b * kBatch; i < (b + 1) * kBatch; ++i) {
             batch.push_back({(*pts)[i].lat, (*pts)[i].lon});
           }
           index.ContainingMany(batch, offsets, zones);
-          many_hits += zones.size();
+          return static_cast<double>(zones.size());
         },
         [&](size_t b) {
-          for (size_t i = b * kBatch; i < (b + 1) * kBatch; ++i) {
-            query.VisitContainingShapes(
-                S2LatLng::FromDegrees((*pts)[i].lat, (*pts)[i].lon).ToPoint(), [&](S2Shape*) {
-                  ++s2_hits_again;
-                  return true;
-                });
-          }
+          double parts = 0;
+          for (size_t i = b * kBatch; i < (b + 1) * kBatch; ++i) parts += s2_count((*pts)[i]);
+          return parts;
         });
 
     size_t geos_hits = 0;
+    if (!cold) {
+      for (size_t i = n_geos; i < n_geos + n_geos / 10; ++i) {
+        geos.Count((*pts)[i].lat, (*pts)[i].lon);
+      }
+    }
     t0 = Clock::now();
     for (size_t i = 0; i < n_geos; ++i) geos_hits += geos.Count((*pts)[i].lat, (*pts)[i].lon);
     const double g = n_geos / Seconds(t0);
-    std::printf("%-8s %14.0f %14.0f %14.0f %9.1fx %9.1fx   (zones found: %zu; S2 parts %zu)\n",
-                name, ours, s2, g, ours / s2, ours / g, hits, s2_hits);
-    std::printf("%-8s %14.0f %14.0f %14s %9.1fx %10s   (batches of %zu; zones found: %zu)\n",
-                (std::string(name) + "*").c_str(), many * kBatch, s2_again * kBatch, "-",
-                many / s2_again, "-", kBatch, many_hits);
+    std::printf("%-8s %14.0f %14.0f %14.0f %9.1fx %9.1fx   (zones found: %.0f; S2 parts %.0f)\n",
+                name, single.ours, single.theirs, g, single.ours / single.theirs, single.ours / g,
+                single.ours_sum, single.theirs_sum);
+    std::printf("%-8s %14.0f %14.0f %14s %9.1fx %10s   (batches of %zu; zones found: %.0f)\n",
+                (std::string(name) + "*").c_str(), many.ours * kBatch, many.theirs * kBatch, "-",
+                many.ours / many.theirs, "-", kBatch, many.ours_sum);
   }
 
   // Border distances and uncertainty classes.
@@ -241,12 +276,11 @@ int main(int argc, char** argv) {
   auto row = [&](const char* name, const std::vector<Point>& pts, auto&& ours_fn, auto&& s2_fn) {
     if (!wanted(name)) return;
     const size_t m = pts.size() / 4;  // S2's closest-edge queries are slow: a quarter
-    double ours_sum = 0.0, s2_sum = 0.0;
-    const auto [ours, s2] = Interleaved(
-        m, [&](size_t i) { ours_sum += ours_fn(pts[i]); },
-        [&](size_t i) { s2_sum += s2_fn(pts[i]); });
-    std::printf("%-28s %14.0f %14.0f %9.1fx   (sums %.6g, %.6g)\n", name, ours, s2, ours / s2,
-                ours_sum, s2_sum);
+    const Rates rates = Interleaved(
+        m, cold, [&](size_t i) { return ours_fn(pts[i]); },
+        [&](size_t i) { return s2_fn(pts[i]); });
+    std::printf("%-28s %14.0f %14.0f %9.1fx   (sums %.6g, %.6g)\n", name, rates.ours, rates.theirs,
+                rates.ours / rates.theirs, rates.ours_sum, rates.theirs_sum);
   };
   auto s2_nearest = [&](const Point& p) {
     S2ClosestEdgeQuery::PointTarget target(S2LatLng::FromDegrees(p.lat, p.lon).ToPoint());
