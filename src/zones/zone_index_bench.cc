@@ -42,8 +42,9 @@ struct Rates {
 
 // Times `ours(i)` and `theirs(i)` (each returning a number, summed as a check that the two
 // agree) over i < n in ten alternating slices, so both meet the same phases of a shared
-// machine (whose speed can drift for seconds). Warm unless `cold`: before its timed slice,
-// each side runs untimed over the previous slice's points, as a process doing nothing but
+// machine (whose speed can drift for seconds); which side goes first alternates too, so
+// neither always follows the other over the same points. Warm unless `cold`: before its timed
+// slice, each side runs untimed over the previous slice's points, as a process doing nothing but
 // lookups would keep its tables in cache. Cold, each slice starts in caches the other side
 // filled: S2's rates barely move (its time is in computation) while ZoneIndex's small tables
 // lose 30-40%, so a cold run measures the interleaving more than the lookups.
@@ -65,8 +66,9 @@ Rates Interleaved(size_t n, bool cold, A&& ours, B&& theirs) {
     seconds += Seconds(t0);
   };
   for (size_t slice = 0; slice < kSlices; ++slice) {
-    timed(ours, slice, ours_s, r.ours_sum);
+    if (slice % 2 == 0) timed(ours, slice, ours_s, r.ours_sum);
     timed(theirs, slice, theirs_s, r.theirs_sum);
+    if (slice % 2 == 1) timed(ours, slice, ours_s, r.ours_sum);
   }
   r.ours = n / ours_s;
   r.theirs = n / theirs_s;

@@ -440,9 +440,12 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const int cell = CellOf(lat_deg, lon_deg);
-  // The cell's chains are where a search near borders goes first: ask for their start now.
+  // The cell's chains are where a search near borders goes first: ask for their start now,
+  // and for the vertices of the chain the search measures first.
   const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
   if (in_table) __builtin_prefetch(&chain_start_[cell]);
+  const auto* first = reinterpret_cast<const char*>(&vertices_[cell_near_edge_[cell]]);
+  for (int line = 0; line < 7; ++line) __builtin_prefetch(first + 64 * line);
   const std::uint32_t start = cell_near_[cell];
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
@@ -524,14 +527,11 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
           const Chain& ch = cell_chains_[i];
           if (reaches(ch)) {
             reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), i});
+            PrefetchVertices(ch);  // as soon as it is known to be wanted
           }
         }
         std::sort(reach.begin(), reach.end(),
                   [](const ByBound& a, const ByBound& b) { return a.lb < b.lb; });
-        // The nearest few's vertices asked for together, so their misses overlap.
-        for (size_t k = 0; k < std::min<size_t>(reach.size(), 4); ++k) {
-          PrefetchVertices(cell_chains_[reach[k].index]);
-        }
         for (const ByBound& r : reach) {
           if (r.lb > chord) break;
           take(cell_chains_[r.index]);

@@ -227,6 +227,9 @@ class ZoneIndex {
   // Per cell, the chain of a border edge near its centre (the edge itself while building;
   // kNoEdge: the set has no borders): where a nearest-border search starts.
   HugePageVector<std::uint32_t> cell_near_;
+  // Per cell, the first edge of that chain (0 without one), so a search can ask for its
+  // vertices together with the chain's record instead of after it.
+  HugePageVector<std::uint32_t> cell_near_edge_;
   // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
   // zone), each with a latitude/longitude box holding it (rounded outward to floats) and a
   // cap (unit centre, chord of its angular radius) holding it. Border searches measure
