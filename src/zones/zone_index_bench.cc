@@ -45,9 +45,9 @@ struct Rates {
 // machine (whose speed can drift for seconds); which side goes first alternates too, so
 // neither always follows the other over the same points. Warm unless `cold`: before its timed
 // slice, each side runs untimed over the previous slice's points, as a process doing nothing but
-// lookups would keep its tables in cache. Cold, each slice starts in caches the other side
-// filled: S2's rates barely move (its time is in computation) while ZoneIndex's small tables
-// lose 30-40%, so a cold run measures the interleaving more than the lookups.
+// lookups keeps its tables in cache. Cold, each slice starts in caches the other side filled,
+// which costs both (near borders, in paired runs: ZoneIndex 30-40%, S2 20-25%), so a cold run
+// measures the interleaving as much as the lookups.
 template <typename A, typename B>
 Rates Interleaved(size_t n, bool cold, A&& ours, B&& theirs) {
   constexpr size_t kSlices = 10;
