@@ -590,10 +590,13 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
   };
   const Node& n = nodes_[node];
   const Node& next = nodes_[node + 1];
-  LeafHead head{n.center, next.shape_start - n.shape_start, 0, 0, 0};
+  LeafHead head{n.center, next.shape_start - n.shape_start, 0, 0, 0.0f};
   append(&head, sizeof head);
   append(node_shapes_.data() + n.shape_start, 4 * head.shapes);
   leaves_.resize((leaves_.size() + 7) / 8 * 8);
+  const LeafFrame frame(n.center);
+  double extent = 0.0;  // the largest plane coordinate
+  bool on_plane = true;
   // Runs of consecutive edges (k, k + 1, ...: one ring's, sharing their vertices).
   for (std::uint32_t i = n.edge_start; i < next.edge_start;) {
     const std::uint32_t k = node_edges_[i];
@@ -602,33 +605,44 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
            edge_shape_[node_edges_[j]] == edge_shape_[k]) {
       ++j;
     }
-    const LeafRun run{edge_shape_[k], j - i + 1};
+    const LeafRun run{edge_shape_[k], j - i + 1, k, 0};
     append(&run, sizeof run);
-    append(vertices_.data() + k, sizeof(S2Point) * run.vertices);
+    for (std::uint32_t v = k; v < k + run.vertices; ++v) {
+      const double d = vertices_[v].DotProd(frame.c);
+      PlaneVertex pv{0.0f, 0.0f};
+      if (d < 0.1) {  // within 84 degrees of the horizon: the plane is not to be trusted
+        on_plane = false;
+      } else {
+        const double x = vertices_[v].DotProd(frame.e) / d, y = vertices_[v].DotProd(frame.n) / d;
+        extent = std::max({extent, std::abs(x), std::abs(y)});
+        pv = {static_cast<float>(x), static_cast<float>(y)};
+      }
+      append(&pv, sizeof pv);
+    }
     ++head.runs;
     i = j;
   }
+  // A float is within 2^-24 of its value, relative; twice that per coordinate, and more
+  // for the rounding of the projection and of the tests, covers the distance from a stored
+  // edge to the exact one.
+  head.tolerance = on_plane ? static_cast<float>(extent * 0x1p-20 + 1e-15)
+                            : std::numeric_limits<float>::infinity();
   head.bytes = static_cast<std::uint32_t>(leaves_.size() - start);
   std::memcpy(&leaves_[start], &head, sizeof head);
   return kCodeLeaf | static_cast<std::uint32_t>(start / 8);
 }
 
-void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const {
-  out.clear();
-  const std::byte* block = &leaves_[size_t{word} * 8];
+void ZoneIndex::ResolveExact(const std::byte* block, const S2Point& p,
+                             std::vector<int>& shapes) const {
   const auto& head = *reinterpret_cast<const LeafHead*>(block);
-  for (std::uint32_t line = 64; line < head.bytes; line += 64) __builtin_prefetch(block + line);
-  // Parts containing the centre, flipped by each crossing along centre -> p (parity per
-  // part). A cell holds few parts, so a small linear list beats anything cleverer.
   const auto* centre_shapes = reinterpret_cast<const std::int32_t*>(block + sizeof(LeafHead));
-  thread_local std::vector<int> shapes;
   shapes.assign(centre_shapes, centre_shapes + head.shapes);
   const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
   S2EdgeCrosser crosser(&head.center, &p);
   for (std::uint32_t r = 0; r < head.runs; ++r) {
     const auto& run = *reinterpret_cast<const LeafRun*>(at);
-    const auto* v = reinterpret_cast<const S2Point*>(at + sizeof(LeafRun));
-    at += sizeof(LeafRun) + sizeof(S2Point) * run.vertices;
+    at += sizeof(LeafRun) + sizeof(PlaneVertex) * run.vertices;
+    const S2Point* v = &vertices_[run.first];
     // Consecutive edges share a vertex: the crosser continues the chain, reusing its side
     // of centre -> p.
     crosser.RestartAt(&v[0]);
@@ -643,6 +657,77 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
       }
     }
   }
+}
+
+void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const {
+  out.clear();
+  const std::byte* block = &leaves_[size_t{word} * 8];
+  const auto& head = *reinterpret_cast<const LeafHead*>(block);
+  for (std::uint32_t line = 64; line < head.bytes; line += 64) __builtin_prefetch(block + line);
+  // Parts containing the centre, flipped by each crossing along centre -> p (parity per
+  // part). A cell holds few parts, so a small linear list beats anything cleverer.
+  const auto* centre_shapes = reinterpret_cast<const std::int32_t*>(block + sizeof(LeafHead));
+  thread_local std::vector<int> shapes;
+  shapes.assign(centre_shapes, centre_shapes + head.shapes);
+  // In the plane, the centre is the origin and p is (px, py); segment centre -> p crosses
+  // edge a -> b when a and b lie on either side of the line through the two (the sign of
+  // p x a) and the centre and p on either side of the edge's line ((a x b) against
+  // (b - a) x (p - a)); the latter is decided on the sphere when either is within the
+  // tolerance of that line.
+  const LeafFrame frame(head.center);
+  const double pd = p.DotProd(frame.c);
+  const double px = p.DotProd(frame.e) / pd, py = p.DotProd(frame.n) / pd;
+  const double tolerance = head.tolerance;
+  bool exact = !(pd > 0.1) || !(tolerance < std::numeric_limits<double>::infinity());
+  const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
+  // A vertex within the tolerance of that line (|p x a| <= tolerance |p|) is the one way
+  // an edge that does not cross it can come that near p or the centre: decided on the
+  // sphere too. Else every side taken here is the exact edges' side.
+  const double line_near = tolerance * (std::abs(px) + std::abs(py));
+  for (std::uint32_t r = 0; r < head.runs && !exact; ++r) {
+    const auto& run = *reinterpret_cast<const LeafRun*>(at);
+    const auto* v = reinterpret_cast<const PlaneVertex*>(at + sizeof(LeafRun));
+    at += sizeof(LeafRun) + sizeof(PlaneVertex) * run.vertices;
+    double ax = v[0].x, ay = v[0].y;
+    double a_cross = px * ay - py * ax;
+    if (std::abs(a_cross) <= line_near) {
+      exact = true;
+      break;
+    }
+    bool a_side = a_cross < 0.0;
+    for (std::uint32_t j = 1; j < run.vertices; ++j) {
+      const double bx = v[j].x, by = v[j].y;
+      const double b_cross = px * by - py * bx;
+      if (std::abs(b_cross) <= line_near) {
+        exact = true;
+        break;
+      }
+      const bool b_side = b_cross < 0.0;
+      if (a_side != b_side) {
+        const double dx = bx - ax, dy = by - ay;
+        const double centre_side = ax * by - ay * bx;
+        const double p_side = dx * (py - ay) - dy * (px - ax);
+        const double near = tolerance * (std::abs(dx) + std::abs(dy));
+        if (std::abs(centre_side) <= near || std::abs(p_side) <= near) {
+          exact = true;  // the centre or p is within the tolerance of the edge's line
+          break;
+        }
+        if ((centre_side < 0.0) != (p_side < 0.0)) {
+          const auto it = std::find(shapes.begin(), shapes.end(), run.shape);
+          if (it == shapes.end()) {
+            shapes.push_back(run.shape);
+          } else {
+            *it = shapes.back();
+            shapes.pop_back();
+          }
+        }
+      }
+      ax = bx;
+      ay = by;
+      a_side = b_side;
+    }
+  }
+  if (exact) ResolveExact(block, p, shapes);
   for (int sh : shapes) out.push_back(reference_.shape_zone(sh));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

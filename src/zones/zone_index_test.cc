@@ -152,6 +152,41 @@ TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
   }
 }
 
+// Leaves count crossings in a plane with float vertices and hand points within a float's
+// reach of an edge to S2's predicates: points a nanometre to a metre either side of edges
+// (through S2 points and through degrees) must still go where S2 puts them.
+TEST(ZoneIndex, PointsBesideBordersGoWhereS2PutsThem) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  int checked = 0;
+  for (const Zone& z : set.zones()) {
+    for (const auto& part : z.geometry->parts) {
+      for (const auto& ring : part) {
+        for (size_t i = 0; i < ring.size(); i += 211) {
+          const S2Point& a = ring[i];
+          const S2Point& b = ring[(i + 1) % ring.size()];
+          const S2Point mid = (a + b).Normalize();
+          const S2Point normal = (a + b).CrossProd(b - a).Normalize();
+          for (double offset_m : {1e-9, 1e-6, 1e-3, 0.03, 1.0}) {
+            for (int side : {-1, 1}) {
+              const S2Point p = (mid + normal * (side * offset_m / kEarthRadius_m)).Normalize();
+              ASSERT_EQ(index.Containing(p), index.reference().Containing(p))
+                  << z.id << " " << i << " " << side * offset_m << " m";
+              const S2LatLng ll(p);
+              const double lat = ll.lat().degrees(), lon = ll.lng().degrees();
+              ASSERT_EQ(index.Containing(lat, lon),
+                        index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint()))
+                  << z.id << " " << i << " " << side * offset_m << " m, in degrees";
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 50000);
+}
+
 // Border distances and uncertainty classes against S2ClosestEdgeQuery (S2ZoneIndex), on
 // 8,000 points within 30 km of borders, with discs and ellipses of up to 20 km.
 TEST(ZoneIndex, ClassifiesRegionsAsS2Does) {
