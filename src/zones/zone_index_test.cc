@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 
 #include "s2/s2latlng.h"
 #include "satfence/zones/geojson_reader.h"
@@ -118,30 +119,56 @@ TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
               s.cells, s.cells_with_edges, s.dense_cells, s.edges, s.edge_refs, s.bytes / 1e6);
 }
 
-TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
-  const ZoneSet& set = World();
-  const ZoneIndex& index = WorldIndex();
-  int checked = 0;
-  // Every 97th vertex of every zone (points exactly on borders), and the midpoints of the
-  // edges that leave them.
+std::string Joined(const std::vector<int>& zones) {
+  std::string s = "{";
+  for (int z : zones) s += " " + std::to_string(z);
+  return s + " }";
+}
+
+// Whether the index puts p where S2 does, asked with p and with its degrees (both sides
+// converting the same way).
+::testing::AssertionResult GoesWhereS2PutsIt(const ZoneIndex& index, const S2Point& p) {
+  const std::vector<int> ours = index.Containing(p), s2 = index.reference().Containing(p);
+  if (ours != s2) return ::testing::AssertionFailure() << Joined(ours) << " vs S2 " << Joined(s2);
+  const S2LatLng ll(p);
+  const double lat = ll.lat().degrees(), lon = ll.lng().degrees();
+  const std::vector<int> ours_deg = index.Containing(lat, lon);
+  const std::vector<int> s2_deg =
+      index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint());
+  if (ours_deg != s2_deg) {
+    return ::testing::AssertionFailure()
+           << "(" << lat << ", " << lon << "): " << Joined(ours_deg) << " vs S2 " << Joined(s2_deg);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Calls each(zone, i, a, b) for every `step`-th edge a -> b (from vertex i) of every ring,
+// until a fatal failure.
+template <typename F>
+void ForEveryEdge(const ZoneSet& set, size_t step, F&& each) {
   for (const Zone& z : set.zones()) {
     for (const auto& part : z.geometry->parts) {
       for (const auto& ring : part) {
-        for (size_t i = 0; i < ring.size(); i += 97) {
-          for (const S2Point& p : {ring[i], (ring[i] + ring[(i + 1) % ring.size()]).Normalize()}) {
-            ASSERT_EQ(index.Containing(p), index.reference().Containing(p)) << z.id << " " << i;
-            // The same through degrees (both sides converting the same way).
-            const S2LatLng ll(p);
-            const double lat = ll.lat().degrees(), lon = ll.lng().degrees();
-            ASSERT_EQ(index.Containing(lat, lon),
-                      index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint()))
-                << z.id << " " << i;
-            ++checked;
-          }
+        for (size_t i = 0; i < ring.size(); i += step) {
+          if (::testing::Test::HasFatalFailure()) return;
+          each(z, i, ring[i], ring[(i + 1) % ring.size()]);
         }
       }
     }
   }
+}
+
+TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
+  const ZoneIndex& index = WorldIndex();
+  int checked = 0;
+  // Every 97th vertex of every zone (points exactly on borders), and the midpoints of the
+  // edges that leave them.
+  ForEveryEdge(World(), 97, [&](const Zone& z, size_t i, const S2Point& a, const S2Point& b) {
+    for (const S2Point& p : {a, (a + b).Normalize()}) {
+      ASSERT_TRUE(GoesWhereS2PutsIt(index, p)) << z.id << " " << i;
+      ++checked;
+    }
+  });
   EXPECT_GT(checked, 10000);
   for (double lat = -84.9; lat < 85; lat += 0.37) {
     for (double lon : {-180.0, 180.0, 179.999999, -179.999999}) {
@@ -156,34 +183,20 @@ TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
 // reach of an edge to S2's predicates: points a nanometre to a metre either side of edges
 // (through S2 points and through degrees) must still go where S2 puts them.
 TEST(ZoneIndex, PointsBesideBordersGoWhereS2PutsThem) {
-  const ZoneSet& set = World();
   const ZoneIndex& index = WorldIndex();
   int checked = 0;
-  for (const Zone& z : set.zones()) {
-    for (const auto& part : z.geometry->parts) {
-      for (const auto& ring : part) {
-        for (size_t i = 0; i < ring.size(); i += 211) {
-          const S2Point& a = ring[i];
-          const S2Point& b = ring[(i + 1) % ring.size()];
-          const S2Point mid = (a + b).Normalize();
-          const S2Point normal = (a + b).CrossProd(b - a).Normalize();
-          for (double offset_m : {1e-9, 1e-6, 1e-3, 0.03, 1.0}) {
-            for (int side : {-1, 1}) {
-              const S2Point p = (mid + normal * (side * offset_m / kEarthRadius_m)).Normalize();
-              ASSERT_EQ(index.Containing(p), index.reference().Containing(p))
-                  << z.id << " " << i << " " << side * offset_m << " m";
-              const S2LatLng ll(p);
-              const double lat = ll.lat().degrees(), lon = ll.lng().degrees();
-              ASSERT_EQ(index.Containing(lat, lon),
-                        index.reference().Containing(S2LatLng::FromDegrees(lat, lon).ToPoint()))
-                  << z.id << " " << i << " " << side * offset_m << " m, in degrees";
-              ++checked;
-            }
-          }
-        }
+  ForEveryEdge(World(), 211, [&](const Zone& z, size_t i, const S2Point& a, const S2Point& b) {
+    const S2Point mid = (a + b).Normalize();
+    const S2Point normal = (a + b).CrossProd(b - a).Normalize();
+    for (double offset_m : {1e-9, 1e-6, 1e-3, 0.03, 1.0}) {
+      for (int side : {-1, 1}) {
+        const S2Point p = (mid + normal * (side * offset_m / kEarthRadius_m)).Normalize();
+        ASSERT_TRUE(GoesWhereS2PutsIt(index, p))
+            << z.id << " " << i << " " << side * offset_m << " m";
+        ++checked;
       }
     }
-  }
+  });
   EXPECT_GT(checked, 50000);
 }
 
