@@ -28,6 +28,17 @@ double PadFor(double size_deg) {
   return std::max(6.0 * size_rad * size_rad * 1.43 * 180.0 / M_PI, 1e-7);
 }
 
+// A crossing of `shape`'s border: in `shapes` if it was not, out if it was.
+void FlipMembership(std::vector<int>& shapes, int shape) {
+  const auto it = std::find(shapes.begin(), shapes.end(), shape);
+  if (it == shapes.end()) {
+    shapes.push_back(shape);
+  } else {
+    *it = shapes.back();
+    shapes.pop_back();
+  }
+}
+
 struct Box {
   double lat_lo, lat_hi;
   std::vector<std::pair<double, double>> lon;  // ranges within [-180, 180]
@@ -647,14 +658,7 @@ void ZoneIndex::ResolveExact(const std::byte* block, const S2Point& p,
     // of centre -> p.
     crosser.RestartAt(&v[0]);
     for (std::uint32_t j = 1; j < run.vertices; ++j) {
-      if (!crosser.EdgeOrVertexCrossing(&v[j])) continue;
-      const auto it = std::find(shapes.begin(), shapes.end(), run.shape);
-      if (it == shapes.end()) {
-        shapes.push_back(run.shape);
-      } else {
-        *it = shapes.back();
-        shapes.pop_back();
-      }
+      if (crosser.EdgeOrVertexCrossing(&v[j])) FlipMembership(shapes, run.shape);
     }
   }
 }
@@ -713,13 +717,7 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
           break;
         }
         if ((centre_side < 0.0) != (p_side < 0.0)) {
-          const auto it = std::find(shapes.begin(), shapes.end(), run.shape);
-          if (it == shapes.end()) {
-            shapes.push_back(run.shape);
-          } else {
-            *it = shapes.back();
-            shapes.pop_back();
-          }
+          FlipMembership(shapes, run.shape);
         }
       }
       ax = bx;

@@ -172,8 +172,9 @@ class ZoneIndex {
                                    double lon_deg, double& lat0, double& lon0, double& size);
   // The zones holding p, a point of the leaf whose block starts at leaves_[8 * word].
   void Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const;
-  // The same on the sphere with S2's exact predicates, over the runs' vertices in
-  // vertices_: for a point the plane cannot decide.
+  // The parts (shapes) of the block's leaf holding p, into `shapes`, counted on the sphere
+  // with S2's exact predicates over the runs' vertices in vertices_: for a point the plane
+  // cannot decide.
   void ResolveExact(const std::byte* block, const S2Point& p, std::vector<int>& shapes) const;
   // Leaf blocks: per leaf that the lookup codes do not answer, in one run of memory so a
   // lookup that reaches it reads one block after the codes, not a record, then lists, then
