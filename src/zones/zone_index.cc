@@ -605,9 +605,9 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
   append(&head, sizeof head);
   append(node_shapes_.data() + n.shape_start, 4 * head.shapes);
   leaves_.resize((leaves_.size() + 7) / 8 * 8);
-  const LeafFrame frame(n.center);
-  double extent = 0.0;  // the largest plane coordinate
-  bool on_plane = true;
+  const GnomonicFrame frame(n.center);
+  double extent = 0.0;   // the largest plane coordinate
+  bool on_plane = true;  // false: a vertex is near the horizon
   // Runs of consecutive edges (k, k + 1, ...: one ring's, sharing their vertices).
   for (std::uint32_t i = n.edge_start; i < next.edge_start;) {
     const std::uint32_t k = node_edges_[i];
@@ -619,15 +619,13 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
     const LeafRun run{edge_shape_[k], j - i + 1, k, 0};
     append(&run, sizeof run);
     for (std::uint32_t v = k; v < k + run.vertices; ++v) {
-      const double d = vertices_[v].DotProd(frame.c);
-      PlaneVertex pv{0.0f, 0.0f};
-      if (d < 0.1) {  // within 84 degrees of the horizon: the plane is not to be trusted
-        on_plane = false;
-      } else {
-        const double x = vertices_[v].DotProd(frame.e) / d, y = vertices_[v].DotProd(frame.n) / d;
+      double x = 0.0, y = 0.0;
+      if (frame.Project(vertices_[v], x, y)) {
         extent = std::max({extent, std::abs(x), std::abs(y)});
-        pv = {static_cast<float>(x), static_cast<float>(y)};
+      } else {
+        on_plane = false;
       }
+      const PlaneVertex pv{static_cast<float>(x), static_cast<float>(y)};
       append(&pv, sizeof pv);
     }
     ++head.runs;
@@ -667,7 +665,10 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
   out.clear();
   const std::byte* block = &leaves_[size_t{word} * 8];
   const auto& head = *reinterpret_cast<const LeafHead*>(block);
-  for (std::uint32_t line = 64; line < head.bytes; line += 64) __builtin_prefetch(block + line);
+  // The lines AskForBlock did not ask for.
+  for (std::uint32_t line = 64 * kBlockLinesAsked; line < head.bytes; line += 64) {
+    __builtin_prefetch(block + line);
+  }
   // Parts containing the centre, flipped by each crossing along centre -> p (parity per
   // part). A cell holds few parts, so a small linear list beats anything cleverer.
   const auto* centre_shapes = reinterpret_cast<const std::int32_t*>(block + sizeof(LeafHead));
@@ -678,11 +679,10 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
   // p x a) and the centre and p on either side of the edge's line ((a x b) against
   // (b - a) x (p - a)); the latter is decided on the sphere when either is within the
   // tolerance of that line.
-  const LeafFrame frame(head.center);
-  const double pd = p.DotProd(frame.c);
-  const double px = p.DotProd(frame.e) / pd, py = p.DotProd(frame.n) / pd;
+  double px = 0.0, py = 0.0;
   const double tolerance = head.tolerance;
-  bool exact = !(pd > 0.1) || !(tolerance < std::numeric_limits<double>::infinity());
+  bool exact = !GnomonicFrame(head.center).Project(p, px, py) ||
+               !(tolerance < std::numeric_limits<double>::infinity());
   const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
   // A vertex within the tolerance of that line (|p x a| <= tolerance |p|) is the one way
   // an edge that does not cross it can come that near p or the centre: decided on the
@@ -755,9 +755,7 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     if (code != 0) out.push_back(static_cast<int>(code - 1));
     return;
   }
-  // The block's first lines are wanted next: ask for them before the point's sines.
-  const std::byte* block = &leaves_[size_t{code & kCodeMask} * 8];
-  for (int line = 0; line < 4; ++line) __builtin_prefetch(block + 64 * line);
+  AskForBlock(code);  // before the point's sines, so the two overlap
   Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
@@ -832,12 +830,7 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
         q.code = codes_[w.node];
         if (!Divided(q.code)) {
           q.state = LeafBlock(q.code) ? State::kLeaf : State::kAnswered;
-          if (q.state == State::kLeaf) {  // its block's first lines
-            const std::byte* block = &leaves_[size_t{q.code & kCodeMask} * 8];
-            __builtin_prefetch(block);
-            __builtin_prefetch(block + 64);
-            __builtin_prefetch(block + 128);
-          }
+          if (q.state == State::kLeaf) AskForBlock(q.code);
           continue;
         }
         w.node = ChildToward(q.code & ~kCodeChildren, w.depth++, pt[j].lat_deg, pt[j].lon_deg,
@@ -881,6 +874,7 @@ std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const std::uint32_t code = Descend(lat, lon, walk);
   if (LeafBlock(code)) {
     std::vector<int> out;
+    AskForBlock(code);
     Resolve(code & kCodeMask, p, out);
     return out;
   }

@@ -180,8 +180,9 @@ TEST(ZoneIndex, BordersVerticesAndTheAntimeridianGoWhereS2PutsThem) {
 }
 
 // Leaves count crossings in a plane with float vertices and hand points within a float's
-// reach of an edge to S2's predicates: points a nanometre to a metre either side of edges
-// (through S2 points and through degrees) must still go where S2 puts them.
+// reach of an edge to S2's predicates: points a nanometre (which may round onto the edge
+// itself) to a metre either side of edges, through S2 points and through degrees, must
+// still go where S2 puts them.
 TEST(ZoneIndex, PointsBesideBordersGoWhereS2PutsThem) {
   const ZoneIndex& index = WorldIndex();
   int checked = 0;

@@ -21,10 +21,6 @@ constexpr double kMaxNearestRad = 60.0 * kDeg;
 // (Measured: the cells win near borders, where a search opens two or three of them; the
 // tree wins from about half a degree, where the cells within reach are many.)
 constexpr double kTreeMinRad = 0.5 * kDeg;
-// A vertex this close to the horizon of the gnomonic plane (cosine of its angle from the
-// centre, about 84 degrees) is measured on the sphere instead.
-constexpr double kMinCos = 0.1;
-
 // Squared distance from the origin to the segment (ax, ay)-(bx, by).
 double SegmentDistance2(double ax, double ay, double bx, double by) {
   const double dx = bx - ax, dy = by - ay;
@@ -39,30 +35,21 @@ struct Segment {
   double ax, ay, bx, by;
 };
 
-// The gnomonic plane tangent at a position: its centre p and east and north axes.
-struct Plane {
-  S2Point p, east, north;
+// The gnomonic plane tangent at a position (its centre c, from the position's sines and
+// cosines), with the cosine of its latitude.
+struct Plane : GnomonicFrame {
   double cos_lat;
 
   Plane(double lat_deg, double lon_deg) {
     const double lat = lat_deg * kDeg, lon = lon_deg * kDeg;
     const double sl = std::sin(lat), cl = std::cos(lat), so = std::sin(lon), co = std::cos(lon);
     cos_lat = cl;
-    p = S2Point(cl * co, cl * so, sl);
-    east = S2Point(-so, co, 0.0);
-    north = S2Point(-sl * co, -sl * so, cl);
+    c = S2Point(cl * co, cl * so, sl);
+    e = S2Point(-so, co, 0.0);
+    n = S2Point(-sl * co, -sl * so, cl);
   }
 
-  // Gnomonic coordinates of v; false when v is too near the plane's horizon.
-  bool Project(const S2Point& v, double& x, double& y) const {
-    const double d = v.DotProd(p);
-    if (d < kMinCos) return false;
-    x = v.DotProd(east) / d;
-    y = v.DotProd(north) / d;
-    return true;
-  }
-
-  // tan^2 of the angle from p to each of the `edges` edges of the vertex chain v, passed to
+  // tan^2 of the angle from c to each of the `edges` edges of the vertex chain v, passed to
   // each(tan2, seg, planar): in the plane when both ends project (then `seg` holds
   // them and `planar` is true), else on the sphere (an edge reaching the horizon; only a
   // very long one can also come near), infinite from 90 degrees (where tan^2 no longer
@@ -76,7 +63,7 @@ struct Plane {
       if (a_on && b_on) {
         each(SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
       } else {
-        const double angle = S2::GetDistance(p, v[j], v[j + 1]).radians();
+        const double angle = S2::GetDistance(c, v[j], v[j + 1]).radians();
         const double t = std::tan(angle);
         each(angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity(), seg, false);
       }
@@ -378,7 +365,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
     return true;
   };
   BestFirst(
-      lat_deg, lon_deg, plane.p, cos_lat, theta,
+      lat_deg, lon_deg, plane.c, cos_lat, theta,
       [&](std::uint32_t node, double) {
         // The chains within reach first, their vertices asked for together, then measured.
         thread_local std::vector<ByBound> reach;
@@ -388,7 +375,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
           const Chain& ch = cell_chains_[i];
           const double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi,
                                           ch.lon_mid, ch.lon_half);
-          if (lb > theta || !CapWithin(plane.p, ch.center, ch.chord, theta_chord)) continue;
+          if (lb > theta || !CapWithin(plane.c, ch.center, ch.chord, theta_chord)) continue;
           reach.push_back({lb, i});
           PrefetchVertices(ch);
         }
@@ -397,7 +384,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
           double lb = r.lb;
           Near* n = find(ch.zone);
           if (n != nullptr) {  // the zone met already: is this chain any use?
-            lb = std::max(lb, CapLowerBound(plane.p, ch.center, ch.chord));
+            lb = std::max(lb, CapLowerBound(plane.c, ch.center, ch.chord));
             if (done(n, lb, lb * lb)) continue;
           }
           measure(ch, n);
@@ -445,7 +432,8 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
   if (in_table) __builtin_prefetch(&chain_start_[cell]);
   const auto* first = reinterpret_cast<const char*>(&vertices_[cell_near_edge_[cell]]);
-  for (int line = 0; line < 7; ++line) __builtin_prefetch(first + 64 * line);
+  constexpr int kChainLines = ((kChainEdges + 1) * sizeof(S2Point) + 63) / 64 + 1;  // at most
+  for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
   const std::uint32_t start = cell_near_[cell];
   if (start == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
@@ -473,13 +461,13 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   };
   take(chains_[start]);
   const double bound = limit;
-  if (bound > kMaxNearestRad) return reference_.Nearest(plane.p);
+  if (bound > kMaxNearestRad) return reference_.Nearest(plane.c);
   limit = bound * (1.0 + 1e-12) + 1e-15;
   chord = ChordAbove(limit);
   const double cos_lat = plane.cos_lat;
   // Whether a chain can hold an edge within the limit.
   auto reaches = [&](const Chain& ch) {
-    return CapWithin(plane.p, ch.center, ch.chord, chord) &&
+    return CapWithin(plane.c, ch.center, ch.chord, chord) &&
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
   };
@@ -508,15 +496,15 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
       }
       for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
         const TreeNode& child = tree_[i];
-        if (!CapWithin(plane.p, child.center, child.chord, chord)) continue;
-        heap.push_back({CapChordLowerBound(plane.p, child.center, child.chord), i});
+        if (!CapWithin(plane.c, child.center, child.chord, chord)) continue;
+        heap.push_back({CapChordLowerBound(plane.c, child.center, child.chord), i});
         std::push_heap(heap.begin(), heap.end(), std::greater<>());
       }
     }
     return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
   }
   BestFirst(
-      lat_deg, lon_deg, plane.p, cos_lat, limit,
+      lat_deg, lon_deg, plane.c, cos_lat, limit,
       [&](std::uint32_t node, double) {
         // The chains within reach, measured nearest first (by their caps) so the limit
         // shrinks early and the farther ones are passed over.
@@ -526,7 +514,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = cell_chains_[i];
           if (reaches(ch)) {
-            reach.push_back({CapChordLowerBound(plane.p, ch.center, ch.chord), i});
+            reach.push_back({CapChordLowerBound(plane.c, ch.center, ch.chord), i});
             PrefetchVertices(ch);  // as soon as it is known to be wanted
           }
         }

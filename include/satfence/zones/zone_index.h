@@ -57,6 +57,7 @@
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -67,6 +68,32 @@
 #include "satfence/zones/zone_set.h"
 
 namespace satfence::zones {
+
+// The gnomonic plane tangent to the sphere at a unit point c (off the poles), with east and
+// north axes e and n: v maps to (v.e, v.n) / v.c, and geodesics to straight lines. The
+// zone index's leaf blocks count crossings in it and its border searches measure there.
+struct GnomonicFrame {
+  // Below this cosine from c (about 84 degrees) a point is too near the horizon for its
+  // plane coordinates to be trusted: it is taken on the sphere instead.
+  static constexpr double kMinCos = 0.1;
+  S2Point c, e, n;
+
+  GnomonicFrame() = default;
+  // The axes from c alone (a square root, no trigonometry).
+  explicit GnomonicFrame(const S2Point& centre) : c(centre) {
+    const double r = std::sqrt(c.x() * c.x() + c.y() * c.y());
+    e = S2Point(-c.y() / r, c.x() / r, 0.0);
+    n = c.CrossProd(e);
+  }
+  // Plane coordinates of v; false when v is too near the horizon.
+  bool Project(const S2Point& v, double& x, double& y) const {
+    const double d = v.DotProd(c);
+    if (d < kMinCos) return false;
+    x = v.DotProd(e) / d;
+    y = v.DotProd(n) / d;
+    return true;
+  }
+};
 
 class ZoneIndex {
  public:
@@ -170,7 +197,18 @@ class ZoneIndex {
   // first_child, its box from lat0/lon0, `size` degrees wide); the box becomes the child's.
   static std::uint32_t ChildToward(std::uint32_t first_child, int depth, double lat_deg,
                                    double lon_deg, double& lat0, double& lon0, double& size);
-  // The zones holding p, a point of the leaf whose block starts at leaves_[8 * word].
+  // Asks for the first kBlockLinesAsked cache lines of the leaf block of `code` (a leaf
+  // block's lookup code), the most a resolve reads (a block averages about two), as soon
+  // as the code is known.
+  static constexpr std::uint32_t kBlockLinesAsked = 4;
+  void AskForBlock(std::uint32_t code) const {
+    const std::byte* block = &leaves_[size_t{code & kCodeMask} * 8];
+    for (std::uint32_t line = 0; line < kBlockLinesAsked; ++line) {
+      __builtin_prefetch(block + 64 * line);
+    }
+  }
+  // The zones holding p, a point of the leaf whose block starts at leaves_[8 * word] (once
+  // AskForBlock has asked for its first lines).
   void Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const;
   // The parts (shapes) of the block's leaf holding p, into `shapes`, counted on the sphere
   // with S2's exact predicates over the runs' vertices in vertices_: for a point the plane
@@ -181,7 +219,7 @@ class ZoneIndex {
   // vertices scattered over the index. A LeafHead; the parts holding its centre (int32,
   // padded to 8 bytes); then each run of consecutive edges of one ring that can pass
   // through the leaf, as a LeafRun and its vertices (one more than its edges) in the
-  // leaf's gnomonic plane (LeafFrame), where geodesics are straight lines: a crossing is
+  // leaf's GnomonicFrame, where geodesics are straight lines: a crossing is
   // two cross products. The plane's vertices are floats, within `tolerance` (plane units)
   // of the exact ones; when the point or the centre is that close to a crossing edge's
   // line, or a vertex that close to the line through the two, the point is decided on the
@@ -200,16 +238,6 @@ class ZoneIndex {
   };
   struct PlaneVertex {
     float x, y;
-  };
-  // The gnomonic plane tangent at a leaf's centre c (|lat| < 85 degrees): east e and north
-  // n axes; v maps to (v.e, v.n) / v.c.
-  struct LeafFrame {
-    S2Point c, e, n;
-    explicit LeafFrame(const S2Point& centre) : c(centre) {
-      const double r = std::sqrt(c.x() * c.x() + c.y() * c.y());
-      e = S2Point(-c.y() / r, c.x() / r, 0.0);
-      n = c.CrossProd(e);
-    }
   };
   HugePageVector<std::byte> leaves_;
   // Appends node's block; returns its code.
