@@ -106,8 +106,10 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
 std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk) const {
   std::uint32_t code = codes_[walk.node];
   while (Divided(code)) {
-    walk.node = ChildToward(code & ~kCodeChildren, walk.depth++, lat_deg, lon_deg, walk.lat0,
-                            walk.lon0, walk.size);
+    walk.first = code & ~kCodeChildren;
+    walk.fast_first = kNoEdge;
+    walk.node =
+        ChildToward(walk.first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
     code = codes_[walk.node];
   }
   return code;
@@ -118,7 +120,9 @@ std::uint32_t ZoneIndex::ChildFastAt(std::uint16_t cell_code, double lat_deg, do
   const std::uint32_t slot = cell_code & ~kFastChildren;
   const std::uint32_t first = slot_first_child_[slot];
   walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-  return slot * kFirstSplit * kFirstSplit + (walk.node - first);
+  walk.first = first;
+  walk.fast_first = slot * kFirstSplit * kFirstSplit;
+  return walk.fast_first + (walk.node - first);
 }
 
 std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
@@ -731,25 +735,29 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
+std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk) const {
+  const int cell = CellOf(lat_deg, lon_deg);
+  std::uint16_t fast = block_fast_[BlockOf(cell)];
+  if (fast != kFastSlow) {  // the block's answer: walk at the block
+    const int row = cell / kLonCells / kBlock * kBlock, col = cell % kLonCells / kBlock * kBlock;
+    walk = {0, 0, -kMaxLatDeg + row * kCellDeg, -180.0 + col * kCellDeg, kBlock * kCellDeg};
+    return fast;
+  }
+  __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
+  fast = cell_fast_[cell];
+  walk = CellWalk(cell);
+  if (fast >= kFastChildren) fast = ChildFast(fast, lat_deg, lon_deg, walk);
+  if (fast < kFastChildren) return fast;  // kFastNone or zone + 1, as a lookup code's answer
+  return Descend(lat_deg, lon_deg, walk);
+}
+
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
   if (std::abs(lat_deg) >= kMaxLatDeg) {
     out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
     return;
   }
-  const int cell = CellOf(lat_deg, lon_deg);
-  std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast == kFastSlow) {
-    __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
-    fast = cell_fast_[cell];
-  }
-  Walk walk = CellWalk(cell);
-  if (fast >= kFastChildren) fast = ChildFast(fast, lat_deg, lon_deg, walk);
-  if (fast < kFastChildren) {
-    out.clear();
-    if (fast != kFastNone) out.push_back(fast - 1);
-    return;
-  }
-  const std::uint32_t code = Descend(lat_deg, lon_deg, walk);
+  Walk walk;
+  const std::uint32_t code = LeafCode(lat_deg, lon_deg, walk);
   if (!LeafBlock(code)) {
     out.clear();
     if (code != 0) out.push_back(static_cast<int>(code - 1));

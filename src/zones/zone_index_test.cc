@@ -285,6 +285,39 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   }
 }
 
+// Discs just short of and just past the nearest border (S2's distance less or more 1 mm)
+// reach no border and straddle one, whether the index decides from the clearance of the
+// leaf it finds the centre in (the leaf and its neighbours without edges) or by searching:
+// points near borders at scales from 100 m to 30 km, and uniform ones.
+TEST(ZoneIndex, DiscsStopShortOfOrReachTheNearestBorder) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const std::vector<S2Point> border = BorderVertices(set, 17);
+  const unsigned seed = 99;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
+  constexpr double kScales_m[] = {1e2, 1e3, 1e4, 3e4};
+  Proximity prox;
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const S2LatLng ll = i % 5 == 4 ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
+                                   : Scatter(border[pick(rng)], kScales_m[i % 4], rng);
+    const double lat_deg = ll.lat().degrees(), lon_deg = ll.lng().degrees();
+    const double d_m =
+        index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint()).distance_m;
+    if (d_m < 0.01 || d_m > 1e6) continue;  // on a border, or a disc for S2 alone
+    SCOPED_TRACE(testing::Message() << "seed " << seed << " point " << i << " (" << lat_deg << ", "
+                                    << lon_deg << ") nearest border " << d_m << " m");
+    index.Classify(lat_deg, lon_deg, Region::Circle(d_m - 1e-3), 0.0, prox);
+    ASSERT_NE(prox.overall, RegionClass::kStraddles);
+    index.Classify(lat_deg, lon_deg, Region::Circle(d_m + 1e-3), 0.0, prox);
+    ASSERT_EQ(prox.overall, RegionClass::kStraddles);
+    ++checked;
+  }
+  EXPECT_GT(checked, 19000);
+}
+
 // Classifies the region at (lat, lon) with the index and with S2ZoneIndex, expects the same
 // zones, sides, classes and border distances (to 1e-6 m), and returns the index's class.
 RegionClass ClassifiesAsS2(const ZoneIndex& index, double lat_deg, double lon_deg,
