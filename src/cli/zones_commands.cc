@@ -105,7 +105,8 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
   bool bad_rows = false;
   std::string out = o.straddled ? "id,zones,border_distance_m,class,straddled\n"
                                 : "id,zones,border_distance_m,class\n";
-  zones::Proximity proximity;
+  std::vector<std::string_view> row_ids;  // of the valid rows, in order
+  std::vector<zones::ZoneIndex::RegionAt> regions;
   for (const NumberedLine& line : SplitLines(*text)) {
     if (Trim(line.text).empty()) continue;
     std::vector<std::string_view> cells;
@@ -175,17 +176,23 @@ void Classify(const ClassifyOptions& o, ExitCode& exit) {
       reject("", absl::StrCat("the ", o.k_sigma, "-sigma region reaches beyond 1e7 m"));
       continue;
     }
-    index.Classify(*lat, *lon, region, 0.0, proximity);
+    row_ids.push_back(cells[0]);
+    regions.push_back({*lat, *lon, region});
+  }
+  // The valid rows classified together (ClassifyMany overlaps their table reads).
+  std::vector<zones::Proximity> classes;
+  index.ClassifyMany(regions, 0.0, classes);
+  for (size_t i = 0; i < regions.size(); ++i) {
     // Zones come by index, and the set keeps them in id order: the lists come out sorted.
     std::vector<std::string> ids, straddled;
-    for (const zones::ZoneNearby& z : proximity.zones) {
+    for (const zones::ZoneNearby& z : classes[i].zones) {
       if (z.contains) ids.push_back(set.zones()[z.zone].id);
       if (z.region == zones::RegionClass::kStraddles) straddled.push_back(set.zones()[z.zone].id);
     }
-    const zones::NearestBorder nb = index.Nearest(*lat, *lon);
-    absl::StrAppend(&out, std::string(cells[0]), ",", absl::StrJoin(ids, ";"), ",",
+    const zones::NearestBorder nb = index.Nearest(regions[i].lat_deg, regions[i].lon_deg);
+    absl::StrAppend(&out, std::string(row_ids[i]), ",", absl::StrJoin(ids, ";"), ",",
                     nb.zone >= 0 ? absl::StrFormat("%.3f", nb.distance_m) : std::string(""), ",",
-                    zones::ToString(proximity.overall));
+                    zones::ToString(classes[i].overall));
     if (o.straddled) absl::StrAppend(&out, ",", absl::StrJoin(straddled, ";"));
     out += '\n';
   }

@@ -738,9 +738,8 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
 std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk) const {
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast != kFastSlow) {  // the block's answer: walk at the block
-    const int row = cell / kLonCells / kBlock * kBlock, col = cell % kLonCells / kBlock * kBlock;
-    walk = {0, 0, -kMaxLatDeg + row * kCellDeg, -180.0 + col * kCellDeg, kBlock * kCellDeg};
+  if (fast != kFastSlow) {  // the block's answer
+    walk = BlockWalk(cell);
     return fast;
   }
   __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
@@ -767,98 +766,99 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
   Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
+void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes,
+                          Walk* walks) const {
+  // Per point: where its lookup stands.
+  enum class State : std::uint8_t { kDone, kCell, kChild, kDescending };
+  State state[kGroup];
+  std::uint32_t fast_at[kGroup];
+  // The blocks (in cache), else ask for the cells' fast codes.
+  for (size_t j = 0; j < n; ++j) {
+    state[j] = State::kDone;
+    if (std::abs(pt[j].lat_deg) >= kMaxLatDeg) {
+      codes[j] = 0;
+      walks[j].depth = -1;
+      continue;
+    }
+    const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
+    codes[j] = block_fast_[BlockOf(cell)];
+    if (codes[j] != kFastSlow) {
+      walks[j] = BlockWalk(cell);
+    } else {
+      state[j] = State::kCell;
+      walks[j] = CellWalk(cell);
+      __builtin_prefetch(&cell_fast_[cell]);
+    }
+  }
+  // The cells' fast codes: answers, children's fast codes, or the lookup codes.
+  for (size_t j = 0; j < n; ++j) {
+    if (state[j] != State::kCell) continue;
+    codes[j] = cell_fast_[walks[j].node];
+    if (codes[j] < kFastChildren) {
+      state[j] = State::kDone;
+    } else if (codes[j] != kFastSlow) {
+      fast_at[j] = ChildFastAt(static_cast<std::uint16_t>(codes[j]), pt[j].lat_deg, pt[j].lon_deg,
+                               walks[j]);
+      state[j] = State::kChild;
+      __builtin_prefetch(&child_fast_[fast_at[j]]);
+    } else {
+      state[j] = State::kDescending;
+      __builtin_prefetch(&codes_[walks[j].node]);
+    }
+  }
+  for (size_t j = 0; j < n; ++j) {
+    if (state[j] != State::kChild) continue;
+    codes[j] = child_fast_[fast_at[j]];
+    if (codes[j] < kFastChildren) {
+      state[j] = State::kDone;
+    } else {
+      state[j] = State::kDescending;
+      __builtin_prefetch(&codes_[walks[j].node]);
+    }
+  }
+  // The descent through the lookup codes, one level for every point per round.
+  for (bool more = true; more;) {
+    more = false;
+    for (size_t j = 0; j < n; ++j) {
+      if (state[j] != State::kDescending) continue;
+      Walk& w = walks[j];
+      codes[j] = codes_[w.node];
+      if (!Divided(codes[j])) {
+        state[j] = State::kDone;
+        if (LeafBlock(codes[j])) AskForBlock(codes[j]);
+        continue;
+      }
+      w.first = codes[j] & ~kCodeChildren;
+      w.fast_first = kNoEdge;
+      w.node = ChildToward(w.first, w.depth++, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0,
+                           w.size);
+      __builtin_prefetch(&codes_[w.node]);
+      more = true;
+    }
+  }
+}
+
 void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
                                std::vector<std::uint32_t>& offsets, std::vector<int>& zones) const {
   offsets.assign(1, 0);
   zones.clear();
-  constexpr size_t kGroup = 16;
-  // Per point of a group: where its lookup stands, and its code there.
-  enum class State : std::uint8_t { kBeyond, kAnswered, kCell, kChild, kDescending, kLeaf };
-  struct Point {
-    State state;
-    std::uint32_t code, fast_at;
-    Walk walk;
-  };
-  Point point[kGroup];
+  std::uint32_t codes[kGroup];
+  Walk walks[kGroup];
   std::vector<int> found;
   for (size_t first = 0; first < points.size(); first += kGroup) {
     const size_t n = std::min(kGroup, points.size() - first);
     const LatLngDeg* pt = &points[first];
-    // The blocks (in cache), else ask for the cells' fast codes.
-    for (size_t j = 0; j < n; ++j) {
-      Point& q = point[j];
-      if (std::abs(pt[j].lat_deg) >= kMaxLatDeg) {
-        q.state = State::kBeyond;
-        continue;
-      }
-      const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
-      q.code = block_fast_[BlockOf(cell)];
-      q.state = State::kAnswered;
-      if (q.code == kFastSlow) {
-        q.state = State::kCell;
-        q.walk = CellWalk(cell);
-        __builtin_prefetch(&cell_fast_[cell]);
-      }
-    }
-    // The cells' fast codes: answers, children's fast codes, or the lookup codes.
-    for (size_t j = 0; j < n; ++j) {
-      Point& q = point[j];
-      if (q.state != State::kCell) continue;
-      q.code = cell_fast_[q.walk.node];
-      if (q.code < kFastChildren) {
-        q.state = State::kAnswered;
-      } else if (q.code != kFastSlow) {
-        q.fast_at =
-            ChildFastAt(static_cast<std::uint16_t>(q.code), pt[j].lat_deg, pt[j].lon_deg, q.walk);
-        q.state = State::kChild;
-        __builtin_prefetch(&child_fast_[q.fast_at]);
-      } else {
-        q.state = State::kDescending;
-        __builtin_prefetch(&codes_[q.walk.node]);
-      }
-    }
-    for (size_t j = 0; j < n; ++j) {
-      Point& q = point[j];
-      if (q.state != State::kChild) continue;
-      q.code = child_fast_[q.fast_at];
-      if (q.code < kFastChildren) {
-        q.state = State::kAnswered;
-      } else {
-        q.state = State::kDescending;
-        __builtin_prefetch(&codes_[q.walk.node]);
-      }
-    }
-    // The descent through the lookup codes, one level for every point per round.
-    for (bool more = true; more;) {
-      more = false;
-      for (size_t j = 0; j < n; ++j) {
-        Point& q = point[j];
-        if (q.state != State::kDescending) continue;
-        Walk& w = q.walk;
-        q.code = codes_[w.node];
-        if (!Divided(q.code)) {
-          q.state = LeafBlock(q.code) ? State::kLeaf : State::kAnswered;
-          if (q.state == State::kLeaf) AskForBlock(q.code);
-          continue;
-        }
-        w.node = ChildToward(q.code & ~kCodeChildren, w.depth++, pt[j].lat_deg, pt[j].lon_deg,
-                             w.lat0, w.lon0, w.size);
-        __builtin_prefetch(&codes_[w.node]);
-        more = true;
-      }
-    }
+    LeafCodes(pt, n, codes, walks);
     // The answers, in order.
     for (size_t j = 0; j < n; ++j) {
-      const Point& q = point[j];
-      if (q.state == State::kAnswered) {
-        if (q.code != 0) zones.push_back(static_cast<int>(q.code - 1));
+      if (walks[j].depth >= 0 && !LeafBlock(codes[j])) {
+        if (codes[j] != 0) zones.push_back(static_cast<int>(codes[j] - 1));
       } else {
-        if (q.state == State::kBeyond) {
-          found =
-              reference_.Containing(S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
+        const S2Point p = S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint();
+        if (walks[j].depth < 0) {
+          found = reference_.Containing(p);
         } else {
-          Resolve(q.code & kCodeMask, S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(),
-                  found);
+          Resolve(codes[j] & kCodeMask, p, found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }

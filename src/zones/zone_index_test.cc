@@ -318,6 +318,66 @@ TEST(ZoneIndex, DiscsStopShortOfOrReachTheNearestBorder) {
   EXPECT_GT(checked, 19000);
 }
 
+// ClassifyMany against S2ZoneIndex, region by region: discs and ellipses of 100 m to 20 km
+// near borders, uniform positions and positions beyond 85 degrees, in one batch.
+TEST(ZoneIndex, ClassifiesFleetsAsS2Does) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const std::vector<S2Point> border = BorderVertices(set, 23);
+  const unsigned seed = 2024;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0), unit(0.0, 1.0);
+  std::vector<ZoneIndex::RegionAt> fleet;
+  for (int i = 0; i < 4000; ++i) {
+    const S2LatLng ll = i % 10 == 9 ? S2LatLng::FromDegrees(86.0 + 3.5 * unit(rng), lon(rng))
+                        : i % 10 == 8
+                            ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
+                            : Scatter(border[pick(rng)], 20e3, rng);
+    const double a_m = 100.0 * std::pow(200.0, unit(rng));  // 100 m to 20 km
+    const Region region = i % 2 == 0 ? Region::Circle(a_m)
+                                     : Region::Ellipse(a_m / 3, a_m / 3 * (0.2 + 0.8 * unit(rng)),
+                                                       360 * unit(rng), 3.0);
+    fleet.push_back({ll.lat().degrees(), ll.lng().degrees(), region});
+  }
+  std::vector<Proximity> mine;
+  index.ClassifyMany(fleet, 0.0, mine);
+  ASSERT_EQ(mine.size(), fleet.size());
+  Proximity theirs, theirs_out;
+  int straddling = 0, compared = 0;
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    const ZoneIndex::RegionAt& r = fleet[i];
+    const S2Point p = S2LatLng::FromDegrees(r.lat_deg, r.lon_deg).ToPoint();
+    index.reference().Classify(p, r.region, 0.0, theirs);
+    if (!r.region.is_circle()) {  // S2's inscribed polygon against its circumscribed one
+      Region outer = r.region;
+      outer.k_sigma /= std::cos(M_PI / 1024);
+      index.reference().Classify(p, outer, 0.0, theirs_out);
+      if (theirs_out.Straddled() != theirs.Straddled()) continue;
+    }
+    SCOPED_TRACE(testing::Message()
+                 << "seed " << seed << " region " << i << " (" << r.lat_deg << ", " << r.lon_deg
+                 << ") axes " << r.region.semi_major_m << " " << r.region.semi_minor_m);
+    const Proximity& m = mine[i];
+    ASSERT_EQ(m.zones.size(), theirs.zones.size());
+    for (size_t j = 0; j < m.zones.size(); ++j) {
+      ASSERT_EQ(m.zones[j].zone, theirs.zones[j].zone);
+      EXPECT_EQ(m.zones[j].contains, theirs.zones[j].contains);
+      EXPECT_EQ(m.zones[j].region, theirs.zones[j].region);
+      if (std::isinf(theirs.zones[j].border_m)) {
+        EXPECT_TRUE(std::isinf(m.zones[j].border_m));
+      } else {
+        EXPECT_NEAR(m.zones[j].border_m, theirs.zones[j].border_m, 1e-6);
+      }
+    }
+    EXPECT_EQ(m.overall, theirs.overall);
+    straddling += m.overall == RegionClass::kStraddles;
+    ++compared;
+  }
+  EXPECT_GT(compared, 3950);
+  EXPECT_GT(straddling, 400);
+}
+
 // Classifies the region at (lat, lon) with the index and with S2ZoneIndex, expects the same
 // zones, sides, classes and border distances (to 1e-6 m), and returns the index's class.
 RegionClass ClassifiesAsS2(const ZoneIndex& index, double lat_deg, double lon_deg,

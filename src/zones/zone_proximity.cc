@@ -227,12 +227,14 @@ bool ZoneIndex::Clear(double lat_deg, double lon_deg, double theta, const Walk& 
     row = static_cast<int>(walk.node - walk.first) / n_cols;
     col = static_cast<int>(walk.node - walk.first) % n_cols;
   }
-  // The box of the nine (clipped to the parent).
-  const int r0 = std::max(row - 1, 0), r1 = std::min(row + 1, n_rows - 1);
-  const int c0 = std::max(col - 1, 0), c1 = std::min(col + 1, n_cols - 1);
-  const double lat0 = walk.lat0 - (row - r0) * walk.size, lon0 = walk.lon0 - (col - c0) * walk.size;
-  if (ClearanceInBox(lat_deg, lon_deg, cos_lat, lat0, lat0 + (r1 - r0 + 1) * walk.size, lon0,
-                     lon0 + (c1 - c0 + 1) * walk.size) <= reach) {
+  // The box of the nine (within the table's latitudes and longitudes: a path beyond them
+  // is taken as a path out).
+  const double nine_lat_lo = std::max(walk.lat0 - walk.size, -kMaxLatDeg);
+  const double nine_lat_hi = std::min(walk.lat0 + 2 * walk.size, kMaxLatDeg);
+  const double nine_lon_lo = std::max(walk.lon0 - walk.size, -180.0);
+  const double nine_lon_hi = std::min(walk.lon0 + 2 * walk.size, 180.0);
+  if (ClearanceInBox(lat_deg, lon_deg, cos_lat, nine_lat_lo, nine_lat_hi, nine_lon_lo,
+                     nine_lon_hi) <= reach) {
     return false;
   }
   // Whether a node (`size` degrees from lat_lo, lon_lo, at `depth`) within reach holds no
@@ -270,24 +272,41 @@ bool ZoneIndex::Clear(double lat_deg, double lon_deg, double theta, const Walk& 
     }
     return true;
   };
-  for (int r = r0; r <= r1; ++r) {
-    for (int c = c0; c <= c1; ++c) {
-      if (r == row && c == col) continue;
-      // A neighbour without edges (its fast code, where there is one, says so from cache).
-      if (walk.depth == 1 && cell_fast_[r * kLonCells + c] < kFastChildren) continue;
-      if (walk.fast_first != kNoEdge &&
+  for (int dr = -1; dr <= 1; ++dr) {
+    for (int dc = -1; dc <= 1; ++dc) {
+      if (dr == 0 && dc == 0) continue;
+      const double lat_lo = walk.lat0 + dr * walk.size, lon_lo = walk.lon0 + dc * walk.size;
+      if (lat_lo < nine_lat_lo || lat_lo >= nine_lat_hi || lon_lo < nine_lon_lo ||
+          lon_lo >= nine_lon_hi) {
+        continue;  // beyond the table: the box of the nine stops there
+      }
+      // A sibling's fast code, where there is one, may say from cache that it has no edge.
+      const int r = row + dr, c = col + dc;
+      const bool sibling = r >= 0 && r < n_rows && c >= 0 && c < n_cols;
+      if (sibling && walk.depth == 1 && cell_fast_[r * kLonCells + c] < kFastChildren) continue;
+      if (sibling && walk.fast_first != kNoEdge &&
           child_fast_[walk.fast_first + r * n_cols + c] < kFastChildren) {
         continue;
       }
-      const double lat_lo = walk.lat0 + (r - row) * walk.size;
-      const double lon_mid = walk.lon0 + (c - col + 0.5) * walk.size;
-      if (BoxLowerBound(lat_deg, lon_deg, cos_lat, lat_lo, lat_lo + walk.size, lon_mid,
-                        0.5 * walk.size) > reach) {
+      if (BoxLowerBound(lat_deg, lon_deg, cos_lat, lat_lo, lat_lo + walk.size,
+                        lon_lo + 0.5 * walk.size, 0.5 * walk.size) > reach) {
         continue;
       }
-      const std::uint32_t at = walk.depth == 1 ? static_cast<std::uint32_t>(r * kLonCells + c)
-                                               : walk.first + r * n_cols + c;
-      if (!node_clear(node_clear, at, walk.depth, lat_lo, lon_mid - 0.5 * walk.size, walk.size)) {
+      Walk near;
+      if (sibling) {
+        near = {walk.depth == 1 ? static_cast<std::uint32_t>(r * kLonCells + c)
+                                : walk.first + r * n_cols + c,
+                walk.depth, lat_lo, lon_lo, walk.size};
+      } else {  // in the next cell: walked to from there, down to the leaf's depth at most
+        const double lat = lat_lo + 0.5 * walk.size, lon = lon_lo + 0.5 * walk.size;
+        near = CellWalk(CellOf(lat, lon));
+        for (std::uint32_t nc = codes_[near.node]; Divided(nc) && near.depth < walk.depth;
+             nc = codes_[near.node]) {
+          near.node = ChildToward(nc & ~kCodeChildren, near.depth++, lat, lon, near.lat0, near.lon0,
+                                  near.size);
+        }
+      }
+      if (!node_clear(node_clear, near.node, near.depth, near.lat0, near.lon0, near.size)) {
         return false;
       }
     }
@@ -407,22 +426,55 @@ void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, doub
 
 void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, double search_m,
                          Proximity& out) const {
+  // The containment first: the leaf holding the position, its block asked for now if it
+  // has one (it is read after the search).
+  Walk walk{};
+  std::uint32_t code = 0;
+  walk.depth = -1;
+  if (std::abs(lat_deg) < kMaxLatDeg) {
+    code = LeafCode(lat_deg, lon_deg, walk);
+    if (LeafBlock(code)) AskForBlock(code);
+  }
+  ClassifyAt(lat_deg, lon_deg, region, search_m, code, walk, out);
+}
+
+void ZoneIndex::ClassifyMany(const std::vector<RegionAt>& regions, double search_m,
+                             std::vector<Proximity>& out) const {
+  out.resize(regions.size());
+  LatLngDeg pt[kGroup];
+  std::uint32_t codes[kGroup];
+  Walk walks[kGroup];
+  for (size_t first = 0; first < regions.size(); first += kGroup) {
+    const size_t n = std::min(kGroup, regions.size() - first);
+    for (size_t j = 0; j < n; ++j) pt[j] = {regions[first + j].lat_deg, regions[first + j].lon_deg};
+    LeafCodes(pt, n, codes, walks);
+    // The leaves' siblings' lookup codes, which Clear reads.
+    for (size_t j = 0; j < n; ++j) {
+      if (walks[j].depth < 2) continue;
+      const int siblings = SplitAt(walks[j].depth - 1) * SplitAt(walks[j].depth - 1);
+      const auto* from = reinterpret_cast<const char*>(&codes_[walks[j].first]);
+      for (int line = 0; line < siblings * 4; line += 64) __builtin_prefetch(from + line);
+      __builtin_prefetch(from + siblings * 4 - 1);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      ClassifyAt(pt[j].lat_deg, pt[j].lon_deg, regions[first + j].region, search_m, codes[j],
+                 walks[j], out[first + j]);
+    }
+  }
+}
+
+void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region, double search_m,
+                           std::uint32_t code, const Walk& walk, Proximity& out) const {
   const double searched_m = std::max(search_m, region.extent_m());
   const double theta = searched_m / kEarthRadius_m;
   if (theta > kMaxSearchRad) {
     reference_.Classify(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), region, search_m, out);
     return;
   }
-  const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
+  const bool in_table = walk.depth >= 0;
   const int cell = CellOf(lat_deg, lon_deg);
-  // The containment first: the leaf holding the position, its block asked for now if it
-  // has one (it is read after the search).
-  std::uint32_t code = 0;
   bool clear = false;  // no border within theta
   if (in_table) {
-    Walk walk;
-    code = LeafCode(lat_deg, lon_deg, walk);
-    if (LeafBlock(code)) AskForBlock(code);
     // Every edge is in the leaf's block or outside the leaf's box (a leaf the lookup codes
     // answer has none): when the leaf's own edges and its surroundings are all beyond the
     // searched radius (Clear), the answer is the containment alone, found without a search

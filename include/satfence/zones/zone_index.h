@@ -29,11 +29,13 @@
 //
 // An uncertainty class first finds the leaf holding the position, as a lookup does. Every
 // edge is in that leaf's block or outside its box (a leaf the codes answer has none), so
-// when the leaf's own edges, the distance out of the box of it and its eight neighbours,
-// and the edges of those neighbours the disc reaches (their blocks, or their children's
-// within the disc's box, at most six looked into) are all beyond the searched radius, no
-// border is within it: the answer is the containment alone. That settles most positions
-// off the borders (78% of 1 km discs within 50 km of borders) without a search.
+// when the leaf's own edges, the distance out of the box of it and its eight neighbours of
+// the same size (found in the next cell where they lie there), and the edges of those
+// neighbours the disc reaches (their blocks, or their children's within the disc's box, at
+// most six looked into) are all beyond the searched radius, no border is within it: the
+// answer is the containment alone, without a search. That settles most positions off the
+// borders (8 in 10 of the bench's 1 km discs, whose centres lie within 50 km of borders
+// and 9 in 10 of which reach none).
 //
 // Border distances and uncertainty classes (region.h) walk the same table's cells
 // best-first: the cells under the latitude/longitude box of the searched disc, nearest
@@ -129,6 +131,15 @@ class ZoneIndex {
   // ellipse polygon converges on this exact ellipse). Reuses `out`'s storage.
   void Classify(double lat_deg, double lon_deg, const Region& region, double search_m,
                 Proximity& out) const;
+  // Classify for many regions (out[i] for regions[i]; `out` keeps its storage), their
+  // lookups' table reads requested together as in ContainingMany: the way to classify a
+  // fleet. The answers are Classify's, region by region.
+  struct RegionAt {
+    double lat_deg, lon_deg;
+    Region region;
+  };
+  void ClassifyMany(const std::vector<RegionAt>& regions, double search_m,
+                    std::vector<Proximity>& out) const;
   // The nearest border of any zone, however far (zone -1 for a set without borders).
   NearestBorder Nearest(double lat_deg, double lon_deg) const;
 
@@ -193,6 +204,16 @@ class ZoneIndex {
     return {static_cast<std::uint32_t>(cell), 1, -kMaxLatDeg + (cell / kLonCells) * kCellDeg,
             -180.0 + (cell % kLonCells) * kCellDeg, kCellDeg};
   }
+  // At the one-degree block of the cell (node 0, depth 0).
+  static Walk BlockWalk(int cell) {
+    const int row = cell / kLonCells / kBlock * kBlock, col = cell % kLonCells / kBlock * kBlock;
+    return {0, 0, -kMaxLatDeg + row * kCellDeg, -180.0 + col * kCellDeg, kBlock * kCellDeg};
+  }
+  // LeafCode for up to kGroup points at once, their table reads asked for together so their
+  // cache misses overlap (and the leaf blocks asked for): codes[j] and walks[j] for
+  // pt[j], walk depth -1 for a point beyond the table.
+  static constexpr size_t kGroup = 16;
+  void LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const;
   // From the fast code of the point's cell (not an answer): the fast code of its child
   // (walk at the child) for a divided cell with a slot, else kFastSlow (walk at the cell).
   std::uint16_t ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
@@ -208,12 +229,17 @@ class ZoneIndex {
   // (0: no zone, else zone + 1; the leaf has no edge) or where its leaf block is; walk at
   // the leaf (for a one-degree block's answer, at the block: node and depth 0).
   std::uint32_t LeafCode(double lat_deg, double lon_deg, Walk& walk) const;
+  // Classify, given the leaf holding the point (LeafCode's code and walk, its block asked
+  // for; walk depth -1 beyond the table).
+  void ClassifyAt(double lat_deg, double lon_deg, const Region& region, double search_m,
+                  std::uint32_t code, const Walk& walk, Proximity& out) const;
   // Whether no edge comes within theta (radians) of the point (in the table), given walk at
   // the leaf holding it and the leaf's lookup code: every edge is in the leaf's block or
-  // outside its box, so it suffices that the leaf's own edges, those of the blocks of its
-  // eight neighbours (in the same parent) that come within theta, and the box of the nine
-  // are all beyond theta (a neighbour divided further counts as reached). `measure(code)`
-  // says whether a leaf block's edges are all beyond theta.
+  // outside its box, so it suffices that the leaf's own edges, the box of it and its eight
+  // neighbours of the same size, and the edges in those neighbours within theta (their
+  // blocks, or their children's) are all beyond theta. False when unsure (a disc reaching
+  // many divided nodes). `measure(code)` says whether a leaf block's edges are all beyond
+  // theta.
   template <typename M>
   bool Clear(double lat_deg, double lon_deg, double theta, const Walk& walk, std::uint32_t code,
              M&& measure) const;
