@@ -215,7 +215,7 @@ bool ZoneIndex::Clear(double lat_deg, double lon_deg, double theta, const Walk& 
                           walk.lon0 + walk.size) > reach;
   }
   // The leaf's row and column among its parent's n x n children (the table's cells for a
-  // cell), and the lookup code of the node at (r, c) there.
+  // cell), where its siblings' codes are.
   int n_rows, n_cols, row, col;
   if (walk.depth == 1) {
     n_rows = kLatCells;
