@@ -63,6 +63,12 @@ S2LatLng Scatter(const S2Point& v, double max_m, std::mt19937_64& rng) {
   return S2LatLng::FromDegrees(lat_deg, std::remainder(lon_deg, 360.0));
 }
 
+// A point uniform on the sphere.
+S2LatLng Uniform(std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
+  return S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng));
+}
+
 TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
   const ZoneSet& set = World();
   const ZoneIndex& index = WorldIndex();
@@ -269,11 +275,10 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   const unsigned seed = 4242;
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
   for (int i = 0; i < 20000; ++i) {
     // Near borders at every scale the search steps through, and uniform on the sphere.
-    S2LatLng ll = i % 4 == 3 ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
-                             : Scatter(border[pick(rng)], std::pow(10.0, 3 + i % 4), rng);
+    S2LatLng ll =
+        i % 4 == 3 ? Uniform(rng) : Scatter(border[pick(rng)], std::pow(10.0, 3 + i % 4), rng);
     const double lat_deg = ll.lat().degrees(), lon_deg = ll.lng().degrees();
     const NearestBorder mine = index.Nearest(lat_deg, lon_deg);
     const NearestBorder theirs =
@@ -296,13 +301,12 @@ TEST(ZoneIndex, DiscsStopShortOfOrReachTheNearestBorder) {
   const unsigned seed = 99;
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
   constexpr double kScales_m[] = {1e2, 1e3, 1e4, 3e4};
   Proximity prox;
   int checked = 0;
   for (int i = 0; i < 20000; ++i) {
-    const S2LatLng ll = i % 5 == 4 ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
-                                   : Scatter(border[pick(rng)], kScales_m[i % 4], rng);
+    const S2LatLng ll =
+        i % 5 == 4 ? Uniform(rng) : Scatter(border[pick(rng)], kScales_m[i % 4], rng);
     const double lat_deg = ll.lat().degrees(), lon_deg = ll.lng().degrees();
     const double d_m =
         index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint()).distance_m;
@@ -327,13 +331,12 @@ TEST(ZoneIndex, ClassifiesFleetsAsS2Does) {
   const unsigned seed = 2024;
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0), unit(0.0, 1.0);
+  std::uniform_real_distribution<double> lon(-180.0, 180.0), unit(0.0, 1.0);
   std::vector<ZoneIndex::RegionAt> fleet;
   for (int i = 0; i < 4000; ++i) {
-    const S2LatLng ll = i % 10 == 9 ? S2LatLng::FromDegrees(86.0 + 3.5 * unit(rng), lon(rng))
-                        : i % 10 == 8
-                            ? S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng))
-                            : Scatter(border[pick(rng)], 20e3, rng);
+    const S2LatLng ll = i % 10 == 9   ? S2LatLng::FromDegrees(86.0 + 3.5 * unit(rng), lon(rng))
+                        : i % 10 == 8 ? Uniform(rng)
+                                      : Scatter(border[pick(rng)], 20e3, rng);
     const double a_m = 100.0 * std::pow(200.0, unit(rng));  // 100 m to 20 km
     const Region region = i % 2 == 0 ? Region::Circle(a_m)
                                      : Region::Ellipse(a_m / 3, a_m / 3 * (0.2 + 0.8 * unit(rng)),
