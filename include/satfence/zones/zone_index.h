@@ -34,8 +34,8 @@
 // neighbours the disc reaches (their blocks, or their children's within the disc's box, at
 // most six looked into) are all beyond the searched radius, no border is within it: the
 // answer is the containment alone, without a search. That settles most positions off the
-// borders (8 in 10 of the bench's 1 km discs, whose centres lie within 50 km of borders
-// and 9 in 10 of which reach none).
+// borders: 86% of the bench's 1 km discs (centres within 50 km of borders; 90% reach no
+// border) and 28% of its 10 km ones.
 //
 // Border distances and uncertainty classes (region.h) walk the same table's cells
 // best-first: the cells under the latitude/longitude box of the searched disc, nearest
