@@ -103,9 +103,9 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   return row * kLonCells + col;
 }
 
-std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk) const {
+std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk, int max_depth) const {
   std::uint32_t code = codes_[walk.node];
-  while (Divided(code)) {
+  while (Divided(code) && walk.depth < max_depth) {
     walk.first = code & ~kCodeChildren;
     walk.fast_first = kNoEdge;
     walk.node =
@@ -766,8 +766,7 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
   Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
 }
 
-void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes,
-                          Walk* walks) const {
+void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const {
   // Per point: where its lookup stands.
   enum class State : std::uint8_t { kDone, kCell, kChild, kDescending };
   State state[kGroup];
@@ -797,8 +796,8 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes,
     if (codes[j] < kFastChildren) {
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {
-      fast_at[j] = ChildFastAt(static_cast<std::uint16_t>(codes[j]), pt[j].lat_deg, pt[j].lon_deg,
-                               walks[j]);
+      fast_at[j] =
+          ChildFastAt(static_cast<std::uint16_t>(codes[j]), pt[j].lat_deg, pt[j].lon_deg, walks[j]);
       state[j] = State::kChild;
       __builtin_prefetch(&child_fast_[fast_at[j]]);
     } else {
@@ -830,8 +829,8 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes,
       }
       w.first = codes[j] & ~kCodeChildren;
       w.fast_first = kNoEdge;
-      w.node = ChildToward(w.first, w.depth++, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0,
-                           w.size);
+      w.node =
+          ChildToward(w.first, w.depth++, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0, w.size);
       __builtin_prefetch(&codes_[w.node]);
       more = true;
     }
@@ -877,9 +876,8 @@ std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
   if (std::abs(lat) >= kMaxLatDeg) return reference_.Containing(p);
-  const double lon = ll.lng().degrees();
-  Walk walk = CellWalk(CellOf(lat, lon));
-  const std::uint32_t code = Descend(lat, lon, walk);
+  Walk walk;
+  const std::uint32_t code = LeafCode(lat, ll.lng().degrees(), walk);
   if (LeafBlock(code)) {
     std::vector<int> out;
     AskForBlock(code);

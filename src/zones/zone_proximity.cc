@@ -200,7 +200,7 @@ void ZoneIndex::ForEachRun(std::uint32_t code, F&& each) const {
   for (std::uint32_t r = 0; r < head.runs; ++r) {
     const auto& run = *reinterpret_cast<const LeafRun*>(at);
     at += sizeof(LeafRun) + sizeof(PlaneVertex) * run.vertices;
-    each(run.first, run.vertices);
+    if (!each(run.first, run.vertices)) return;
   }
 }
 
@@ -300,11 +300,7 @@ bool ZoneIndex::Clear(double lat_deg, double lon_deg, double theta, const Walk& 
       } else {  // in the next cell: walked to from there, down to the leaf's depth at most
         const double lat = lat_lo + 0.5 * walk.size, lon = lon_lo + 0.5 * walk.size;
         near = CellWalk(CellOf(lat, lon));
-        for (std::uint32_t nc = codes_[near.node]; Divided(nc) && near.depth < walk.depth;
-             nc = codes_[near.node]) {
-          near.node = ChildToward(nc & ~kCodeChildren, near.depth++, lat, lon, near.lat0, near.lon0,
-                                  near.size);
-        }
+        Descend(lat, lon, near, walk.depth);
       }
       if (!node_clear(node_clear, near.node, near.depth, near.lat0, near.lon0, near.size)) {
         return false;
@@ -489,9 +485,9 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
       }
       bool beyond = true;
       ForEachRun(block, [&](std::uint32_t first, std::uint32_t vertices) {
-        if (!beyond) return;
         at->ChainTan2(&vertices_[first], vertices - 1,
                       [&](double tan2, const Segment&, bool) { beyond = beyond && tan2 > limit; });
+        return beyond;
       });
       return beyond;
     };
@@ -500,10 +496,9 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
   thread_local std::vector<Near> near;
   near.clear();
   if (!clear) {
-    // The search and the containment below both start from the position's cell: ask for its
-    // records now, so their misses overlap the setup.
+    // The search starts from the position's cell (whose fast codes the leaf's walk has
+    // read): ask for its summary and chain list now, so their misses overlap the setup.
     if (in_table) {
-      __builtin_prefetch(&cell_fast_[cell]);
       __builtin_prefetch(&summaries_[cell]);
       __builtin_prefetch(&chain_start_[cell]);
     }
@@ -516,16 +511,8 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
     const double theta_chord = ChordAbove(theta);
-    // What arrived meanwhile says where to ask next: the cell's chains, and the fast code of
-    // the position's child of a divided cell.
-    if (in_table) {
-      __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
-      const std::uint16_t fast = cell_fast_[cell];
-      if (fast >= kFastChildren && fast != kFastSlow) {
-        Walk walk = CellWalk(cell);
-        __builtin_prefetch(&child_fast_[ChildFastAt(fast, lat_deg, lon_deg, walk)]);
-      }
-    }
+    // What arrived meanwhile says where to ask next: the cell's chains.
+    if (in_table) __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;

@@ -69,6 +69,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -223,8 +224,10 @@ class ZoneIndex {
   std::uint32_t ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
                             Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
-  // (an answer or a leaf block), walk at the leaf.
-  std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk) const;
+  // (an answer or a leaf block), walk at the leaf; or, when that is deeper than
+  // max_depth, the code of the divided node at max_depth, walk there.
+  std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk,
+                        int max_depth = std::numeric_limits<int>::max()) const;
   // The lookup code of the leaf holding a point of the table (below 85 degrees): an answer
   // (0: no zone, else zone + 1; the leaf has no edge) or where its leaf block is; walk at
   // the leaf (for a one-degree block's answer, at the block: node and depth 0).
@@ -291,7 +294,8 @@ class ZoneIndex {
   };
   HugePageVector<std::byte> leaves_;
   // Calls each(first, vertices) for the runs of the leaf block of `code`: where each run's
-  // first vertex is in vertices_, and how many it has (border searches' use of a block).
+  // first vertex is in vertices_, and how many it has (border searches' use of a block),
+  // until it returns false.
   template <typename F>
   void ForEachRun(std::uint32_t code, F&& each) const;
   // Appends node's block; returns its code.
