@@ -350,6 +350,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
+  if (chains_.size() >= kFarCell) throw std::length_error("ZoneIndex: too many border chains");
+  BuildFarChains();  // last: it asks Nearest of each cell's centre
+
   stats_.cells = cells;
   stats_.nodes = nodes_.size() - 1;
   stats_.edge_refs = node_edges_.size();
@@ -361,14 +364,16 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::uint32_t>().swap(node_edges_);
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
-  stats_.bytes =
-      vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) + leaves_.size() +
-      occupied_.size() * 8 + super_occupied_.size() +
-      (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
-      chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
-      (codes_.size() + slot_first_child_.size() + cell_near_.size() + cell_near_edge_.size()) * 4 +
-      (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
-      tree_.size() * sizeof(TreeNode);
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
+                 leaves_.size() + occupied_.size() * 8 + super_occupied_.size() +
+                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
+                 chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
+                 cell_chains_.size() * sizeof(Chain) +
+                 (codes_.size() + slot_first_child_.size() + cell_near_.size() +
+                  cell_near_edge_.size() + far_start_.size() + 2 * far_chains_.size()) *
+                     4 +
+                 (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
+                 tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {

@@ -290,6 +290,37 @@ TEST(ZoneIndex, NearestBorderIsS2s) {
   }
 }
 
+// Off borders a search reads the list of chains its cell keeps for points up to the cell's
+// radius from the centre: points at the corners of cells (the farthest from the centre)
+// and on a cell's sides, in cells uniform on the sphere, against S2.
+TEST(ZoneIndex, NearestBorderFromCellCornersIsS2s) {
+  const ZoneIndex& index = WorldIndex();
+  const unsigned seed = 6161;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  constexpr double kCellDeg = 0.25, kIn = 1e-9;  // the table's cells; inside by 1e-9 deg
+  for (int i = 0; i < 3000; ++i) {
+    const S2LatLng ll = Uniform(rng);
+    const double lat0 = std::floor(ll.lat().degrees() / kCellDeg) * kCellDeg;
+    const double lon0 = std::floor(ll.lng().degrees() / kCellDeg) * kCellDeg;
+    const double side = unit(rng) * kCellDeg;
+    const std::pair<double, double> points[] = {
+        {lat0 + kIn, lon0 + kIn},
+        {lat0 + kIn, lon0 + kCellDeg - kIn},
+        {lat0 + kCellDeg - kIn, lon0 + kIn},
+        {lat0 + kCellDeg - kIn, lon0 + kCellDeg - kIn},
+        {lat0 + side, lon0 + kIn},
+        {lat0 + kCellDeg - kIn, lon0 + side}};
+    for (const auto& [lat_deg, lon_deg] : points) {
+      if (std::abs(lat_deg) >= 90.0) continue;
+      const double theirs =
+          index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint()).distance_m;
+      ASSERT_NEAR(index.Nearest(lat_deg, lon_deg).distance_m, theirs, 1e-6)
+          << "seed " << seed << " cell " << i << " (" << lat_deg << ", " << lon_deg << ")";
+    }
+  }
+}
+
 // Discs just short of and just past the nearest border (S2's distance less or more 1 mm)
 // reach no border and straddle one, whether the index decides from the clearance of the
 // leaf it finds the centre in (the leaf and its neighbours without edges) or by searching:

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <thread>
 
 #include "s2/s2edge_distances.h"
 #include "s2/s2latlng.h"
@@ -618,6 +619,81 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                                      : RegionClass::kInside;
 }
 
+void ZoneIndex::BuildFarChains() {
+  const int cells = kLatCells * kLonCells;
+  far_start_.clear();  // until they are made, Nearest searches as usual
+  std::vector<std::vector<FarChain>> lists(cells);
+  // Each cell asks Nearest of its centre and the chain tree for the chains within reach:
+  // independent work, shared among the machine's cores (cells taken in turn).
+  auto work = [&](int first, int step) {
+    std::vector<std::uint32_t> stack;
+    std::vector<std::pair<double, std::uint32_t>> found;
+    for (int cell = first; cell < cells; cell += step) {
+      const double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+      const double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
+      const double lat_c = lat0 + 0.5 * kCellDeg, lon_c = lon0 + 0.5 * kCellDeg;
+      const S2Point c = S2LatLng::FromDegrees(lat_c, lon_c).ToPoint();
+      // The cell's radius: its farthest point from the centre is a corner (along a side the
+      // distance from the centre has one minimum), with a margin for rounding.
+      double r = 0.0;
+      for (const double lat : {lat0, lat0 + kCellDeg}) {
+        for (const double lon : {lon0, lon0 + kCellDeg}) {
+          r = std::max(r, c.Angle(S2LatLng::FromDegrees(lat, lon).ToPoint()));
+        }
+      }
+      r = r * (1.0 + 1e-9) + 1e-12;
+      const double d = Nearest(lat_c, lon_c).distance_m / kEarthRadius_m;
+      if (d < r || d + 2.0 * r >= kMaxNearestRad) continue;
+      // The chains with an edge within d + 2r of the centre, through the chain tree.
+      const double reach = ChordAbove(d + 2.0 * r + 1e-9);
+      found.clear();
+      stack.assign(1, 0);
+      while (!stack.empty()) {
+        const TreeNode& node = tree_[stack.back()];
+        stack.pop_back();
+        if (!CapWithin(c, node.center, node.chord, reach)) continue;
+        for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
+          if (!node.leaf) {
+            stack.push_back(i);
+          } else if (CapWithin(c, chains_[i].center, chains_[i].chord, reach)) {
+            // The chain's distance from the centre, as a chord (S2's, within 1e-15).
+            S1ChordAngle dist = S1ChordAngle::Infinity();
+            for (std::uint32_t k = chains_[i].first_edge;
+                 k < chains_[i].first_edge + chains_[i].edges; ++k) {
+              S2::UpdateMinDistance(c, vertices_[k], vertices_[k + 1], &dist);
+            }
+            const double lb = std::sqrt(dist.length2()) - 1e-13;
+            if (lb <= reach) found.push_back({lb, i});
+          }
+        }
+      }
+      std::sort(found.begin(), found.end());
+      for (const auto& [lb, i] : found) {
+        lists[cell].push_back({i, std::nextafter(static_cast<float>(lb), -1.0f)});
+      }
+    }
+  };
+  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(work, t, threads);
+  work(0, threads);
+  for (std::thread& helper : helpers) helper.join();
+  far_start_.assign(cells + 1, 0);
+  for (int cell = 0; cell < cells; ++cell) {
+    far_start_[cell] = static_cast<std::uint32_t>(far_chains_.size());
+    far_chains_.insert(far_chains_.end(), lists[cell].begin(), lists[cell].end());
+  }
+  far_start_[cells] = static_cast<std::uint32_t>(far_chains_.size());
+  stats_.far_chains = far_chains_.size();
+  // A far cell's search starts from its first chain (the vertices asked for with it).
+  for (int cell = 0; cell < cells; ++cell) {
+    if (lists[cell].empty()) continue;
+    ++stats_.far_cells;
+    cell_near_[cell] = kFarCell | lists[cell].front().chain;
+    cell_near_edge_[cell] = chains_[lists[cell].front().chain].first_edge;
+  }
+}
+
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const int cell = CellOf(lat_deg, lon_deg);
   // The cell's chains are where a search near borders goes first: ask for their start now,
@@ -627,9 +703,12 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const auto* first = reinterpret_cast<const char*>(&vertices_[cell_near_edge_[cell]]);
   constexpr int kChainLines = ((kChainEdges + 1) * sizeof(S2Point) + 63) / 64 + 1;  // at most
   for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
-  const std::uint32_t start = cell_near_[cell];
-  if (start == kNoEdge)
+  if (cell_near_[cell] == kNoEdge)
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  // A cell far from borders starts from the first of its listed chains, the others to come.
+  const bool far = in_table && (cell_near_[cell] & kFarCell) != 0;
+  if (far) __builtin_prefetch(&far_start_[cell]);
+  const std::uint32_t start = cell_near_[cell] & ~kFarCell;
   __builtin_prefetch(&chains_[start]);
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
@@ -664,6 +743,24 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
   };
+  if (far) {  // the cell's list holds the nearest border: measured where its cap can be
+    constexpr std::uint32_t kAhead = 8;  // chains asked for ahead of their test
+    const std::uint32_t from = far_start_[cell] + 1, to = far_start_[cell + 1];
+    for (std::uint32_t i = from; i < std::min(to, from + kAhead); ++i) {
+      __builtin_prefetch(&chains_[far_chains_[i].chain]);
+    }
+    // Chains are listed by their bound from the cell's centre c, which a chain's bound from
+    // the position is at least, less |p - c| (chords are a metric).
+    const int row = cell / kLonCells, col = cell % kLonCells;
+    const double off = (plane.c - CellCenter(row, col)).Norm() + 1e-12;
+    for (std::uint32_t i = from; i < to; ++i) {
+      if (far_chains_[i].lb - off > chord) break;
+      if (i + kAhead < to) __builtin_prefetch(&chains_[far_chains_[i + kAhead].chain]);
+      const Chain& ch = chains_[far_chains_[i].chain];
+      if (reaches(ch)) take(ch);
+    }
+    return {best_zone, std::atan(std::sqrt(best_tan2)) * kEarthRadius_m};
+  }
   if (bound > kTreeMinRad) {
     thread_local std::vector<ByBound> heap;
     heap.clear();
