@@ -433,8 +433,21 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   // Boxes: S2's bound of the polyline (geodesic bulges and rounding included), widened by
   // 2e-4 degree (22 m) to cover the rounding to floats (an ulp is 1.5e-5 degree at 180).
   constexpr double kPadDeg = 2e-4;
-  std::vector<double> radii(chains_.size());  // the caps' angular radii
+  // Each chain's cap (centre, angular radius): the chain tree's leaves.
+  std::vector<std::pair<S2Point, double>> caps(chains_.size());
   std::vector<std::pair<S2Point, double>> vertices;
+  // The cap holding vertices_ from..to (inclusive), in floats.
+  auto float_cap = [&](std::uint32_t from, std::uint32_t to) {
+    vertices.clear();
+    for (std::uint32_t k = from; k <= to; ++k) vertices.push_back({vertices_[k], 0.0});
+    const auto [center, radius] = BoundingCap(vertices);
+    FloatCap cap{static_cast<float>(center.x()), static_cast<float>(center.y()),
+                 static_cast<float>(center.z()), 2.0f};
+    const S2Point rounded(cap.x, cap.y, cap.z);
+    const double chord = 2.0 * std::sin(0.5 * radius) + (center - rounded).Norm() + 1e-12;
+    if (chord < 2.0) cap.chord = std::nextafter(static_cast<float>(chord), 3.0f);
+    return cap;
+  };
   for (Chain& ch : chains_) {
     S2LatLngRectBounder bounder;
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
@@ -445,9 +458,12 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
       vertices.push_back({vertices_[k], 0.0});
     }
-    double& radius = radii[&ch - chains_.data()];
-    std::tie(ch.center, radius) = BoundingCap(vertices);
-    ch.chord = 2.0 * std::sin(0.5 * radius);
+    caps[&ch - chains_.data()] = BoundingCap(vertices);
+    ch.first_half = (ch.edges + 1) / 2;
+    ch.half[0] = float_cap(ch.first_edge, ch.first_edge + ch.first_half);
+    ch.half[1] = ch.edges > ch.first_half
+                     ? float_cap(ch.first_edge + ch.first_half, ch.first_edge + ch.edges)
+                     : ch.half[0];
     ch.lat_lo = static_cast<float>(r.lat_lo().degrees() - kPadDeg);
     ch.lat_hi = static_cast<float>(r.lat_hi().degrees() + kPadDeg);
     if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
@@ -465,24 +481,24 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> order(chains_.size());
     for (std::uint32_t i = 0; i < chains_.size(); ++i) {
-      order[i] = {S2CellId(chains_[i].center).id(), i};
+      order[i] = {S2CellId(caps[i].first).id(), i};
     }
     std::sort(order.begin(), order.end());
     std::vector<std::uint32_t> rank(chains_.size());
     std::vector<Chain> sorted(chains_.size());
-    std::vector<double> sorted_radii(chains_.size());
+    std::vector<std::pair<S2Point, double>> sorted_caps(chains_.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) {
       rank[order[i].second] = i;
       sorted[i] = chains_[order[i].second];
-      sorted_radii[i] = radii[order[i].second];
+      sorted_caps[i] = caps[order[i].second];
     }
     chains_.swap(sorted);
-    radii.swap(sorted_radii);
+    caps.swap(sorted_caps);
     for (std::uint32_t& c : chain_of) {
       if (c != kNoEdge) c = rank[c];
     }
   }
-  BuildChainTree(radii);
+  BuildChainTree(caps);
   // Each cell's near edge becomes its chain.
   for (std::uint32_t& near : cell_near_) {
     if (near != kNoEdge) near = chain_of[near];
@@ -515,13 +531,12 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
 }
 
-void ZoneIndex::BuildChainTree(const std::vector<double>& radii) {
+void ZoneIndex::BuildChainTree(const std::vector<std::pair<S2Point, double>>& caps) {
   // Level by level from the chains up: groups of kFanout consecutive members, each bounded
   // by a cap holding their caps, until one group is left.
   tree_.clear();
   // The level below: its members' caps (centre, angular radius).
-  std::vector<std::pair<S2Point, double>> below(chains_.size()), group;
-  for (size_t i = 0; i < chains_.size(); ++i) below[i] = {chains_[i].center, radii[i]};
+  std::vector<std::pair<S2Point, double>> below(caps), group;
   std::vector<TreeNode> level;
   std::vector<std::vector<TreeNode>> levels;
   bool leaves = true;

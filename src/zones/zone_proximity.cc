@@ -172,12 +172,48 @@ inline bool CapWithin(const S2Point& p, const S2Point& center, double chord, dou
   return (p - center).Norm2() <= reach * reach;
 }
 
+// The same two for a cap in floats (x, y, z, chord: a chain's half).
+template <typename Cap>
+inline double CapChordLowerBound(const S2Point& p, const Cap& cap) {
+  return (p - S2Point(cap.x, cap.y, cap.z)).Norm() - cap.chord;
+}
+template <typename Cap>
+inline bool CapWithin(const S2Point& p, const Cap& cap, double limit) {
+  const double dx = p.x() - cap.x, dy = p.y() - cap.y, dz = p.z() - cap.z;
+  const double reach = limit + cap.chord;
+  return dx * dx + dy * dy + dz * dz <= reach * reach;
+}
+
+// A chain (its two halves' caps) against p: whether it can come within `limit` (a chord),
+// and a lower bound of the chord from p to it.
+template <typename C>
+inline bool ChainWithin(const S2Point& p, const C& ch, double limit) {
+  return CapWithin(p, ch.half[0], limit) || CapWithin(p, ch.half[1], limit);
+}
+template <typename C>
+inline double ChainChordLowerBound(const S2Point& p, const C& ch) {
+  return std::min(CapChordLowerBound(p, ch.half[0]), CapChordLowerBound(p, ch.half[1]));
+}
+
+// Calls each(first edge, edges) for the halves of a chain whose caps come within `limit` (a
+// chord, read afresh for the second half, as each may lower it) of p.
+template <typename C, typename F>
+inline void ForEachHalf(const C& ch, const S2Point& p, const double& limit, F&& each) {
+  if (CapWithin(p, ch.half[0], limit)) each(ch.first_edge, ch.first_half);
+  if (ch.edges > ch.first_half && CapWithin(p, ch.half[1], limit)) {
+    each(ch.first_edge + ch.first_half, ch.edges - ch.first_half);
+  }
+}
+
 // The same as an angle (radians), with 1e-12 rad for rounding. A box of `size` degrees lies
 // in the cap of radius size about its centre (half of it along the meridian, at most half
 // of it along a parallel), which beats the latitude/longitude bound diagonally, where that
 // one is short by up to sqrt(2).
+double AngleBelow(double chord) {
+  return 2.0 * std::asin(std::clamp(0.5 * chord, -1.0, 1.0)) - 1e-12;
+}
 double CapLowerBound(const S2Point& p, const S2Point& center, double chord) {
-  return 2.0 * std::asin(std::clamp(0.5 * CapChordLowerBound(p, center, chord), -1.0, 1.0)) - 1e-12;
+  return AngleBelow(CapChordLowerBound(p, center, chord));
 }
 
 // A lower bound (radians) of the angle from a point of a box (latitudes lat_lo to lat_hi,
@@ -526,20 +562,22 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     };
     // Measures a chain's edges, into its zone's entry n (created when null).
     auto measure = [&](const Chain& ch, Near*& n) {
-      plane.ChainTan2(&vertices_[ch.first_edge], ch.edges,
-                      [&](double tan2, const Segment& seg, bool planar) {
-                        if (tan2 > tan2_searched) return;
-                        // Off the plane, the region's whole disc is taken as the region.
-                        const double white2 =
-                            planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
-                        if (n == nullptr) {
-                          near.push_back({ch.zone, tan2, white2});
-                          n = &near.back();
-                        } else {
-                          n->tan2 = std::min(n->tan2, tan2);
-                          n->white2 = std::min(n->white2, white2);
-                        }
-                      });
+      ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
+        plane.ChainTan2(&vertices_[first], edges,
+                        [&](double tan2, const Segment& seg, bool planar) {
+                          if (tan2 > tan2_searched) return;
+                          // Off the plane, the region's whole disc is taken as the region.
+                          const double white2 =
+                              planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
+                          if (n == nullptr) {
+                            near.push_back({ch.zone, tan2, white2});
+                            n = &near.back();
+                          } else {
+                            n->tan2 = std::min(n->tan2, tan2);
+                            n->white2 = std::min(n->white2, white2);
+                          }
+                        });
+      });
     };
     // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
     auto settled = [&](std::uint32_t node, double lb) {
@@ -561,7 +599,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
             const Chain& ch = cell_chains_[i];
             const double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi,
                                             ch.lon_mid, ch.lon_half);
-            if (lb > theta || !CapWithin(plane.c, ch.center, ch.chord, theta_chord)) continue;
+            if (lb > theta || !ChainWithin(plane.c, ch, theta_chord)) continue;
             reach.push_back({lb, i});
             PrefetchVertices(ch);
           }
@@ -570,7 +608,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
             double lb = r.lb;
             Near* n = find(ch.zone);
             if (n != nullptr) {  // the zone met already: is this chain any use?
-              lb = std::max(lb, CapLowerBound(plane.c, ch.center, ch.chord));
+              lb = std::max(lb, AngleBelow(ChainChordLowerBound(plane.c, ch)));
               if (done(n, lb, lb * lb)) continue;
             }
             measure(ch, n);
@@ -655,7 +693,7 @@ void ZoneIndex::BuildFarChains() {
         for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
           if (!node.leaf) {
             stack.push_back(i);
-          } else if (CapWithin(c, chains_[i].center, chains_[i].chord, reach)) {
+          } else if (ChainWithin(c, chains_[i], reach)) {
             // The chain's distance from the centre, as a chord (S2's, within 1e-15).
             S1ChordAngle dist = S1ChordAngle::Infinity();
             for (std::uint32_t k = chains_[i].first_edge;
@@ -719,17 +757,19 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   double limit = M_PI, chord = 2.0;
   // Measures a chain's edges against the best so far, and tightens the limit.
   auto take = [&](const Chain& ch) {
-    const double before = best_tan2;
-    plane.ChainTan2(&vertices_[ch.first_edge], ch.edges, [&](double tan2, const Segment&, bool) {
-      if (tan2 < best_tan2) {
-        best_tan2 = tan2;
-        best_zone = ch.zone;
+    ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
+      const double before = best_tan2;
+      plane.ChainTan2(&vertices_[first], edges, [&](double tan2, const Segment&, bool) {
+        if (tan2 < best_tan2) {
+          best_tan2 = tan2;
+          best_zone = ch.zone;
+        }
+      });
+      if (best_tan2 < before) {
+        limit = std::atan(std::sqrt(best_tan2));
+        chord = ChordAbove(limit);
       }
     });
-    if (best_tan2 < before) {
-      limit = std::atan(std::sqrt(best_tan2));
-      chord = ChordAbove(limit);
-    }
   };
   take(chains_[start]);
   const double bound = limit;
@@ -739,7 +779,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const double cos_lat = plane.cos_lat;
   // Whether a chain can hold an edge within the limit.
   auto reaches = [&](const Chain& ch) {
-    return CapWithin(plane.c, ch.center, ch.chord, chord) &&
+    return ChainWithin(plane.c, ch, chord) &&
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
   };
@@ -804,7 +844,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
           const Chain& ch = cell_chains_[i];
           if (reaches(ch)) {
-            reach.push_back({CapChordLowerBound(plane.c, ch.center, ch.chord), i});
+            reach.push_back({ChainChordLowerBound(plane.c, ch), i});
             PrefetchVertices(ch);  // as soon as it is known to be wanted
           }
         }
