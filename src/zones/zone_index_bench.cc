@@ -10,10 +10,12 @@
 //   build/release/src/zones/zones_index_bench --only nearest   # rows whose name starts so
 //   build/release/src/zones/zones_index_bench --cold   # no untimed warm-up before a slice
 //   build/release/src/zones/zones_index_bench --ours-only   # ZoneIndex alone, for profilers
+//   build/release/src/zones/zones_index_bench --repeat 10   # each row ten times (profiling)
 #include <geos_c.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -159,11 +161,13 @@ class GeosPeer {
 
 int main(int argc, char** argv) {
   bool smoke = false, cold = false;
+  int repeat = 1;
   const char* only = "";  // run only the rows whose name starts with this
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
     if (std::strcmp(argv[i], "--cold") == 0) cold = true;
     if (std::strcmp(argv[i], "--ours-only") == 0) g_ours_only = true;
+    if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
   }
   auto wanted = [&](const char* name) { return std::strncmp(name, only, std::strlen(only)) == 0; };
@@ -284,6 +288,11 @@ int main(int argc, char** argv) {
   std::printf("\n%-28s %14s %14s %10s\n", "query", "ZoneIndex/s", "S2/s", "vs S2");
   auto row = [&](const char* name, const std::vector<Point>& pts, auto&& ours_fn, auto&& s2_fn) {
     if (!wanted(name)) return;
+    for (int again = 1; again < repeat; ++again) {
+      Interleaved(
+          pts.size() / 4, cold, [&](size_t i) { return ours_fn(pts[i]); },
+          [&](size_t i) { return s2_fn(pts[i]); });
+    }
     const size_t m = pts.size() / 4;  // S2's closest-edge queries are slow: a quarter
     const Rates rates = Interleaved(
         m, cold, [&](size_t i) { return ours_fn(pts[i]); },

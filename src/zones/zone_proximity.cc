@@ -74,6 +74,45 @@ struct Plane : GnomonicFrame {
       a_on = b_on;
     }
   }
+
+  // Lowers `best` (a tan^2 of an angle from c) to the least of ChainTan2's values for the
+  // chain where one is below it. The same values (to a rounding), at less cost: an edge's
+  // nearest point is an end, or the foot of the perpendicular, |a x b| / |b - a| from the
+  // origin, compared with best squared out, so that an edge passing beyond best takes no
+  // division. The comparison allows for the rounding of the cross product (1e-15 of its
+  // terms) and of best (1e-12), so an edge it passes over is beyond best by more than the
+  // rounding of its distance.
+  void LowerBest(const S2Point* v, std::uint32_t edges, double& best) const {
+    double ax, ay, bx, by;
+    bool a_on = Project(v[0], ax, ay);
+    for (std::uint32_t j = 0; j < edges; ++j) {
+      const bool b_on = Project(v[j + 1], bx, by);
+      if (a_on && b_on) {
+        const double dx = bx - ax, dy = by - ay;
+        const double along = -(ax * dx + ay * dy);  // the foot's fraction of the edge, times len2
+        const double len2 = dx * dx + dy * dy;
+        if (along <= 0.0) {
+          best = std::min(best, ax * ax + ay * ay);
+        } else if (along >= len2) {
+          best = std::min(best, bx * bx + by * by);
+        } else {
+          const double p = ax * by, q = ay * bx, cross = p - q;
+          const double m = 1e-15 * (std::abs(p) + std::abs(q));
+          const double b = best * (1.0 + 1e-12);
+          if (cross * cross <= b * len2 + m * (b + len2) + m * m) {
+            best = std::min(best, SegmentDistance2(ax, ay, bx, by));
+          }
+        }
+      } else {
+        const double angle = S2::GetDistance(c, v[j], v[j + 1]).radians();
+        const double t = std::tan(angle);
+        if (angle < M_PI / 2) best = std::min(best, t * t);
+      }
+      ax = bx;
+      ay = by;
+      a_on = b_on;
+    }
+  }
 };
 
 // The region's whitening of the plane: (x, y) . major / A and (x, y) . minor / B, with A and
@@ -520,13 +559,12 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
         const double t = std::tan(theta);
         limit = t * t * (1.0 + 1e-9) + 1e-30;
       }
-      bool beyond = true;
+      double least = limit;
       ForEachRun(block, [&](std::uint32_t first, std::uint32_t vertices) {
-        at->ChainTan2(&vertices_[first], vertices - 1,
-                      [&](double tan2, const Segment&, bool) { beyond = beyond && tan2 > limit; });
-        return beyond;
+        at->LowerBest(&vertices_[first], vertices - 1, least);
+        return least == limit;
       });
-      return beyond;
+      return least == limit;
     };
     clear = Clear(lat_deg, lon_deg, theta, walk, code, measure);
   }
@@ -659,7 +697,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
 
 void ZoneIndex::BuildFarChains() {
   const int cells = kLatCells * kLonCells;
-  far_start_.clear();  // until they are made, Nearest searches as usual
+  far_start_.assign(cells + 1, 0);  // until they are made, Nearest searches as usual
   std::vector<std::vector<FarChain>> lists(cells);
   // Each cell asks Nearest of its centre and the chain tree for the chains within reach:
   // independent work, shared among the machine's cores (cells taken in turn).
@@ -737,7 +775,10 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   // The cell's chains are where a search near borders goes first: ask for their start now,
   // and for the vertices of the chain the search measures first.
   const bool in_table = std::abs(lat_deg) < kMaxLatDeg;
-  if (in_table) __builtin_prefetch(&chain_start_[cell]);
+  if (in_table) {
+    __builtin_prefetch(&chain_start_[cell]);
+    __builtin_prefetch(&far_start_[cell]);
+  }
   const auto* first = reinterpret_cast<const char*>(&vertices_[cell_near_edge_[cell]]);
   constexpr int kChainLines = ((kChainEdges + 1) * sizeof(S2Point) + 63) / 64 + 1;  // at most
   for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
@@ -745,7 +786,6 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
   // A cell far from borders starts from the first of its listed chains, the others to come.
   const bool far = in_table && (cell_near_[cell] & kFarCell) != 0;
-  if (far) __builtin_prefetch(&far_start_[cell]);
   const std::uint32_t start = cell_near_[cell] & ~kFarCell;
   __builtin_prefetch(&chains_[start]);
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
@@ -759,13 +799,9 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   auto take = [&](const Chain& ch) {
     ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
       const double before = best_tan2;
-      plane.ChainTan2(&vertices_[first], edges, [&](double tan2, const Segment&, bool) {
-        if (tan2 < best_tan2) {
-          best_tan2 = tan2;
-          best_zone = ch.zone;
-        }
-      });
+      plane.LowerBest(&vertices_[first], edges, best_tan2);
       if (best_tan2 < before) {
+        best_zone = ch.zone;
         limit = std::atan(std::sqrt(best_tan2));
         chord = ChordAbove(limit);
       }
