@@ -788,9 +788,13 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const bool far = in_table && (cell_near_[cell] & kFarCell) != 0;
   const std::uint32_t start = cell_near_[cell] & ~kFarCell;
   __builtin_prefetch(&chains_[start]);
+  if (far) __builtin_prefetch(&far_chains_[far_start_[cell] + 1]);
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
-  if (in_table) __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
+  if (in_table && !far) {  // the cell's chains, their first lines (the stream's start)
+    const std::uint32_t from = chain_start_[cell], to = std::min(chain_start_[cell + 1], from + 8);
+    for (std::uint32_t i = from; i < to; ++i) __builtin_prefetch(&cell_chains_[i]);
+  }
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
   // The angle to beat and its chord, shrinking as chains are measured.
