@@ -699,25 +699,32 @@ void ZoneIndex::BuildFarChains() {
   const int cells = kLatCells * kLonCells;
   far_start_.assign(cells + 1, 0);  // until they are made, Nearest searches as usual
   std::vector<std::vector<FarChain>> lists(cells);
+  // A cell's radius, the same along its row: its farthest point from the centre is a
+  // corner (along a side the distance from the centre has one minimum), with a margin for
+  // rounding.
+  std::vector<double> row_radius(kLatCells);
+  for (int row = 0; row < kLatCells; ++row) {
+    const double lat0 = -kMaxLatDeg + row * kCellDeg;
+    const S2Point c = CellCenter(row, 0);
+    double r = 0.0;
+    for (const double lat : {lat0, lat0 + kCellDeg}) {
+      for (const double lon : {-180.0, -180.0 + kCellDeg}) {
+        r = std::max(r, c.Angle(S2LatLng::FromDegrees(lat, lon).ToPoint()));
+      }
+    }
+    row_radius[row] = r * (1.0 + 1e-9) + 1e-12;
+  }
   // Each cell asks Nearest of its centre and the chain tree for the chains within reach:
   // independent work, shared among the machine's cores (cells taken in turn).
   auto work = [&](int first, int step) {
     std::vector<std::uint32_t> stack;
     std::vector<std::pair<double, std::uint32_t>> found;
     for (int cell = first; cell < cells; cell += step) {
-      const double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
-      const double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
-      const double lat_c = lat0 + 0.5 * kCellDeg, lon_c = lon0 + 0.5 * kCellDeg;
-      const S2Point c = S2LatLng::FromDegrees(lat_c, lon_c).ToPoint();
-      // The cell's radius: its farthest point from the centre is a corner (along a side the
-      // distance from the centre has one minimum), with a margin for rounding.
-      double r = 0.0;
-      for (const double lat : {lat0, lat0 + kCellDeg}) {
-        for (const double lon : {lon0, lon0 + kCellDeg}) {
-          r = std::max(r, c.Angle(S2LatLng::FromDegrees(lat, lon).ToPoint()));
-        }
-      }
-      r = r * (1.0 + 1e-9) + 1e-12;
+      const int row = cell / kLonCells, col = cell % kLonCells;
+      const double lat_c = -kMaxLatDeg + (row + 0.5) * kCellDeg;
+      const double lon_c = -180.0 + (col + 0.5) * kCellDeg;
+      const S2Point c = CellCenter(row, col);  // the point a search measures |p - c| from
+      const double r = row_radius[row];
       const double d = Nearest(lat_c, lon_c).distance_m / kEarthRadius_m;
       if (d < r || d + 2.0 * r >= kMaxNearestRad) continue;
       // The chains with an edge within d + 2r of the centre, through the chain tree.
