@@ -244,13 +244,15 @@ inline void ForEachHalf(const C& ch, const S2Point& p, const double& limit, F&& 
   }
 }
 
-// The same as an angle (radians), with 1e-12 rad for rounding. A box of `size` degrees lies
-// in the cap of radius size about its centre (half of it along the meridian, at most half
-// of it along a parallel), which beats the latitude/longitude bound diagonally, where that
-// one is short by up to sqrt(2).
+// The angle (radians) of a chord, less 1e-12 rad for rounding: a lower bound as an angle.
 double AngleBelow(double chord) {
   return 2.0 * std::asin(std::clamp(0.5 * chord, -1.0, 1.0)) - 1e-12;
 }
+
+// CapChordLowerBound as an angle. A box of `size` degrees lies in the cap of radius size
+// about its centre (half of it along the meridian, at most half of it along a parallel),
+// which beats the latitude/longitude bound diagonally, where that one is short by up to
+// sqrt(2).
 double CapLowerBound(const S2Point& p, const S2Point& center, double chord) {
   return AngleBelow(CapChordLowerBound(p, center, chord));
 }
@@ -697,7 +699,8 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
 
 void ZoneIndex::BuildFarChains() {
   const int cells = kLatCells * kLonCells;
-  far_start_.assign(cells + 1, 0);  // until they are made, Nearest searches as usual
+  // Empty lists until they are made (Nearest asks for a cell's entry, then searches as usual).
+  far_start_.assign(cells + 1, 0);
   std::vector<std::vector<FarChain>> lists(cells);
   // A cell's radius, the same along its row: its farthest point from the centre is a
   // corner (along a side the distance from the centre has one minimum), with a margin for
@@ -830,14 +833,14 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
   };
-  if (far) {  // the cell's list holds the nearest border: measured where its cap can be
+  if (far) {  // the cell's list holds the nearest border: measured where a half can reach
     constexpr std::uint32_t kAhead = 8;  // chains asked for ahead of their test
     const std::uint32_t from = far_start_[cell] + 1, to = far_start_[cell + 1];
     for (std::uint32_t i = from; i < std::min(to, from + kAhead); ++i) {
       __builtin_prefetch(&chains_[far_chains_[i].chain]);
     }
-    // Chains are listed by their bound from the cell's centre c, which a chain's bound from
-    // the position is at least, less |p - c| (chords are a metric).
+    // Chains are listed by their distance (chord) from the cell's centre c: the position is
+    // at least that less |p - c| from them (chords are a metric), so the rest are beyond.
     const int row = cell / kLonCells, col = cell % kLonCells;
     const double off = (plane.c - CellCenter(row, col)).Norm() + 1e-12;
     for (std::uint32_t i = from; i < to; ++i) {

@@ -54,8 +54,8 @@
 // reach into them. The nearest border from a cell holding no border (96% of the cells of the
 // world set, 95% of uniform points) reads the cell's list of the chains that can hold the
 // nearest border of any of its points (made from its centre's nearest border at build
-// time), nearest the centre first, until they are too far: on the bench's uniform points,
-// 5 chains tested and 1.6 measured. In cells holding borders and beyond 85 degrees the
+// time, on all cores), nearest the centre first, until they are too far: on the bench's uniform
+// points, 5 chains tested and 1.6 measured. In cells holding borders and beyond 85 degrees the
 // search starts from an upper bound: each cell keeps a border edge near its centre (its
 // nearest edge of its own, carried to cells without edges by two raster sweeps in each
 // direction, as in a vector distance transform), and the chain holding that edge, whose
