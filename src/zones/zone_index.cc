@@ -350,7 +350,6 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
-  if (chains_.size() >= kFarCell) throw std::length_error("ZoneIndex: too many border chains");
   BuildFarChains();  // last: it asks Nearest of each cell's centre
 
   stats_.cells = cells;
@@ -436,11 +435,14 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   // Each chain's cap (centre, angular radius): the chain tree's leaves.
   std::vector<std::pair<S2Point, double>> caps(chains_.size());
   std::vector<std::pair<S2Point, double>> vertices;
-  // The cap holding vertices_ from..to (inclusive), in floats.
-  auto float_cap = [&](std::uint32_t from, std::uint32_t to) {
+  // The cap holding vertices_ from..to (inclusive), and the same in floats.
+  auto cap_of = [&](std::uint32_t from, std::uint32_t to) {
     vertices.clear();
     for (std::uint32_t k = from; k <= to; ++k) vertices.push_back({vertices_[k], 0.0});
-    const auto [center, radius] = BoundingCap(vertices);
+    return BoundingCap(vertices);
+  };
+  auto float_cap = [&](std::uint32_t from, std::uint32_t to) {
+    const auto [center, radius] = cap_of(from, to);
     FloatCap cap{static_cast<float>(center.x()), static_cast<float>(center.y()),
                  static_cast<float>(center.z()), 2.0f};
     const S2Point rounded(cap.x, cap.y, cap.z);
@@ -454,16 +456,11 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
       bounder.AddPoint(vertices_[k]);
     }
     const S2LatLngRect r = bounder.GetBound();
-    vertices.clear();
-    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
-      vertices.push_back({vertices_[k], 0.0});
-    }
-    caps[&ch - chains_.data()] = BoundingCap(vertices);
-    ch.first_half = (ch.edges + 1) / 2;
-    ch.half[0] = float_cap(ch.first_edge, ch.first_edge + ch.first_half);
-    ch.half[1] = ch.edges > ch.first_half
-                     ? float_cap(ch.first_edge + ch.first_half, ch.first_edge + ch.edges)
-                     : ch.half[0];
+    caps[&ch - chains_.data()] = cap_of(ch.first_edge, ch.first_edge + ch.edges);
+    const std::uint32_t mid = ch.first_edge + ch.first_half();
+    ch.half[0] = float_cap(ch.first_edge, mid);
+    ch.half[1] =
+        mid < ch.first_edge + ch.edges ? float_cap(mid, ch.first_edge + ch.edges) : ch.half[0];
     ch.lat_lo = static_cast<float>(r.lat_lo().degrees() - kPadDeg);
     ch.lat_hi = static_cast<float>(r.lat_hi().degrees() + kPadDeg);
     if (r.lng().is_full() || r.lng().GetLength() > 2 * M_PI - 0.1) {
@@ -542,7 +539,7 @@ void ZoneIndex::BuildChainTree(const std::vector<std::pair<S2Point, double>>& ca
   bool leaves = true;
   do {
     level.clear();
-    std::vector<std::pair<S2Point, double>> caps;
+    std::vector<std::pair<S2Point, double>> above;  // this level's caps
     for (size_t first = 0; first < below.size(); first += kFanout) {
       const size_t end = std::min(below.size(), first + kFanout);
       group.assign(below.begin() + first, below.begin() + end);
@@ -554,9 +551,9 @@ void ZoneIndex::BuildChainTree(const std::vector<std::pair<S2Point, double>>& ca
       node.count = static_cast<std::uint32_t>(end - first);
       node.leaf = leaves;
       level.push_back(node);
-      caps.push_back({center, radius});
+      above.push_back({center, radius});
     }
-    below.swap(caps);
+    below.swap(above);
     levels.push_back(level);
     leaves = false;
   } while (level.size() > 1);

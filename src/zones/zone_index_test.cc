@@ -304,15 +304,13 @@ TEST(ZoneIndex, NearestBorderFromCellCornersIsS2s) {
     const double lat0 = std::floor(ll.lat().degrees() / kCellDeg) * kCellDeg;
     const double lon0 = std::floor(ll.lng().degrees() / kCellDeg) * kCellDeg;
     const double side = unit(rng) * kCellDeg;
-    const std::pair<double, double> points[] = {
-        {lat0 + kIn, lon0 + kIn},
-        {lat0 + kIn, lon0 + kCellDeg - kIn},
-        {lat0 + kCellDeg - kIn, lon0 + kIn},
-        {lat0 + kCellDeg - kIn, lon0 + kCellDeg - kIn},
-        {lat0 + side, lon0 + kIn},
-        {lat0 + kCellDeg - kIn, lon0 + side}};
+    const std::pair<double, double> points[] = {{lat0 + kIn, lon0 + kIn},
+                                                {lat0 + kIn, lon0 + kCellDeg - kIn},
+                                                {lat0 + kCellDeg - kIn, lon0 + kIn},
+                                                {lat0 + kCellDeg - kIn, lon0 + kCellDeg - kIn},
+                                                {lat0 + side, lon0 + kIn},
+                                                {lat0 + kCellDeg - kIn, lon0 + side}};
     for (const auto& [lat_deg, lon_deg] : points) {
-      if (std::abs(lat_deg) >= 90.0) continue;
       const double theirs =
           index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint()).distance_m;
       ASSERT_NEAR(index.Nearest(lat_deg, lon_deg).distance_m, theirs, 1e-6)
@@ -582,6 +580,14 @@ TEST(ZoneIndex, EnclavesTheAntimeridianAndThePolesOnRealBorders) {
   for (int z : prox.Straddled()) straddled.push_back(set.zones()[z].id);
   EXPECT_NE(std::find(straddled.begin(), straddled.end(), "LSO"), straddled.end());
   EXPECT_EQ(prox.Straddled(), s2_prox.Straddled());
+}
+
+// A set without zones: no zone holds anything, and there is no border to be near.
+TEST(ZoneIndex, AnEmptySetHoldsNothing) {
+  const ZoneSet set(std::vector<Zone>{});
+  const ZoneIndex index(set);
+  EXPECT_TRUE(index.Containing(10.0, 20.0).empty());
+  EXPECT_EQ(index.Nearest(10.0, 20.0).zone, -1);
 }
 
 }  // namespace

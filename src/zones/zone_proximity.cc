@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "s2/s2edge_distances.h"
@@ -51,28 +52,46 @@ struct Plane : GnomonicFrame {
     n = S2Point(-sl * co, -sl * so, cl);
   }
 
-  // tan^2 of the angle from c to each of the `edges` edges of the vertex chain v, passed to
-  // each(tan2, seg, planar): in the plane when both ends project (then `seg` holds
-  // them and `planar` is true), else on the sphere (an edge reaching the horizon; only a
-  // very long one can also come near), infinite from 90 degrees (where tan^2 no longer
-  // orders angles). Each vertex is projected once, for the two edges it ends.
-  template <typename F>
-  void ChainTan2(const S2Point* v, std::uint32_t edges, F&& each) const {
+  // Walks the `edges` edges of the vertex chain v, projecting each vertex once for the two
+  // edges it ends: planar(seg) for an edge whose ends both project (seg holds them), else
+  // off(a, b) with its ends on the sphere (an edge reaching the horizon; only a very long
+  // one can also come near).
+  template <typename P, typename O>
+  void ForEachEdge(const S2Point* v, std::uint32_t edges, P&& planar, O&& off) const {
     Segment seg;
     bool a_on = Project(v[0], seg.ax, seg.ay);
     for (std::uint32_t j = 0; j < edges; ++j) {
       const bool b_on = Project(v[j + 1], seg.bx, seg.by);
       if (a_on && b_on) {
-        each(SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
+        planar(seg);
       } else {
-        const double angle = S2::GetDistance(c, v[j], v[j + 1]).radians();
-        const double t = std::tan(angle);
-        each(angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity(), seg, false);
+        off(v[j], v[j + 1]);
       }
       seg.ax = seg.bx;
       seg.ay = seg.by;
       a_on = b_on;
     }
+  }
+
+  // tan^2 of the angle from c to the edge (a, b), measured on the sphere; infinite from 90
+  // degrees (where tan^2 no longer orders angles).
+  double SphereTan2(const S2Point& a, const S2Point& b) const {
+    const double angle = S2::GetDistance(c, a, b).radians();
+    const double t = std::tan(angle);
+    return angle < M_PI / 2 ? t * t : std::numeric_limits<double>::infinity();
+  }
+
+  // tan^2 of the angle from c to each of the `edges` edges of the vertex chain v, passed to
+  // each(tan2, seg, planar): in the plane when both ends project (then `seg` holds them and
+  // `planar` is true), else on the sphere.
+  template <typename F>
+  void ChainTan2(const S2Point* v, std::uint32_t edges, F&& each) const {
+    ForEachEdge(
+        v, edges,
+        [&](const Segment& seg) {
+          each(SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by), seg, true);
+        },
+        [&](const S2Point& a, const S2Point& b) { each(SphereTan2(a, b), Segment{}, false); });
   }
 
   // Lowers `best` (a tan^2 of an angle from c) to the least of ChainTan2's values for the
@@ -83,35 +102,26 @@ struct Plane : GnomonicFrame {
   // terms) and of best (1e-12), so an edge it passes over is beyond best by more than the
   // rounding of its distance.
   void LowerBest(const S2Point* v, std::uint32_t edges, double& best) const {
-    double ax, ay, bx, by;
-    bool a_on = Project(v[0], ax, ay);
-    for (std::uint32_t j = 0; j < edges; ++j) {
-      const bool b_on = Project(v[j + 1], bx, by);
-      if (a_on && b_on) {
-        const double dx = bx - ax, dy = by - ay;
-        const double along = -(ax * dx + ay * dy);  // the foot's fraction of the edge, times len2
-        const double len2 = dx * dx + dy * dy;
-        if (along <= 0.0) {
-          best = std::min(best, ax * ax + ay * ay);
-        } else if (along >= len2) {
-          best = std::min(best, bx * bx + by * by);
-        } else {
-          const double p = ax * by, q = ay * bx, cross = p - q;
-          const double m = 1e-15 * (std::abs(p) + std::abs(q));
-          const double b = best * (1.0 + 1e-12);
-          if (cross * cross <= b * len2 + m * (b + len2) + m * m) {
-            best = std::min(best, SegmentDistance2(ax, ay, bx, by));
+    ForEachEdge(
+        v, edges,
+        [&](const Segment& seg) {
+          const double dx = seg.bx - seg.ax, dy = seg.by - seg.ay;
+          const double along = -(seg.ax * dx + seg.ay * dy);  // the foot's fraction, times len2
+          const double len2 = dx * dx + dy * dy;
+          if (along <= 0.0) {
+            best = std::min(best, seg.ax * seg.ax + seg.ay * seg.ay);
+          } else if (along >= len2) {
+            best = std::min(best, seg.bx * seg.bx + seg.by * seg.by);
+          } else {
+            const double p = seg.ax * seg.by, q = seg.ay * seg.bx, cross = p - q;
+            const double m = 1e-15 * (std::abs(p) + std::abs(q));
+            const double b = best * (1.0 + 1e-12);
+            if (cross * cross <= b * len2 + m * (b + len2) + m * m) {
+              best = std::min(best, SegmentDistance2(seg.ax, seg.ay, seg.bx, seg.by));
+            }
           }
-        }
-      } else {
-        const double angle = S2::GetDistance(c, v[j], v[j + 1]).radians();
-        const double t = std::tan(angle);
-        if (angle < M_PI / 2) best = std::min(best, t * t);
-      }
-      ax = bx;
-      ay = by;
-      a_on = b_on;
-    }
+        },
+        [&](const S2Point& a, const S2Point& b) { best = std::min(best, SphereTan2(a, b)); });
   }
 };
 
@@ -238,9 +248,10 @@ inline double ChainChordLowerBound(const S2Point& p, const C& ch) {
 // chord, read afresh for the second half, as each may lower it) of p.
 template <typename C, typename F>
 inline void ForEachHalf(const C& ch, const S2Point& p, const double& limit, F&& each) {
-  if (CapWithin(p, ch.half[0], limit)) each(ch.first_edge, ch.first_half);
-  if (ch.edges > ch.first_half && CapWithin(p, ch.half[1], limit)) {
-    each(ch.first_edge + ch.first_half, ch.edges - ch.first_half);
+  const std::uint32_t first_half = ch.first_half();
+  if (CapWithin(p, ch.half[0], limit)) each(ch.first_edge, first_half);
+  if (ch.edges > first_half && CapWithin(p, ch.half[1], limit)) {
+    each(ch.first_edge + first_half, ch.edges - first_half);
   }
 }
 
@@ -698,6 +709,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
 }
 
 void ZoneIndex::BuildFarChains() {
+  if (chains_.size() >= kFarCell) throw std::length_error("ZoneIndex: too many border chains");
   const int cells = kLatCells * kLonCells;
   // Empty lists until they are made (Nearest asks for a cell's entry, then searches as usual).
   far_start_.assign(cells + 1, 0);
@@ -764,7 +776,6 @@ void ZoneIndex::BuildFarChains() {
   for (int t = 1; t < threads; ++t) helpers.emplace_back(work, t, threads);
   work(0, threads);
   for (std::thread& helper : helpers) helper.join();
-  far_start_.assign(cells + 1, 0);
   for (int cell = 0; cell < cells; ++cell) {
     far_start_[cell] = static_cast<std::uint32_t>(far_chains_.size());
     far_chains_.insert(far_chains_.end(), lists[cell].begin(), lists[cell].end());
@@ -811,9 +822,9 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   double limit = M_PI, chord = 2.0;
   // Measures a chain's edges against the best so far, and tightens the limit.
   auto take = [&](const Chain& ch) {
-    ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
+    ForEachHalf(ch, plane.c, chord, [&](std::uint32_t from, std::uint32_t edges) {
       const double before = best_tan2;
-      plane.LowerBest(&vertices_[first], edges, best_tan2);
+      plane.LowerBest(&vertices_[from], edges, best_tan2);
       if (best_tan2 < before) {
         best_zone = ch.zone;
         limit = std::atan(std::sqrt(best_tan2));

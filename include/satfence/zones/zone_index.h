@@ -362,12 +362,15 @@ class ZoneIndex {
     float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
     std::uint32_t first_edge, edges;
     std::int32_t zone;
-    std::uint32_t first_half;  // edges in its first half (the rest, 0 or more, in the second)
-    // Caps of its halves: a chain comes within reach when one of them does, and a search
-    // measures only the halves that do (7 in 10 edges of a nearest-border search near
-    // borders lie in halves that cannot bring its best nearer).
+    std::uint32_t unused = 0;  // pads the record to a cache line
+    // Edges in its first half (the rest, 0 or more, in the second).
+    std::uint32_t first_half() const { return (edges + 1) / 2; }
+    // Caps of its halves (the first's twice for a chain of one edge): a chain comes within reach
+    // when one of them does, and a search measures only the halves that do (7 in 10 edges of a
+    // nearest-border search near borders lie in halves that cannot bring its best nearer).
     FloatCap half[2];
   };
+  static_assert(sizeof(Chain) == 64, "a chain record is one cache line");
   std::vector<Chain> chains_;
   // The chain tree: chains_ are in Hilbert order of their centres (S2 cell ids), in groups
   // of kFanout, each group bounded by a cap, the groups in groups again up to one root
