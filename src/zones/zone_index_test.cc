@@ -582,13 +582,5 @@ TEST(ZoneIndex, EnclavesTheAntimeridianAndThePolesOnRealBorders) {
   EXPECT_EQ(prox.Straddled(), s2_prox.Straddled());
 }
 
-// A set without zones: no zone holds anything, and there is no border to be near.
-TEST(ZoneIndex, AnEmptySetHoldsNothing) {
-  const ZoneSet set(std::vector<Zone>{});
-  const ZoneIndex index(set);
-  EXPECT_TRUE(index.Containing(10.0, 20.0).empty());
-  EXPECT_EQ(index.Nearest(10.0, 20.0).zone, -1);
-}
-
 }  // namespace
 }  // namespace satfence::zones
