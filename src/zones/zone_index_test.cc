@@ -582,5 +582,20 @@ TEST(ZoneIndex, EnclavesTheAntimeridianAndThePolesOnRealBorders) {
   EXPECT_EQ(prox.Straddled(), s2_prox.Straddled());
 }
 
+// A set without zones: no zone holds anything, there is no border to be near, and every
+// region lies outside.
+TEST(ZoneIndex, AnEmptySetHoldsNothing) {
+  const ZoneSet set(std::vector<Zone>{});
+  const ZoneIndex index(set);
+  for (const auto& [lat, lon] : {std::pair{10.0, 20.0}, {89.9, -179.9}, {-90.0, 0.0}}) {
+    EXPECT_TRUE(index.Containing(lat, lon).empty());
+    EXPECT_EQ(index.Nearest(lat, lon).zone, -1);
+    Proximity prox;
+    index.Classify(lat, lon, Region::Circle(1000.0), 10'000.0, prox);
+    EXPECT_TRUE(prox.zones.empty());
+    EXPECT_EQ(prox.overall, RegionClass::kOutside);
+  }
+}
+
 }  // namespace
 }  // namespace satfence::zones

@@ -600,7 +600,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const double tan2_searched = tan_theta * tan_theta;
     const double theta_chord = ChordAbove(theta);
     // What arrived meanwhile says where to ask next: the cell's chains.
-    if (in_table) __builtin_prefetch(&cell_chains_[chain_start_[cell]]);
+    if (in_table) __builtin_prefetch(cell_chains_.data() + chain_start_[cell]);  // may be none
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;
@@ -800,7 +800,8 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     __builtin_prefetch(&chain_start_[cell]);
     __builtin_prefetch(&far_start_[cell]);
   }
-  const auto* first = reinterpret_cast<const char*>(&vertices_[cell_near_edge_[cell]]);
+  // (Pointer arithmetic, not vertices_[...]: a set without borders has no vertices.)
+  const auto* first = reinterpret_cast<const char*>(vertices_.data() + cell_near_edge_[cell]);
   constexpr int kChainLines = ((kChainEdges + 1) * sizeof(S2Point) + 63) / 64 + 1;  // at most
   for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
   if (cell_near_[cell] == kNoEdge)
@@ -809,7 +810,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   const bool far = in_table && (cell_near_[cell] & kFarCell) != 0;
   const std::uint32_t start = cell_near_[cell] & ~kFarCell;
   __builtin_prefetch(&chains_[start]);
-  if (far) __builtin_prefetch(&far_chains_[far_start_[cell] + 1]);
+  if (far) __builtin_prefetch(far_chains_.data() + far_start_[cell] + 1);  // may be the end
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
   if (in_table && !far) {  // the cell's chains, their first lines (the stream's start)
