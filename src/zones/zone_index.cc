@@ -296,6 +296,10 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     const double lon = (-180.0 + (col + 0.5) * kCellDeg) * M_PI / 180.0;
     col_trig_.push_back({std::sin(lon), std::cos(lon)});
   }
+  for (int k = 0; k < kSub; ++k) {
+    const double offset = ((k + 0.5) / kSub - 0.5) * kCellDeg * M_PI / 180.0;
+    sub_trig_[k] = {std::sin(offset), std::cos(offset)};
+  }
   occupied_.assign(static_cast<size_t>(kLatCells) * kRowWords, 0);
   super_occupied_.assign(static_cast<size_t>(kSuperRows) * kSuperCols, 0);
   if (nodes_.size() > kCodeMask) throw std::length_error("ZoneIndex: too many nodes");
@@ -350,7 +354,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
-  BuildFarChains();  // last: it asks Nearest of each cell's centre
+  BuildLists();  // last: it asks Nearest of each cell's centre
 
   stats_.cells = cells;
   stats_.nodes = nodes_.size() - 1;
@@ -363,16 +367,16 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::uint32_t>().swap(node_edges_);
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
-                 leaves_.size() + occupied_.size() * 8 + super_occupied_.size() +
-                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
-                 chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
-                 cell_chains_.size() * sizeof(Chain) +
-                 (codes_.size() + slot_first_child_.size() + cell_near_.size() +
-                  cell_near_edge_.size() + far_start_.size() + 2 * far_chains_.size()) *
-                     4 +
-                 (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
-                 tree_.size() * sizeof(TreeNode);
+  stats_.bytes =
+      vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) + leaves_.size() +
+      occupied_.size() * 8 + super_occupied_.size() +
+      (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
+      chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
+      (codes_.size() + slot_first_child_.size() + cell_near_.size() + cell_near_edge_.size() +
+       far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
+          4 +
+      (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
+      tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {

@@ -181,7 +181,8 @@ int main(int argc, char** argv) {
                                                   .default_kind = ZoneKind::kTerritorialWaters,
                                                   .mercator_polar_clip = true});
   if (r.zones.empty()) {  // no world set (scripts/setup installs it): say why, not crash
-    for (const satfence::RecordError& e : r.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    for (const satfence::RecordError& e : r.errors)
+      std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "zones_index_bench: no zones read from %s\n", world.c_str());
     return 1;
   }
@@ -223,9 +224,10 @@ int main(int argc, char** argv) {
   const ZoneIndex::Stats& st = index.stats();
   std::printf(
       "ZoneIndex: %zu edges, %zu nodes (%zu cells, %zu with edges, %zu dense), %zu edge "
-      "references, %zu chains; %zu cells off borders list %zu chains\n",
+      "references, %zu chains; %zu cells off borders and %zu cells' sub-cells list %zu "
+      "chains\n",
       st.edges, st.nodes, st.cells, st.cells_with_edges, st.dense_cells, st.edge_refs, st.chains,
-      st.far_cells, st.far_chains);
+      st.far_cells, st.sub_cells, st.far_chains);
   std::printf("%-8s %14s %14s %14s %10s %10s\n", "points", "ZoneIndex/s", "S2/s", "GEOS/s", "vs S2",
               "vs GEOS");
   for (const auto& [name, pts] :

@@ -319,6 +319,44 @@ TEST(ZoneIndex, NearestBorderFromCellCornersIsS2s) {
   }
 }
 
+// Near borders a search reads the list its sub-cell (a quarter of its cell's side) keeps for
+// points up to the sub-cell's radius from its centre: the corners and a side point of
+// sub-cells about border vertices, against S2.
+TEST(ZoneIndex, NearestBorderFromSubCellCornersIsS2s) {
+  const ZoneSet& set = World();
+  const ZoneIndex& index = WorldIndex();
+  const std::vector<S2Point> border = BorderVertices(set, 11);
+  const unsigned seed = 2718;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  constexpr double kSubDeg = 0.25 / 4, kIn = 1e-9;  // the sub-cells; inside by 1e-9 deg
+  int checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    // A sub-cell within two of the vertex's own, so some hold the border and some do not.
+    const S2LatLng v(border[pick(rng)]);
+    if (std::abs(v.lat().degrees()) > 84.0) continue;
+    const double lat0 =
+        (std::floor(v.lat().degrees() / kSubDeg) + std::floor(5 * unit(rng)) - 2) * kSubDeg;
+    const double lon0 =
+        (std::floor(v.lng().degrees() / kSubDeg) + std::floor(5 * unit(rng)) - 2) * kSubDeg;
+    const double side = unit(rng) * kSubDeg;
+    const std::pair<double, double> points[] = {{lat0 + kIn, lon0 + kIn},
+                                                {lat0 + kIn, lon0 + kSubDeg - kIn},
+                                                {lat0 + kSubDeg - kIn, lon0 + kIn},
+                                                {lat0 + kSubDeg - kIn, lon0 + kSubDeg - kIn},
+                                                {lat0 + kSubDeg - kIn, lon0 + side}};
+    for (const auto& [lat_deg, lon_deg] : points) {
+      const double theirs =
+          index.reference().Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint()).distance_m;
+      ASSERT_NEAR(index.Nearest(lat_deg, lon_deg).distance_m, theirs, 1e-6)
+          << "seed " << seed << " sub-cell " << i << " (" << lat_deg << ", " << lon_deg << ")";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 10000);
+}
+
 // Discs just short of and just past the nearest border (S2's distance less or more 1 mm)
 // reach no border and straddle one, whether the index decides from the clearance of the
 // leaf it finds the centre in (the leaf and its neighbours without edges) or by searching:

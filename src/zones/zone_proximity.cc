@@ -708,66 +708,104 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                                      : RegionClass::kInside;
 }
 
-void ZoneIndex::BuildFarChains() {
-  if (chains_.size() >= kFarCell) throw std::length_error("ZoneIndex: too many border chains");
+void ZoneIndex::BuildLists() {
+  if (chains_.size() >= kSubCells) throw std::length_error("ZoneIndex: too many border chains");
   const int cells = kLatCells * kLonCells;
   // Empty lists until they are made (Nearest asks for a cell's entry, then searches as usual).
   far_start_.assign(cells + 1, 0);
-  std::vector<std::vector<FarChain>> lists(cells);
-  // A cell's radius, the same along its row: its farthest point from the centre is a
-  // corner (along a side the distance from the centre has one minimum), with a margin for
-  // rounding.
-  std::vector<double> row_radius(kLatCells);
-  for (int row = 0; row < kLatCells; ++row) {
-    const double lat0 = -kMaxLatDeg + row * kCellDeg;
-    const S2Point c = CellCenter(row, 0);
+  // A cell's (or sub-cell's) radius, the same along its row: its farthest point from the
+  // centre is a corner (along a side the distance from the centre has one minimum), with a
+  // margin for rounding.
+  auto radius = [](const S2Point& c, double lat0, double lon0, double size) {
     double r = 0.0;
-    for (const double lat : {lat0, lat0 + kCellDeg}) {
-      for (const double lon : {-180.0, -180.0 + kCellDeg}) {
+    for (const double lat : {lat0, lat0 + size}) {
+      for (const double lon : {lon0, lon0 + size}) {
         r = std::max(r, c.Angle(S2LatLng::FromDegrees(lat, lon).ToPoint()));
       }
     }
-    row_radius[row] = r * (1.0 + 1e-9) + 1e-12;
+    return r * (1.0 + 1e-9) + 1e-12;
+  };
+  constexpr double kSubDeg = kCellDeg / kSub;
+  std::vector<double> row_radius(kLatCells), sub_radius(kLatCells * kSub);
+  for (int row = 0; row < kLatCells; ++row) {
+    const double lat0 = -kMaxLatDeg + row * kCellDeg;
+    row_radius[row] = radius(CellCenter(row, 0), lat0, -180.0, kCellDeg);
+    for (int sr = 0; sr < kSub; ++sr) {
+      sub_radius[row * kSub + sr] =
+          radius(SubCenter(row, 0, sr, 0), lat0 + sr * kSubDeg, -180.0, kSubDeg);
+    }
   }
-  // Each cell asks Nearest of its centre and the chain tree for the chains within reach:
-  // independent work, shared among the machine's cores (cells taken in turn).
-  auto work = [&](int first, int step) {
-    std::vector<std::uint32_t> stack;
-    std::vector<std::pair<double, std::uint32_t>> found;
-    for (int cell = first; cell < cells; cell += step) {
-      const int row = cell / kLonCells, col = cell % kLonCells;
-      const double lat_c = -kMaxLatDeg + (row + 0.5) * kCellDeg;
-      const double lon_c = -180.0 + (col + 0.5) * kCellDeg;
-      const S2Point c = CellCenter(row, col);  // the point a search measures |p - c| from
-      const double r = row_radius[row];
-      const double d = Nearest(lat_c, lon_c).distance_m / kEarthRadius_m;
-      if (d < r || d + 2.0 * r >= kMaxNearestRad) continue;
-      // The chains with an edge within d + 2r of the centre, through the chain tree.
-      const double reach = ChordAbove(d + 2.0 * r + 1e-9);
-      found.clear();
-      stack.assign(1, 0);
-      while (!stack.empty()) {
-        const TreeNode& node = tree_[stack.back()];
-        stack.pop_back();
-        if (!CapWithin(c, node.center, node.chord, reach)) continue;
-        for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
-          if (!node.leaf) {
-            stack.push_back(i);
-          } else if (ChainWithin(c, chains_[i], reach)) {
-            // The chain's distance from the centre, as a chord (S2's, within 1e-15).
-            S1ChordAngle dist = S1ChordAngle::Infinity();
-            for (std::uint32_t k = chains_[i].first_edge;
-                 k < chains_[i].first_edge + chains_[i].edges; ++k) {
+  // The chains with an edge within `reach` (a chord) of c, through the chain tree, with
+  // their distances from c (S2's, within 1e-15), nearest first.
+  auto within = [&](const S2Point& c, double reach, std::vector<std::uint32_t>& stack,
+                    std::vector<FarChain>& list) {
+    thread_local std::vector<std::pair<double, std::uint32_t>> found;
+    found.clear();
+    stack.assign(1, 0);
+    while (!stack.empty()) {
+      const TreeNode& node = tree_[stack.back()];
+      stack.pop_back();
+      if (!CapWithin(c, node.center, node.chord, reach)) continue;
+      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
+        if (!node.leaf) {
+          stack.push_back(i);
+        } else {  // measured in the halves within reach (which hold any edge within it)
+          S1ChordAngle dist = S1ChordAngle::Infinity();
+          ForEachHalf(chains_[i], c, reach, [&](std::uint32_t from, std::uint32_t edges) {
+            for (std::uint32_t k = from; k < from + edges; ++k) {
               S2::UpdateMinDistance(c, vertices_[k], vertices_[k + 1], &dist);
             }
-            const double lb = std::sqrt(dist.length2()) - 1e-13;
-            if (lb <= reach) found.push_back({lb, i});
-          }
+          });
+          const double lb = std::sqrt(dist.length2()) - 1e-13;
+          if (lb <= reach) found.push_back({lb, i});
         }
       }
-      std::sort(found.begin(), found.end());
-      for (const auto& [lb, i] : found) {
-        lists[cell].push_back({i, std::nextafter(static_cast<float>(lb), -1.0f)});
+    }
+    std::sort(found.begin(), found.end());
+    for (const auto& [lb, i] : found) {
+      list.push_back({i, std::nextafter(static_cast<float>(lb), -1.0f)});
+    }
+  };
+  // Per cell: its list if it is far (one list), else its sub-cells' (kSub * kSub lists, an
+  // empty one where the nearest border is out of the table's reach), or none.
+  struct CellLists {
+    bool far = false;
+    std::vector<std::uint32_t> ends;  // per list, its end in `chains`
+    std::vector<FarChain> chains;
+  };
+  std::vector<CellLists> lists(cells);
+  // Each cell asks Nearest of its centre (and its sub-cells') and the chain tree for the
+  // chains within reach: independent work, shared among the machine's cores (cells taken
+  // in turn).
+  auto work = [&](int first, int step) {
+    std::vector<std::uint32_t> stack;
+    for (int cell = first; cell < cells; cell += step) {
+      if (cell_near_[cell] == kNoEdge) continue;
+      const int row = cell / kLonCells, col = cell % kLonCells;
+      const double lat0 = -kMaxLatDeg + row * kCellDeg, lon0 = -180.0 + col * kCellDeg;
+      const double r = row_radius[row];
+      const double d =
+          Nearest(lat0 + 0.5 * kCellDeg, lon0 + 0.5 * kCellDeg).distance_m / kEarthRadius_m;
+      CellLists& out = lists[cell];
+      if (d >= r) {  // far: one list about the cell's centre
+        if (d + 2.0 * r >= kMaxNearestRad) continue;
+        out.far = true;
+        within(CellCenter(row, col), ChordAbove(d + 2.0 * r + 1e-9), stack, out.chains);
+        out.ends.push_back(static_cast<std::uint32_t>(out.chains.size()));
+        continue;
+      }
+      for (int sr = 0; sr < kSub; ++sr) {
+        const double rs = sub_radius[row * kSub + sr];
+        for (int sc = 0; sc < kSub; ++sc) {
+          const double ds =
+              Nearest(lat0 + (sr + 0.5) * kSubDeg, lon0 + (sc + 0.5) * kSubDeg).distance_m /
+              kEarthRadius_m;
+          if (ds + 2.0 * rs < kMaxNearestRad) {
+            within(SubCenter(row, col, sr, sc), ChordAbove(ds + 2.0 * rs + 1e-9), stack,
+                   out.chains);
+          }
+          out.ends.push_back(static_cast<std::uint32_t>(out.chains.size()));
+        }
       }
     }
   };
@@ -776,18 +814,43 @@ void ZoneIndex::BuildFarChains() {
   for (int t = 1; t < threads; ++t) helpers.emplace_back(work, t, threads);
   work(0, threads);
   for (std::thread& helper : helpers) helper.join();
+  // Laid out cell by cell; a cell takes its lists only if none is empty (else it keeps
+  // its search through the cells).
+  std::vector<std::uint32_t> near(cells, kNoEdge);
   for (int cell = 0; cell < cells; ++cell) {
     far_start_[cell] = static_cast<std::uint32_t>(far_chains_.size());
-    far_chains_.insert(far_chains_.end(), lists[cell].begin(), lists[cell].end());
+    const CellLists& in = lists[cell];
+    if (in.ends.empty()) continue;
+    bool complete = true;
+    for (size_t k = 0; k < in.ends.size(); ++k) {
+      complete = complete && in.ends[k] > (k == 0 ? 0 : in.ends[k - 1]);
+    }
+    if (!complete) continue;
+    const auto base = static_cast<std::uint32_t>(far_chains_.size());
+    far_chains_.insert(far_chains_.end(), in.chains.begin(), in.chains.end());
+    if (in.far) {
+      ++stats_.far_cells;
+      near[cell] = kFarCell | in.chains.front().chain;
+      continue;
+    }
+    ++stats_.sub_cells;
+    near[cell] = kSubCells | static_cast<std::uint32_t>(sub_lists_.size());
+    if (sub_lists_.size() >= kSubCells) throw std::length_error("ZoneIndex: too many sub-cells");
+    for (size_t k = 0; k < in.ends.size(); ++k) {
+      const std::uint32_t start = base + (k == 0 ? 0 : in.ends[k - 1]);
+      const std::uint32_t first = far_chains_[start].chain;
+      sub_lists_.push_back({first, chains_[first].first_edge, start, base + in.ends[k]});
+    }
   }
   far_start_[cells] = static_cast<std::uint32_t>(far_chains_.size());
   stats_.far_chains = far_chains_.size();
-  // A far cell's search starts from its first chain (the vertices asked for with it).
+  // A far cell's search starts from its first chain (the vertices asked for with it); a
+  // cell of sub-cells, from its sub-cell's record.
   for (int cell = 0; cell < cells; ++cell) {
-    if (lists[cell].empty()) continue;
-    ++stats_.far_cells;
-    cell_near_[cell] = kFarCell | lists[cell].front().chain;
-    cell_near_edge_[cell] = chains_[lists[cell].front().chain].first_edge;
+    if (near[cell] == kNoEdge) continue;
+    cell_near_[cell] = near[cell];
+    cell_near_edge_[cell] =
+        (near[cell] & kFarCell) != 0 ? chains_[near[cell] & kNearMask].first_edge : 0;
   }
 }
 
@@ -800,22 +863,44 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
     __builtin_prefetch(&chain_start_[cell]);
     __builtin_prefetch(&far_start_[cell]);
   }
-  // (Pointer arithmetic, not vertices_[...]: a set without borders has no vertices.)
-  const auto* first = reinterpret_cast<const char*>(vertices_.data() + cell_near_edge_[cell]);
   constexpr int kChainLines = ((kChainEdges + 1) * sizeof(S2Point) + 63) / 64 + 1;  // at most
-  for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
-  if (cell_near_[cell] == kNoEdge)
-    return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
-  // A cell far from borders starts from the first of its listed chains, the others to come.
-  const bool far = in_table && (cell_near_[cell] & kFarCell) != 0;
-  const std::uint32_t start = cell_near_[cell] & ~kFarCell;
+  auto ask_for_vertices = [&](std::uint32_t edge) {
+    // (Pointer arithmetic, not vertices_[...]: a set without borders has no vertices.)
+    const auto* first = reinterpret_cast<const char*>(vertices_.data() + edge);
+    for (int line = 0; line < kChainLines; ++line) __builtin_prefetch(first + 64 * line);
+  };
+  ask_for_vertices(cell_near_edge_[cell]);
+  const std::uint32_t near = cell_near_[cell];
+  if (near == kNoEdge) return reference_.Nearest(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+  // A listed cell (far from borders, or a sub-cell) starts from the first of its list's
+  // chains, the others to come; the rest from the cell's near chain.
+  std::uint32_t start = near & kNearMask, from = 0, to = 0;
+  const bool listed = in_table && (near & (kFarCell | kSubCells)) != 0;
+  const int row = cell / kLonCells, col = cell % kLonCells;
+  int sr = 0, sc = 0;  // the sub-cell, if any
+  if ((near & kFarCell) != 0) {
+    from = far_start_[cell] + 1;
+    to = far_start_[cell + 1];
+  } else if ((near & kSubCells) != 0) {  // (beyond the table, a start all the same)
+    // The sub-cell as CellOf finds the cell, from the same quotients (clamped, so a point
+    // on the cell's far side falls in its last sub-cell).
+    const double y = (lat_deg + kMaxLatDeg) / kCellDeg, x = (lon_deg + 180.0) / kCellDeg;
+    sr = std::clamp(static_cast<int>((y - row) * kSub), 0, kSub - 1);
+    sc = std::clamp(static_cast<int>((x - col) * kSub), 0, kSub - 1);
+    const SubList& sub = sub_lists_[start + sr * kSub + sc];
+    start = sub.first_chain;
+    ask_for_vertices(sub.first_edge);
+    from = sub.start + 1;
+    to = sub.end;
+  }
   __builtin_prefetch(&chains_[start]);
-  if (far) __builtin_prefetch(far_chains_.data() + far_start_[cell] + 1);  // may be the end
+  if (listed) __builtin_prefetch(far_chains_.data() + from);  // may be the end
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
-  if (in_table && !far) {  // the cell's chains, their first lines (the stream's start)
-    const std::uint32_t from = chain_start_[cell], to = std::min(chain_start_[cell + 1], from + 8);
-    for (std::uint32_t i = from; i < to; ++i) __builtin_prefetch(&cell_chains_[i]);
+  if (in_table && !listed) {  // the cell's chains, their first lines (the stream's start)
+    const std::uint32_t first = chain_start_[cell];
+    const std::uint32_t last = std::min(chain_start_[cell + 1], first + 8);
+    for (std::uint32_t i = first; i < last; ++i) __builtin_prefetch(&cell_chains_[i]);
   }
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
@@ -823,9 +908,9 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   double limit = M_PI, chord = 2.0;
   // Measures a chain's edges against the best so far, and tightens the limit.
   auto take = [&](const Chain& ch) {
-    ForEachHalf(ch, plane.c, chord, [&](std::uint32_t from, std::uint32_t edges) {
+    ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
       const double before = best_tan2;
-      plane.LowerBest(&vertices_[from], edges, best_tan2);
+      plane.LowerBest(&vertices_[first], edges, best_tan2);
       if (best_tan2 < before) {
         best_zone = ch.zone;
         limit = std::atan(std::sqrt(best_tan2));
@@ -845,16 +930,15 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
            BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi, ch.lon_mid,
                          ch.lon_half) <= limit;
   };
-  if (far) {  // the cell's list holds the nearest border: measured where a half can reach
+  if (listed) {  // the list holds the nearest border: measured where a half can reach
     constexpr std::uint32_t kAhead = 8;  // chains asked for ahead of their test
-    const std::uint32_t from = far_start_[cell] + 1, to = far_start_[cell + 1];
     for (std::uint32_t i = from; i < std::min(to, from + kAhead); ++i) {
       __builtin_prefetch(&chains_[far_chains_[i].chain]);
     }
-    // Chains are listed by their distance (chord) from the cell's centre c: the position is
+    // Chains are listed by their distance (chord) from the list's centre c: the position is
     // at least that less |p - c| from them (chords are a metric), so the rest are beyond.
-    const int row = cell / kLonCells, col = cell % kLonCells;
-    const double off = (plane.c - CellCenter(row, col)).Norm() + 1e-12;
+    const S2Point c = (near & kFarCell) != 0 ? CellCenter(row, col) : SubCenter(row, col, sr, sc);
+    const double off = (plane.c - c).Norm() + 1e-12;
     for (std::uint32_t i = from; i < to; ++i) {
       if (far_chains_[i].lb - off > chord) break;
       if (i + kAhead < to) __builtin_prefetch(&chains_[far_chains_[i + kAhead].chain]);

@@ -71,6 +71,7 @@
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -152,7 +153,7 @@ class ZoneIndex {
 
   struct Stats {
     size_t cells = 0, cells_with_edges = 0, dense_cells = 0, nodes = 0, edge_refs = 0, edges = 0,
-           chains = 0, far_cells = 0, far_chains = 0, bytes = 0;
+           chains = 0, far_cells = 0, sub_cells = 0, far_chains = 0, bytes = 0;
   };
   const Stats& stats() const { return stats_; }
 
@@ -341,10 +342,12 @@ class ZoneIndex {
   HugePageVector<Summary> summaries_;
   const Summary& SummaryOf(std::uint32_t node) const { return summaries_[SearchList(node)]; }
   // Per cell, the chain of a border edge near its centre (the edge itself while building;
-  // kNoEdge: the set has no borders): where a nearest-border search starts.
+  // kNoEdge: the set has no borders): where a nearest-border search starts; once the lists
+  // are made, a far cell's first listed chain (with kFarCell), or where its sub-cells'
+  // records start (with kSubCells).
   HugePageVector<std::uint32_t> cell_near_;
-  // Per cell, the first edge of that chain (0 without one), so a search can ask for its
-  // vertices together with the chain's record instead of after it.
+  // Per cell, the first edge of that chain (0 without one, and for a cell of sub-cells), so
+  // a search can ask for its vertices together with the chain's record instead of after it.
   HugePageVector<std::uint32_t> cell_near_edge_;
   // Border chains: runs of up to kChainEdges consecutive border edges of one ring (so of one
   // zone), each with a latitude/longitude box holding it (rounded outward to floats) and a
@@ -413,9 +416,24 @@ class ZoneIndex {
   };
   HugePageVector<std::uint32_t> far_start_;
   HugePageVector<FarChain> far_chains_;
-  // In cell_near_, marks a far cell (whose near chain is then the first of its list).
-  static constexpr std::uint32_t kFarCell = 0x80000000u;
-  void BuildFarChains();
+  // Per cell holding borders (D < r): kSub x kSub sub-cells, each with a list made as a far
+  // cell's (about its own centre, SubCenter, with its own D and r), in far_chains_ from
+  // start to end; the records of a cell's sub-cells, row by row, from sub_lists_[base]. A
+  // record names its list's first chain and that chain's first edge, so a search can ask
+  // for all three at once. (Measured on the world set, points near borders: 4 x 4 sub-cells
+  // search 10-25% faster than the cells, for 45 MB and 4 s of build; 8 x 8 another 8%, for
+  // 87 MB and 6 s more.)
+  static constexpr int kSub = 4;
+  struct SubList {
+    std::uint32_t first_chain, first_edge, start, end;
+  };
+  HugePageVector<SubList> sub_lists_;
+  // In cell_near_, marks a far cell (whose near chain is then the first of its list), or a
+  // cell of sub-cells (kSubCells | base).
+  static constexpr std::uint32_t kFarCell = 0x80000000u, kSubCells = 0x40000000u;
+  static constexpr std::uint32_t kNearMask = ~(kFarCell | kSubCells);
+  // Makes the far cells' and the sub-cells' lists (last: it asks Nearest of their centres).
+  void BuildLists();
   // Where node (a cell or a cap) keeps its chains.
   std::uint32_t SearchList(std::uint32_t node) const {
     return node == cap_node_[0]   ? kLatCells * kLonCells
@@ -433,6 +451,16 @@ class ZoneIndex {
   S2Point CellCenter(int row, int col) const {
     const SinCos lat = row_trig_[row], lon = col_trig_[col];
     return S2Point(lat.cos * lon.cos, lat.cos * lon.sin, lat.sin);
+  }
+  // Sines and cosines of the sub-cells' centres' offsets from their cell's centre, and the
+  // centre of sub-cell (sr, sc) of cell (row, col), by the angle-sum formulas: the same
+  // point (to the bit) when the lists are built and when they are read.
+  std::array<SinCos, kSub> sub_trig_;
+  S2Point SubCenter(int row, int col, int sr, int sc) const {
+    const SinCos a = row_trig_[row], b = sub_trig_[sr], u = col_trig_[col], v = sub_trig_[sc];
+    const double lat_sin = a.sin * b.cos + a.cos * b.sin, lat_cos = a.cos * b.cos - a.sin * b.sin;
+    const double lon_sin = u.sin * v.cos + u.cos * v.sin, lon_cos = u.cos * v.cos - u.sin * v.sin;
+    return S2Point(lat_cos * lon_cos, lat_cos * lon_sin, lat_sin);
   }
   // Per cell, a bit: the cell has border edges (itself or below); rows of kRowWords words,
   // so border searches pass over empty stretches 64 cells at a time. Per super-cell, a byte.
