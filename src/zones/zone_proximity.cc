@@ -737,8 +737,8 @@ void ZoneIndex::BuildLists() {
   }
   // The chains with an edge within `reach` (a chord) of c, through the chain tree, with
   // their distances from c (S2's, within 1e-15), nearest first.
-  auto within = [&](const S2Point& c, double reach, std::vector<std::uint32_t>& stack,
-                    std::vector<FarChain>& list) {
+  auto within = [&](const S2Point& c, double reach, std::vector<FarChain>& list) {
+    thread_local std::vector<std::uint32_t> stack;
     thread_local std::vector<std::pair<double, std::uint32_t>> found;
     found.clear();
     stack.assign(1, 0);
@@ -778,7 +778,6 @@ void ZoneIndex::BuildLists() {
   // chains within reach: independent work, shared among the machine's cores (cells taken
   // in turn).
   auto work = [&](int first, int step) {
-    std::vector<std::uint32_t> stack;
     for (int cell = first; cell < cells; cell += step) {
       if (cell_near_[cell] == kNoEdge) continue;
       const int row = cell / kLonCells, col = cell % kLonCells;
@@ -790,7 +789,7 @@ void ZoneIndex::BuildLists() {
       if (d >= r) {  // far: one list about the cell's centre
         if (d + 2.0 * r >= kMaxNearestRad) continue;
         out.far = true;
-        within(CellCenter(row, col), ChordAbove(d + 2.0 * r + 1e-9), stack, out.chains);
+        within(CellCenter(row, col), ChordAbove(d + 2.0 * r + 1e-9), out.chains);
         out.ends.push_back(static_cast<std::uint32_t>(out.chains.size()));
         continue;
       }
@@ -801,8 +800,7 @@ void ZoneIndex::BuildLists() {
               Nearest(lat0 + (sr + 0.5) * kSubDeg, lon0 + (sc + 0.5) * kSubDeg).distance_m /
               kEarthRadius_m;
           if (ds + 2.0 * rs < kMaxNearestRad) {
-            within(SubCenter(row, col, sr, sc), ChordAbove(ds + 2.0 * rs + 1e-9), stack,
-                   out.chains);
+            within(SubCenter(row, col, sr, sc), ChordAbove(ds + 2.0 * rs + 1e-9), out.chains);
           }
           out.ends.push_back(static_cast<std::uint32_t>(out.chains.size()));
         }
@@ -815,13 +813,12 @@ void ZoneIndex::BuildLists() {
   work(0, threads);
   for (std::thread& helper : helpers) helper.join();
   // Laid out cell by cell; a cell takes its lists only if none is empty (else it keeps
-  // its search through the cells).
-  std::vector<std::uint32_t> near(cells, kNoEdge);
+  // its search through the cells). A far cell's search starts from its first chain (the
+  // vertices asked for with it); a cell of sub-cells, from its sub-cell's record.
   for (int cell = 0; cell < cells; ++cell) {
     far_start_[cell] = static_cast<std::uint32_t>(far_chains_.size());
     const CellLists& in = lists[cell];
-    if (in.ends.empty()) continue;
-    bool complete = true;
+    bool complete = !in.ends.empty();
     for (size_t k = 0; k < in.ends.size(); ++k) {
       complete = complete && in.ends[k] > (k == 0 ? 0 : in.ends[k - 1]);
     }
@@ -830,12 +827,14 @@ void ZoneIndex::BuildLists() {
     far_chains_.insert(far_chains_.end(), in.chains.begin(), in.chains.end());
     if (in.far) {
       ++stats_.far_cells;
-      near[cell] = kFarCell | in.chains.front().chain;
+      cell_near_[cell] = kFarCell | in.chains.front().chain;
+      cell_near_edge_[cell] = chains_[in.chains.front().chain].first_edge;
       continue;
     }
-    ++stats_.sub_cells;
-    near[cell] = kSubCells | static_cast<std::uint32_t>(sub_lists_.size());
     if (sub_lists_.size() >= kSubCells) throw std::length_error("ZoneIndex: too many sub-cells");
+    ++stats_.sub_cells;
+    cell_near_[cell] = kSubCells | static_cast<std::uint32_t>(sub_lists_.size());
+    cell_near_edge_[cell] = 0;
     for (size_t k = 0; k < in.ends.size(); ++k) {
       const std::uint32_t start = base + (k == 0 ? 0 : in.ends[k - 1]);
       const std::uint32_t first = far_chains_[start].chain;
@@ -844,14 +843,6 @@ void ZoneIndex::BuildLists() {
   }
   far_start_[cells] = static_cast<std::uint32_t>(far_chains_.size());
   stats_.far_chains = far_chains_.size();
-  // A far cell's search starts from its first chain (the vertices asked for with it); a
-  // cell of sub-cells, from its sub-cell's record.
-  for (int cell = 0; cell < cells; ++cell) {
-    if (near[cell] == kNoEdge) continue;
-    cell_near_[cell] = near[cell];
-    cell_near_edge_[cell] =
-        (near[cell] & kFarCell) != 0 ? chains_[near[cell] & kNearMask].first_edge : 0;
-  }
 }
 
 NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
