@@ -103,13 +103,15 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   return row * kLonCells + col;
 }
 
-std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk, int max_depth) const {
+std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk, int max_depth,
+                                 bool ask_clearance) const {
   std::uint32_t code = codes_[walk.node];
   while (Divided(code) && walk.depth < max_depth) {
     walk.first = code & ~kCodeChildren;
     walk.fast_first = kNoEdge;
     walk.node =
         ChildToward(walk.first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+    if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
     code = codes_[walk.node];
   }
   return code;
@@ -354,7 +356,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
     }
   }
 
-  BuildLists();  // last: it asks Nearest of each cell's centre
+  BuildLists();       // it asks Nearest of each cell's centre
+  BuildClearances();  // last: it asks Nearest of each leaf's centre
 
   stats_.cells = cells;
   stats_.nodes = nodes_.size() - 1;
@@ -375,7 +378,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       (codes_.size() + slot_first_child_.size() + cell_near_.size() + cell_near_edge_.size() +
        far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
           4 +
-      (cell_fast_.size() + child_fast_.size() + block_fast_.size()) * 2 +
+      (cell_fast_.size() + child_fast_.size() + block_fast_.size() + node_clear_.size() +
+       block_clear_.size()) *
+          2 +
       tree_.size() * sizeof(TreeNode);
 }
 
@@ -756,7 +761,8 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk) const {
+std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
+                                  bool ask_clearance) const {
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint16_t fast = block_fast_[BlockOf(cell)];
   if (fast != kFastSlow) {  // the block's answer
@@ -764,11 +770,15 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk) co
     return fast;
   }
   __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
+  if (ask_clearance) __builtin_prefetch(&node_clear_[cell]);
   fast = cell_fast_[cell];
   walk = CellWalk(cell);
-  if (fast >= kFastChildren) fast = ChildFast(fast, lat_deg, lon_deg, walk);
+  if (fast >= kFastChildren) {
+    fast = ChildFast(fast, lat_deg, lon_deg, walk);
+    if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
+  }
   if (fast < kFastChildren) return fast;  // kFastNone or zone + 1, as a lookup code's answer
-  return Descend(lat_deg, lon_deg, walk);
+  return Descend(lat_deg, lon_deg, walk, std::numeric_limits<int>::max(), ask_clearance);
 }
 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {

@@ -294,11 +294,10 @@ void ZoneIndex::ForEachRun(std::uint32_t code, F&& each) const {
 }
 
 template <typename M>
-bool ZoneIndex::Clear(double lat_deg, double lon_deg, double theta, const Walk& walk,
-                      std::uint32_t code, M&& measure) const {
+bool ZoneIndex::Clear(double lat_deg, double lon_deg, double cos_lat, double theta,
+                      const Walk& walk, std::uint32_t code, M&& measure) const {
   // Box distances are taken 1e-9 rad short, for rounding.
   const double reach = theta + 1e-9;
-  const double cos_lat = std::cos(lat_deg * kDeg);
   if (walk.depth == 0) {  // a one-degree block without edges
     return ClearanceInBox(lat_deg, lon_deg, cos_lat, walk.lat0, walk.lat0 + walk.size, walk.lon0,
                           walk.lon0 + walk.size) > reach;
@@ -517,7 +516,7 @@ void ZoneIndex::Classify(double lat_deg, double lon_deg, const Region& region, d
   std::uint32_t code = 0;
   walk.depth = -1;
   if (std::abs(lat_deg) < kMaxLatDeg) {
-    code = LeafCode(lat_deg, lon_deg, walk);
+    code = LeafCode(lat_deg, lon_deg, walk, true);
     if (LeafBlock(code)) AskForBlock(code);
   }
   ClassifyAt(lat_deg, lon_deg, region, search_m, code, walk, out);
@@ -533,7 +532,10 @@ void ZoneIndex::ClassifyMany(const std::vector<RegionAt>& regions, double search
     const size_t n = std::min(kGroup, regions.size() - first);
     for (size_t j = 0; j < n; ++j) pt[j] = {regions[first + j].lat_deg, regions[first + j].lon_deg};
     LeafCodes(pt, n, codes, walks);
-    // The leaves' siblings' lookup codes, which Clear reads.
+    // The leaves' clearances, and their siblings' lookup codes, which Clear reads.
+    for (size_t j = 0; j < n; ++j) {
+      if (walks[j].depth >= 1) __builtin_prefetch(&node_clear_[walks[j].node]);
+    }
     for (size_t j = 0; j < n; ++j) {
       if (walks[j].depth < 2) continue;
       const int siblings = SplitAt(walks[j].depth - 1) * SplitAt(walks[j].depth - 1);
@@ -579,7 +581,9 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
       });
       return least == limit;
     };
-    clear = Clear(lat_deg, lon_deg, theta, walk, code, measure);
+    const double cos_lat = std::cos(lat_deg * kDeg);
+    clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, ChordAbove(theta), cell, walk) ||
+            Clear(lat_deg, lon_deg, cos_lat, theta, walk, code, measure);
   }
   thread_local std::vector<Near> near;
   near.clear();
@@ -706,6 +710,62 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
   out.overall = straddles            ? RegionClass::kStraddles
                 : containing.empty() ? RegionClass::kOutside
                                      : RegionClass::kInside;
+}
+
+bool ZoneIndex::ClearOfBorders(double lat_deg, double lon_deg, double cos_lat, double theta_chord,
+                               int cell, const Walk& walk) const {
+  const double clear =
+      Chord16(walk.depth == 0 ? block_clear_[BlockOf(cell)] : node_clear_[walk.node]);
+  if (clear <= theta_chord) return false;
+  // |p - c| <= 2 sqrt(hav(dlat) + cos(lat_p) cos(lat_c) hav(dlon)), hav(x) <= x^2 / 4,
+  // cos(lat_p) cos(lat_c) <= cos^2(mid latitude) and that cosine is at most cos(lat_p) +
+  // |dlat| / 2: so |p - c| <= sqrt(dlat^2 + (cos(lat_p) + |dlat| / 2)^2 dlon^2).
+  const double dlat = (lat_deg - (walk.lat0 + 0.5 * walk.size)) * kDeg;
+  const double dlon = (lon_deg - (walk.lon0 + 0.5 * walk.size)) * kDeg;
+  const double cos_mid = cos_lat + 0.5 * std::abs(dlat);
+  const double off2 = dlat * dlat + cos_mid * cos_mid * dlon * dlon;
+  // (With margins for the rounding of the walk's box against the centre the chord was
+  // measured from, and of this arithmetic.)
+  const double room = clear - theta_chord - 1e-12;
+  return room > 0.0 && off2 * (1.0 + 1e-9) < room * room;
+}
+
+std::uint16_t ZoneIndex::ChordDown16(double chord) {
+  float f = static_cast<float>(chord);
+  if (f > chord) f = std::nextafter(f, 0.0f);
+  return static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(f) >> 16);  // down, as f >= 0
+}
+
+void ZoneIndex::BuildClearances() {
+  // The chord from (lat, lon) to its nearest border, rounded down (the search's angle is
+  // within 1e-15 rad; none: the largest chord).
+  auto clearance = [&](double lat_deg, double lon_deg) -> std::uint16_t {
+    const double angle = Nearest(lat_deg, lon_deg).distance_m / kEarthRadius_m;
+    if (!(angle < M_PI)) return ChordDown16(2.0);
+    return ChordDown16(std::max(0.0, Chord(angle * (1.0 - 1e-9) - 1e-12)));
+  };
+  block_clear_.assign(block_fast_.size(), 0);
+  for (size_t b = 0; b < block_fast_.size(); ++b) {
+    if (block_fast_[b] == kFastSlow) continue;
+    const int row = static_cast<int>(b) / kBlockCols * kBlock, col = b % kBlockCols * kBlock;
+    block_clear_[b] = clearance(-kMaxLatDeg + (row + 0.5 * kBlock) * kCellDeg,
+                                -180.0 + (col + 0.5 * kBlock) * kCellDeg);
+  }
+  // The leaves (not the caps), shared among the machine's cores.
+  const size_t nodes = cap_node_[0];
+  node_clear_.assign(nodes, 0);
+  auto work = [&](size_t first, size_t step) {
+    for (size_t i = first; i < nodes; i += step) {
+      if (nodes_[i].first_child != 0) continue;
+      const S2LatLng at(nodes_[i].center);
+      node_clear_[i] = clearance(at.lat().degrees(), at.lng().degrees());
+    }
+  };
+  const size_t threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work, t, threads);
+  work(0, threads);
+  for (std::thread& helper : helpers) helper.join();
 }
 
 void ZoneIndex::BuildLists() {
