@@ -272,6 +272,13 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
           -180.0 + (c % kLonCells) * kCellDeg, kCellDeg, 1, cell_edges[c]);
   }
   for (int pole = 0; pole < 2; ++pole) {
+    double reach_deg = kMaxLatDeg;
+    for (const std::uint32_t k : cap_edges[pole]) {
+      const Box box = EdgeBox(vertices_[k], vertices_[k + 1], kCellPadDeg);
+      reach_deg = std::max(reach_deg, pole == 1 ? box.lat_hi : -box.lat_lo);
+    }
+    polar_clear_deg_[pole] = std::min(reach_deg, 90.0);
+    polar_zones_[pole] = reference_.Containing(S2Point(0.0, 0.0, pole == 0 ? -1.0 : 1.0));
     cap_node_[pole] = static_cast<std::uint32_t>(nodes_.size() - 1);
     AddNode(S2Point(0.0, 0.0, pole == 0 ? -1.0 : 1.0), cap_edges[pole]);
   }
@@ -783,7 +790,7 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
   if (std::abs(lat_deg) >= kMaxLatDeg) {
-    out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+    PolarContaining(lat_deg, lon_deg, out);
     return;
   }
   Walk walk;
@@ -884,11 +891,11 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
       if (walks[j].depth >= 0 && !LeafBlock(codes[j])) {
         if (codes[j] != 0) zones.push_back(static_cast<int>(codes[j] - 1));
       } else {
-        const S2Point p = S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint();
         if (walks[j].depth < 0) {
-          found = reference_.Containing(p);
+          PolarContaining(pt[j].lat_deg, pt[j].lon_deg, found);
         } else {
-          Resolve(codes[j] & kCodeMask, p, found);
+          Resolve(codes[j] & kCodeMask,
+                  S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }
@@ -906,7 +913,10 @@ std::vector<int> ZoneIndex::Containing(double lat_deg, double lon_deg) const {
 std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
-  if (std::abs(lat) >= kMaxLatDeg) return reference_.Containing(p);
+  if (std::abs(lat) >= kMaxLatDeg) {  // (the point itself to S2, not its degrees)
+    const int pole = lat > 0.0 ? 1 : 0;
+    return std::abs(lat) > polar_clear_deg_[pole] ? polar_zones_[pole] : reference_.Containing(p);
+  }
   Walk walk;
   const std::uint32_t code = LeafCode(lat, ll.lng().degrees(), walk);
   if (LeafBlock(code)) {

@@ -530,10 +530,12 @@ TEST(ZoneIndex, PolarSearchesAreS2s) {
      "coordinates": [[[100, 84], [120, 84], [120, 87], [100, 87], [100, 84]]]}},
     {"type": "Feature", "properties": {"id": "POLE"}, "geometry": {"type": "Polygon",
      "coordinates": [[[-180, 89.5], [-90, 89.5], [0, 89.5], [90, 89.5], [180, 89.5],
-                      [180, 90], [-180, 90], [-180, 89.5]]]}}]})";
+                      [180, 90], [-180, 90], [-180, 89.5]]]}},
+    {"type": "Feature", "properties": {"id": "SOUTH"}, "geometry": {"type": "Polygon",
+     "coordinates": [[[0, -86], [120, -86], [-120, -86], [0, -86]]]}}]})";
   ZoneReadResult read = ParseZonesGeoJson(polar, "polar.geojson");
   ASSERT_TRUE(read.errors.empty());
-  ASSERT_EQ(read.zones.size(), 3u);
+  ASSERT_EQ(read.zones.size(), 4u);
   const ZoneSet polar_set(std::move(read.zones));
   const ZoneIndex polar_index(polar_set);
   const unsigned seed = 9090;
@@ -556,6 +558,23 @@ TEST(ZoneIndex, PolarSearchesAreS2s) {
     // The polar zones are straddled often; the world's borders reach about 84 N.
     EXPECT_GT(straddling, index == &polar_index ? 300 : 5);
   }
+  // Containment beyond 85 degrees: the index answers beyond the last edge of a cap itself
+  // (SOUTH's edges bulge to about 88 S, POLE's reach the pole; the world's clip ends at
+  // 85.05 S), S2 nearer.
+  int in_south = 0;
+  for (const ZoneIndex* index : {&polar_index, &WorldIndex()}) {
+    for (int i = 0; i < 4000; ++i) {
+      const double lat_deg = (i % 2 == 0 ? -1.0 : 1.0) * (85.0 + 5.0 * unit(rng));
+      const double lon_deg = lon(rng);
+      const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
+      const std::vector<int> theirs = index->reference().Containing(p);
+      ASSERT_EQ(index->Containing(lat_deg, lon_deg), theirs)
+          << "seed " << seed << " point " << i << " (" << lat_deg << ", " << lon_deg << ")";
+      ASSERT_EQ(index->Containing(p), theirs) << "point " << i;
+      in_south += index == &polar_index && lat_deg < -88.5 && theirs == std::vector<int>{3};
+    }
+  }
+  EXPECT_GT(in_south, 500);
 }
 
 // A shape cut along the antimeridian has no border there: Fiji's territorial sea is two

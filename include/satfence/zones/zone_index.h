@@ -85,6 +85,7 @@
 #include <memory>
 #include <vector>
 
+#include "s2/s2latlng.h"
 #include "s2/s2point.h"
 #include "satfence/base/huge_pages.h"
 #include "satfence/zones/s2_zone_index.h"
@@ -523,6 +524,22 @@ class ZoneIndex {
   std::vector<std::uint16_t> block_fast_;
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
+  // Per cap, the latitude (absolute, degrees) that no edge passes (by the edges' padded
+  // latitude bounds; 90 where one may reach the pole), and the zones holding the pole: as
+  // no edge comes between, they hold every point beyond that latitude (for the world set,
+  // the whole northern cap, and the southern beyond the data's clip at 85.05 degrees), so
+  // a lookup there is not S2ZoneIndex's.
+  double polar_clear_deg_[2] = {90.0, 90.0};
+  std::vector<int> polar_zones_[2];
+  // The zones holding a point beyond 85 degrees (REQUIRES: |lat_deg| >= kMaxLatDeg).
+  void PolarContaining(double lat_deg, double lon_deg, std::vector<int>& out) const {
+    const int pole = lat_deg > 0.0 ? 1 : 0;
+    if (std::abs(lat_deg) > polar_clear_deg_[pole]) {
+      out = polar_zones_[pole];
+    } else {
+      out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
+    }
+  }
 
   void BuildSummaries(const std::vector<std::uint8_t>& depth);
   void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges);
