@@ -359,7 +359,18 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
           same = cell_fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c] == first;
         }
       }
-      if (same) block_fast_[br * kBlockCols + bc] = first;
+      if (same) {
+        block_fast_[br * kBlockCols + bc] = first;
+        continue;
+      }
+      const size_t m = block_cells_.size() / (kBlock * kBlock);
+      if (m >= kFastSlow - kFastChildren) continue;  // no room: read from cell_fast_
+      block_fast_[br * kBlockCols + bc] = static_cast<std::uint16_t>(kFastChildren | m);
+      for (int r = 0; r < kBlock; ++r) {
+        for (int c = 0; c < kBlock; ++c) {
+          block_cells_.push_back(cell_fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c]);
+        }
+      }
     }
   }
 
@@ -367,6 +378,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   BuildClearances();  // last: it asks Nearest of each leaf's centre
 
   stats_.cells = cells;
+  stats_.mixed_blocks = block_cells_.size() / (kBlock * kBlock);
   stats_.nodes = nodes_.size() - 1;
   stats_.edge_refs = node_edges_.size();
   stats_.chains = chains_.size();
@@ -385,8 +397,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       (codes_.size() + slot_first_child_.size() + cell_near_.size() + cell_near_edge_.size() +
        far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
           4 +
-      (cell_fast_.size() + child_fast_.size() + block_fast_.size() + node_clear_.size() +
-       block_clear_.size()) *
+      (cell_fast_.size() + child_fast_.size() + block_fast_.size() + block_cells_.size() +
+       node_clear_.size() + block_clear_.size()) *
           2 +
       tree_.size() * sizeof(TreeNode);
 }
@@ -772,13 +784,13 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
                                   bool ask_clearance) const {
   const int cell = CellOf(lat_deg, lon_deg);
   std::uint16_t fast = block_fast_[BlockOf(cell)];
-  if (fast != kFastSlow) {  // the block's answer
+  if (fast < kFastChildren) {  // the block's answer
     walk = BlockWalk(cell);
     return fast;
   }
   __builtin_prefetch(&codes_[cell]);  // wanted unless the fast code answers
   if (ask_clearance) __builtin_prefetch(&node_clear_[cell]);
-  fast = cell_fast_[cell];
+  fast = *CellFastAt(cell, fast);
   walk = CellWalk(cell);
   if (fast >= kFastChildren) {
     fast = ChildFast(fast, lat_deg, lon_deg, walk);
@@ -818,19 +830,21 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
       continue;
     }
     const int cell = CellOf(pt[j].lat_deg, pt[j].lon_deg);
-    codes[j] = block_fast_[BlockOf(cell)];
-    if (codes[j] != kFastSlow) {
+    const std::uint16_t block_code = block_fast_[BlockOf(cell)];
+    codes[j] = block_code;
+    if (block_code < kFastChildren) {
       walks[j] = BlockWalk(cell);
     } else {
       state[j] = State::kCell;
       walks[j] = CellWalk(cell);
-      __builtin_prefetch(&cell_fast_[cell]);
+      fast_at[j] = block_code;
+      __builtin_prefetch(CellFastAt(cell, block_code));
     }
   }
   // The cells' fast codes: answers, children's fast codes, or the lookup codes.
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kCell) continue;
-    codes[j] = cell_fast_[walks[j].node];
+    codes[j] = *CellFastAt(static_cast<int>(walks[j].node), static_cast<std::uint16_t>(fast_at[j]));
     if (codes[j] < kFastChildren) {
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {

@@ -225,9 +225,9 @@ int main(int argc, char** argv) {
   std::printf(
       "ZoneIndex: %zu edges, %zu nodes (%zu cells, %zu with edges, %zu dense), %zu edge "
       "references, %zu chains; %zu cells off borders and %zu cells' sub-cells list %zu "
-      "chains\n",
+      "chains; %zu one-degree blocks of differing cells\n",
       st.edges, st.nodes, st.cells, st.cells_with_edges, st.dense_cells, st.edge_refs, st.chains,
-      st.far_cells, st.sub_cells, st.far_chains);
+      st.far_cells, st.sub_cells, st.far_chains, st.mixed_blocks);
   std::printf("%-8s %14s %14s %14s %10s %10s\n", "points", "ZoneIndex/s", "S2/s", "GEOS/s", "vs S2",
               "vs GEOS");
   for (const auto& [name, pts] :

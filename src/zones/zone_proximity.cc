@@ -746,7 +746,7 @@ void ZoneIndex::BuildClearances() {
   };
   block_clear_.assign(block_fast_.size(), 0);
   for (size_t b = 0; b < block_fast_.size(); ++b) {
-    if (block_fast_[b] == kFastSlow) continue;
+    if (block_fast_[b] >= kFastChildren) continue;  // not an answer
     const int row = static_cast<int>(b) / kBlockCols * kBlock, col = b % kBlockCols * kBlock;
     block_clear_[b] = clearance(-kMaxLatDeg + (row + 0.5 * kBlock) * kCellDeg,
                                 -180.0 + (col + 0.5 * kBlock) * kCellDeg);

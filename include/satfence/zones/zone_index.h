@@ -161,7 +161,7 @@ class ZoneIndex {
 
   struct Stats {
     size_t cells = 0, cells_with_edges = 0, dense_cells = 0, nodes = 0, edge_refs = 0, edges = 0,
-           chains = 0, far_cells = 0, sub_cells = 0, far_chains = 0, bytes = 0;
+           chains = 0, far_cells = 0, sub_cells = 0, far_chains = 0, mixed_blocks = 0, bytes = 0;
   };
   const Stats& stats() const { return stats_; }
 
@@ -515,13 +515,23 @@ class ZoneIndex {
   HugePageVector<std::uint16_t> cell_fast_, child_fast_;
   std::vector<std::uint32_t> slot_first_child_;
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
-  // cells' common answer, or kFastSlow when they differ or have none.
+  // cells' common answer; or, when they differ, kFastChildren | m, their fast codes being
+  // copied (row by row) to block_cells_ from kBlock^2 m, so that a lookup near borders
+  // reads them from a table in cache (32 bytes a block, one line, where a block's cells
+  // lie on four lines of cell_fast_'s 2 MB); kFastSlow beyond the copies' capacity.
   static constexpr int kBlock = 4;
   static constexpr int kBlockCols = kLonCells / kBlock;
   static int BlockOf(int cell) {
     return (cell / kLonCells / kBlock) * kBlockCols + cell % kLonCells / kBlock;
   }
   std::vector<std::uint16_t> block_fast_;
+  HugePageVector<std::uint16_t> block_cells_;
+  // Where the fast code of `cell` is, given its block's code (not an answer).
+  const std::uint16_t* CellFastAt(int cell, std::uint16_t block_code) const {
+    if (block_code == kFastSlow) return &cell_fast_[cell];
+    const int in_block = (cell / kLonCells % kBlock) * kBlock + cell % kLonCells % kBlock;
+    return &block_cells_[size_t{block_code & ~kFastChildren} * (kBlock * kBlock) + in_block];
+  }
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
   // Per cap, the latitude (absolute, degrees) that no edge passes (by the edges' padded
