@@ -18,10 +18,11 @@
 //
 // Cells with more than 8 edges are divided 8 x 8, their dense children 4 x 4, down to
 // about 54 m, each child built as a cell is. A lookup reads compact tables, never the
-// node records (which are dropped after the build): a 16-bit code per one-degree block
-// whose cells share one answer (120 kB, so most uniform lookups are one load from cache);
-// a 16-bit fast code per cell, the answer or a slot of its children's fast codes (2 MB +
-// 2.4 MB for the world set; most lookups near borders end here); 4-byte lookup codes per
+// node records (which are dropped after the build): a 16-bit code per one-degree block,
+// its cells' common answer or where a copy of their 16 codes is (120 kB + 300 kB, so most
+// uniform lookups are one load from cache, and a lookup near borders two); a 16-bit fast
+// code per cell, the answer or a slot of its children's fast codes (2 MB + 2.4 MB for the
+// world set; most lookups near borders end here); 4-byte lookup codes per
 // node below them (the answer, the first child, or where the leaf's block is); and for
 // each leaf the codes do not answer, one block with its centre, the parts holding it and
 // its edges as runs of vertices, so a lookup that counts crossings reads one block
