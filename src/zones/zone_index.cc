@@ -103,14 +103,12 @@ int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
   return row * kLonCells + col;
 }
 
-std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk, int max_depth,
+std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk,
                                  bool ask_clearance) const {
   std::uint32_t code = codes_[walk.node];
-  while (Divided(code) && walk.depth < max_depth) {
-    walk.first = code & ~kCodeChildren;
-    walk.fast_first = kNoEdge;
-    walk.node =
-        ChildToward(walk.first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  while (Divided(code)) {
+    walk.node = ChildToward(code & ~kCodeChildren, walk.depth++, lat_deg, lon_deg, walk.lat0,
+                            walk.lon0, walk.size);
     if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
     code = codes_[walk.node];
   }
@@ -122,9 +120,7 @@ std::uint32_t ZoneIndex::ChildFastAt(std::uint16_t cell_code, double lat_deg, do
   const std::uint32_t slot = cell_code & ~kFastChildren;
   const std::uint32_t first = slot_first_child_[slot];
   walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-  walk.first = first;
-  walk.fast_first = slot * kFirstSplit * kFirstSplit;
-  return walk.fast_first + (walk.node - first);
+  return slot * kFirstSplit * kFirstSplit + (walk.node - first);
 }
 
 std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
@@ -797,7 +793,7 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
     if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
   }
   if (fast < kFastChildren) return fast;  // kFastNone or zone + 1, as a lookup code's answer
-  return Descend(lat_deg, lon_deg, walk, std::numeric_limits<int>::max(), ask_clearance);
+  return Descend(lat_deg, lon_deg, walk, ask_clearance);
 }
 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
@@ -879,10 +875,8 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
         if (LeafBlock(codes[j])) AskForBlock(codes[j]);
         continue;
       }
-      w.first = codes[j] & ~kCodeChildren;
-      w.fast_first = kNoEdge;
-      w.node =
-          ChildToward(w.first, w.depth++, pt[j].lat_deg, pt[j].lon_deg, w.lat0, w.lon0, w.size);
+      w.node = ChildToward(codes[j] & ~kCodeChildren, w.depth++, pt[j].lat_deg, pt[j].lon_deg,
+                           w.lat0, w.lon0, w.size);
       __builtin_prefetch(&codes_[w.node]);
       more = true;
     }

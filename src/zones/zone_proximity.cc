@@ -3,7 +3,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -268,135 +267,7 @@ double CapLowerBound(const S2Point& p, const S2Point& center, double chord) {
   return AngleBelow(CapChordLowerBound(p, center, chord));
 }
 
-// A lower bound (radians) of the angle from a point of a box (latitudes lat_lo to lat_hi,
-// longitudes lon_lo to lon_hi, degrees) to anything outside it: a path out crosses a
-// latitude side, at least the latitude gap away, or a meridian side, at least the distance
-// to that meridian's great circle, asin(cos(lat) sin(gap)) >= cos(lat) (g - g^3 / 6).
-double ClearanceInBox(double lat, double lon, double cos_lat, double lat_lo, double lat_hi,
-                      double lon_lo, double lon_hi) {
-  const double dlat = std::max(std::min(lat - lat_lo, lat_hi - lat), 0.0) * kDeg;
-  const double g = std::clamp(std::min(lon - lon_lo, lon_hi - lon) * kDeg, 0.0, M_PI / 2);
-  return std::min(dlat, cos_lat * (g - g * g * g / 6.0));
-}
-
 }  // namespace
-
-template <typename F>
-void ZoneIndex::ForEachRun(std::uint32_t code, F&& each) const {
-  const std::byte* block = &leaves_[size_t{code & kCodeMask} * 8];
-  const auto& head = *reinterpret_cast<const LeafHead*>(block);
-  const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
-  for (std::uint32_t r = 0; r < head.runs; ++r) {
-    const auto& run = *reinterpret_cast<const LeafRun*>(at);
-    at += sizeof(LeafRun) + sizeof(PlaneVertex) * run.vertices;
-    if (!each(run.first, run.vertices)) return;
-  }
-}
-
-template <typename M>
-bool ZoneIndex::Clear(double lat_deg, double lon_deg, double cos_lat, double theta,
-                      const Walk& walk, std::uint32_t code, M&& measure) const {
-  // Box distances are taken 1e-9 rad short, for rounding.
-  const double reach = theta + 1e-9;
-  if (walk.depth == 0) {  // a one-degree block without edges
-    return ClearanceInBox(lat_deg, lon_deg, cos_lat, walk.lat0, walk.lat0 + walk.size, walk.lon0,
-                          walk.lon0 + walk.size) > reach;
-  }
-  // The leaf's row and column among its parent's n x n children (the table's cells for a
-  // cell), where its siblings' codes are.
-  int n_rows, n_cols, row, col;
-  if (walk.depth == 1) {
-    n_rows = kLatCells;
-    n_cols = kLonCells;
-    row = static_cast<int>(walk.node) / kLonCells;
-    col = static_cast<int>(walk.node) % kLonCells;
-  } else {
-    n_rows = n_cols = SplitAt(walk.depth - 1);
-    row = static_cast<int>(walk.node - walk.first) / n_cols;
-    col = static_cast<int>(walk.node - walk.first) % n_cols;
-  }
-  // The box of the nine (within the table's latitudes and longitudes: a path beyond them
-  // is taken as a path out).
-  const double nine_lat_lo = std::max(walk.lat0 - walk.size, -kMaxLatDeg);
-  const double nine_lat_hi = std::min(walk.lat0 + 2 * walk.size, kMaxLatDeg);
-  const double nine_lon_lo = std::max(walk.lon0 - walk.size, -180.0);
-  const double nine_lon_hi = std::min(walk.lon0 + 2 * walk.size, 180.0);
-  if (ClearanceInBox(lat_deg, lon_deg, cos_lat, nine_lat_lo, nine_lat_hi, nine_lon_lo,
-                     nine_lon_hi) <= reach) {
-    return false;
-  }
-  // Whether a node (`size` degrees from lat_lo, lon_lo, at `depth`) within reach holds no
-  // edge within reach: its lookup code answers, its block's edges are beyond, or so are
-  // those of its children within the searched disc's latitude/longitude box.
-  const double half_lat = theta / kDeg + 1e-9;
-  const double half_lon = std::asin(std::min(1.0, std::sin(theta) / cos_lat)) / kDeg + 1e-9;
-  // At most this many nodes divided or with blocks are looked into before the search is
-  // left to decide: a disc reaching into many is rarely clear, and a failed look costs
-  // the search's time twice (measured on the world set: 6 against 1 or 3).
-  int budget = 6;
-  auto node_clear = [&](auto&& self, std::uint32_t node, int depth, double lat_lo, double lon_lo,
-                        double size) -> bool {
-    const std::uint32_t node_code = codes_[node];
-    if (node_code < kCodeChildren) return true;
-    if (--budget < 0) return false;
-    if (LeafBlock(node_code)) return measure(node_code);
-    const int n = SplitAt(depth);
-    const double sub = size / n;
-    const std::uint32_t first = node_code & ~kCodeChildren;
-    auto index = [&](double v, double from) {
-      return std::clamp(static_cast<int>(std::floor((v - from) / sub)), 0, n - 1);
-    };
-    const int ra = index(lat_deg - half_lat, lat_lo), rb = index(lat_deg + half_lat, lat_lo);
-    const int ca = index(lon_deg - half_lon, lon_lo), cb = index(lon_deg + half_lon, lon_lo);
-    for (int r = ra; r <= rb; ++r) {
-      for (int c = ca; c <= cb; ++c) {
-        const double child_lat = lat_lo + r * sub, child_lon = lon_lo + c * sub;
-        if (BoxLowerBound(lat_deg, lon_deg, cos_lat, child_lat, child_lat + sub,
-                          child_lon + 0.5 * sub, 0.5 * sub) > reach) {
-          continue;
-        }
-        if (!self(self, first + r * n + c, depth + 1, child_lat, child_lon, sub)) return false;
-      }
-    }
-    return true;
-  };
-  for (int dr = -1; dr <= 1; ++dr) {
-    for (int dc = -1; dc <= 1; ++dc) {
-      if (dr == 0 && dc == 0) continue;
-      const double lat_lo = walk.lat0 + dr * walk.size, lon_lo = walk.lon0 + dc * walk.size;
-      if (lat_lo < nine_lat_lo || lat_lo >= nine_lat_hi || lon_lo < nine_lon_lo ||
-          lon_lo >= nine_lon_hi) {
-        continue;  // beyond the table: the box of the nine stops there
-      }
-      // A sibling's fast code, where there is one, may say from cache that it has no edge.
-      const int r = row + dr, c = col + dc;
-      const bool sibling = r >= 0 && r < n_rows && c >= 0 && c < n_cols;
-      if (sibling && walk.depth == 1 && cell_fast_[r * kLonCells + c] < kFastChildren) continue;
-      if (sibling && walk.fast_first != kNoEdge &&
-          child_fast_[walk.fast_first + r * n_cols + c] < kFastChildren) {
-        continue;
-      }
-      if (BoxLowerBound(lat_deg, lon_deg, cos_lat, lat_lo, lat_lo + walk.size,
-                        lon_lo + 0.5 * walk.size, 0.5 * walk.size) > reach) {
-        continue;
-      }
-      Walk near;
-      if (sibling) {
-        near = {walk.depth == 1 ? static_cast<std::uint32_t>(r * kLonCells + c)
-                                : walk.first + r * n_cols + c,
-                walk.depth, lat_lo, lon_lo, walk.size};
-      } else {  // in the next cell: walked to from there, down to the leaf's depth at most
-        const double lat = lat_lo + 0.5 * walk.size, lon = lon_lo + 0.5 * walk.size;
-        near = CellWalk(CellOf(lat, lon));
-        Descend(lat, lon, near, walk.depth);
-      }
-      if (!node_clear(node_clear, near.node, near.depth, near.lat0, near.lon0, near.size)) {
-        return false;
-      }
-    }
-  }
-  return !LeafBlock(code) || measure(code);
-}
 
 template <typename F, typename S>
 void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, double cos_lat,
@@ -532,16 +403,9 @@ void ZoneIndex::ClassifyMany(const std::vector<RegionAt>& regions, double search
     const size_t n = std::min(kGroup, regions.size() - first);
     for (size_t j = 0; j < n; ++j) pt[j] = {regions[first + j].lat_deg, regions[first + j].lon_deg};
     LeafCodes(pt, n, codes, walks);
-    // The leaves' clearances, and their siblings' lookup codes, which Clear reads.
+    // The leaves' clearances, which ClassifyAt reads first.
     for (size_t j = 0; j < n; ++j) {
       if (walks[j].depth >= 1) __builtin_prefetch(&node_clear_[walks[j].node]);
-    }
-    for (size_t j = 0; j < n; ++j) {
-      if (walks[j].depth < 2) continue;
-      const int siblings = SplitAt(walks[j].depth - 1) * SplitAt(walks[j].depth - 1);
-      const auto* from = reinterpret_cast<const char*>(&codes_[walks[j].first]);
-      for (int line = 0; line < siblings * 4; line += 64) __builtin_prefetch(from + line);
-      __builtin_prefetch(from + siblings * 4 - 1);
     }
     for (size_t j = 0; j < n; ++j) {
       ClassifyAt(pt[j].lat_deg, pt[j].lon_deg, regions[first + j].region, search_m, codes[j],
@@ -562,28 +426,11 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
   const int cell = CellOf(lat_deg, lon_deg);
   bool clear = false;  // no border within theta
   if (in_table) {
-    // Every edge is in the leaf's block or outside the leaf's box (a leaf the lookup codes
-    // answer has none): when the leaf's own edges and its surroundings are all beyond the
-    // searched radius (Clear), the answer is the containment alone, found without a search
-    // (most positions off the borders). Blocks are measured in the plane at the position.
-    std::optional<Plane> at;
-    double limit = 0.0;  // tan^2 of theta, with a margin for rounding
-    auto measure = [&](std::uint32_t block) {
-      if (!at) {
-        at.emplace(lat_deg, lon_deg);
-        const double t = std::tan(theta);
-        limit = t * t * (1.0 + 1e-9) + 1e-30;
-      }
-      double least = limit;
-      ForEachRun(block, [&](std::uint32_t first, std::uint32_t vertices) {
-        at->LowerBest(&vertices_[first], vertices - 1, least);
-        return least == limit;
-      });
-      return least == limit;
-    };
+    // A disc within the clearance of the leaf holding its centre reaches no border: the
+    // answer is the containment alone, found without a search (most positions off the
+    // borders).
     const double cos_lat = std::cos(lat_deg * kDeg);
-    clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, ChordAbove(theta), cell, walk) ||
-            Clear(lat_deg, lon_deg, cos_lat, theta, walk, code, measure);
+    clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, ChordAbove(theta), cell, walk);
   }
   thread_local std::vector<Near> near;
   near.clear();

@@ -28,19 +28,14 @@
 // its edges as runs of vertices, so a lookup that counts crossings reads one block
 // instead of a record, lists and vertices scattered over the index.
 //
-// An uncertainty class first finds the leaf holding the position, as a lookup does. Each
-// leaf keeps its clearance, the chord from its centre to the nearest border (16 bits,
-// rounded down): when that less the position's offset from the centre exceeds the searched
-// radius, no border is within it (84% of the bench's 1 km discs near borders, 39% of its 10
-// km ones, with one load beside the walk). Otherwise: every edge is in that leaf's block or
-// outside its box (a leaf the codes answer has none), so when the leaf's own edges, the
-// distance out of the box of it and its eight neighbours of the same size (found in the
-// next cell where they lie there), and the edges of those neighbours the disc reaches
-// (their blocks, or their children's within the disc's box, at most six looked into) are
-// all beyond the searched radius, no border is within it: the answer is the containment
-// alone, without a search. That settles most positions off the borders: 86% of the bench's
-// 1 km discs (centres within 50 km of borders; 90% reach no border) and 28% of its 10 km
-// ones.
+// An uncertainty class first finds the leaf holding the position, as a lookup does, asking
+// for the leaf's clearance as it goes: the chord from the leaf's centre to the nearest
+// border (16 bits, rounded down). When that less the position's offset from the centre
+// exceeds the searched radius, no border is within it, and the answer is the containment
+// alone, without a search: 84% of the bench's 1 km discs (centres within 50 km of borders;
+// 90% reach no border) and 39% of its 10 km ones. (A test of the leaf's own edges and its
+// eight neighbours', which settled 86% and 28% alone, was dropped once the clearance came:
+// after it, it settled a few percent more for more than it saved, 0.87-1.0x.)
 //
 // Border distances and uncertainty classes (region.h) walk the same table's cells
 // best-first: the cells under the latitude/longitude box of the searched disc, nearest
@@ -211,9 +206,6 @@ class ZoneIndex {
     std::uint32_t node;
     int depth;
     double lat0, lon0, size;
-    // Below a cell: the node's parent's first child, and where the parent's children's fast
-    // codes start in child_fast_ (kNoEdge: they have none).
-    std::uint32_t first = 0, fast_first = kNoEdge;
   };
   Walk CellWalk(int cell) const {
     return {static_cast<std::uint32_t>(cell), 1, -kMaxLatDeg + (cell / kLonCells) * kCellDeg,
@@ -238,11 +230,9 @@ class ZoneIndex {
   std::uint32_t ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
                             Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
-  // (an answer or a leaf block), walk at the leaf; or, when that is deeper than
-  // max_depth, the code of the divided node at max_depth, walk there. With ask_clearance,
-  // asks for each node's clearance (node_clear_) as it steps to it.
+  // (an answer or a leaf block), walk at the leaf. With ask_clearance, asks for each
+  // node's clearance (node_clear_) as it steps to it.
   std::uint32_t Descend(double lat_deg, double lon_deg, Walk& walk,
-                        int max_depth = std::numeric_limits<int>::max(),
                         bool ask_clearance = false) const;
   // The lookup code of the leaf holding a point of the table (below 85 degrees): an answer
   // (0: no zone, else zone + 1; the leaf has no edge) or where its leaf block is; walk at
@@ -254,28 +244,17 @@ class ZoneIndex {
   // for; walk depth -1 beyond the table).
   void ClassifyAt(double lat_deg, double lon_deg, const Region& region, double search_m,
                   std::uint32_t code, const Walk& walk, Proximity& out) const;
-  // Whether no edge comes within theta (radians) of the point (in the table), given walk at
-  // the leaf holding it and the leaf's lookup code: every edge is in the leaf's block or
-  // outside its box, so it suffices that the leaf's own edges, the box of it and its eight
-  // neighbours of the same size, and the edges in those neighbours within theta (their
-  // blocks, or their children's) are all beyond theta. False when unsure (a disc reaching
-  // many divided nodes). `measure(code)` says whether a leaf block's edges are all beyond
-  // theta.
-  template <typename M>
-  bool Clear(double lat_deg, double lon_deg, double cos_lat, double theta, const Walk& walk,
-             std::uint32_t code, M&& measure) const;
   // Per leaf (node_clear_, by node; block_clear_ for a one-degree block's answer, by block):
   // the chord from its centre c to the nearest border, rounded down to 16 bits (the top
   // half of a float's bits: within 0.8%). A disc about p, a point of the leaf, with radius
   // theta is clear of borders when that chord less |p - c| exceeds theta's chord (chords
   // are a metric); |p - c| is bounded from above by the latitude and longitude differences
   // (sin^2 of half the angle is at most that of the haversine with both cosines taken at
-  // the mid latitude), so the test takes no trigonometry beyond the position's cosine. One
-  // load: it settles most discs that Clear would, before Clear's reads of the neighbours
-  // (on the bench's points near borders, 84% of 1 km discs and 39% of 10 km ones, where
-  // Clear settles 86% and 28%). The load is asked for as the lookup steps to each node,
-  // so its miss overlaps the walk's (measured: 1.2-1.4x on the bench's 1 km discs, 1.1x on
-  // its 10 km ones; read only after the walk, 0.92x at 1 km). 9.5 MB for the world set.
+  // the mid latitude), so the test takes no trigonometry beyond the position's cosine. The
+  // load is asked for as the lookup steps to each node, so its miss overlaps the walk's
+  // (measured against the neighbours' test that came before it: 1.2-1.4x on the bench's
+  // 1 km discs, 1.1x on its 10 km ones; read only after the walk, 0.92x at 1 km). 9.5 MB
+  // for the world set.
   HugePageVector<std::uint16_t> node_clear_;
   std::vector<std::uint16_t> block_clear_;
   static std::uint16_t ChordDown16(double chord);
@@ -337,11 +316,6 @@ class ZoneIndex {
     float x, y;
   };
   HugePageVector<std::byte> leaves_;
-  // Calls each(first, vertices) for the runs of the leaf block of `code`: where each run's
-  // first vertex is in vertices_, and how many it has (border searches' use of a block),
-  // until it returns false.
-  template <typename F>
-  void ForEachRun(std::uint32_t code, F&& each) const;
   // Appends node's block; returns its code.
   std::uint32_t AddLeafBlock(std::uint32_t node);
   // Visits the cells (and caps) within `radius_rad` of the point (p, with cos_lat the
@@ -531,7 +505,8 @@ class ZoneIndex {
   const std::uint16_t* CellFastAt(int cell, std::uint16_t block_code) const {
     if (block_code == kFastSlow) return &cell_fast_[cell];
     const int in_block = (cell / kLonCells % kBlock) * kBlock + cell % kLonCells % kBlock;
-    return &block_cells_[size_t{block_code & ~kFastChildren} * (kBlock * kBlock) + in_block];
+    const auto copy = static_cast<size_t>(block_code & ~kFastChildren);
+    return &block_cells_[copy * (kBlock * kBlock) + in_block];
   }
   // The caps beyond 85 degrees south and north, as leaf nodes of the edges reaching them.
   std::uint32_t cap_node_[2] = {0, 0};
