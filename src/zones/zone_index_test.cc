@@ -368,8 +368,8 @@ TEST(ZoneIndex, NearestBorderFromSubCellCornersIsS2s) {
 
 // Discs just short of and just past the nearest border (S2's distance less or more 1 mm)
 // reach no border and straddle one, whether the index decides from the clearance of the
-// leaf it finds the centre in (the leaf and its neighbours without edges) or by searching:
-// points near borders at scales from 100 m to 30 km, and uniform ones.
+// leaf it finds the centre in (its centre's distance to the nearest border, rounded down)
+// or by searching: points near borders at scales from 100 m to 30 km, and uniform ones.
 TEST(ZoneIndex, DiscsStopShortOfOrReachTheNearestBorder) {
   const ZoneSet& set = World();
   const ZoneIndex& index = WorldIndex();
