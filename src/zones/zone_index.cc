@@ -798,7 +798,9 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
   if (std::abs(lat_deg) >= kMaxLatDeg) {
-    PolarContaining(lat_deg, lon_deg, out);
+    const std::vector<int>* beyond = PolarZones(lat_deg);
+    out =
+        beyond ? *beyond : reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
     return;
   }
   Walk walk;
@@ -833,14 +835,13 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
     } else {
       state[j] = State::kCell;
       walks[j] = CellWalk(cell);
-      fast_at[j] = block_code;
       __builtin_prefetch(CellFastAt(cell, block_code));
     }
   }
   // The cells' fast codes: answers, children's fast codes, or the lookup codes.
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kCell) continue;
-    codes[j] = *CellFastAt(static_cast<int>(walks[j].node), static_cast<std::uint16_t>(fast_at[j]));
+    codes[j] = *CellFastAt(static_cast<int>(walks[j].node), static_cast<std::uint16_t>(codes[j]));
     if (codes[j] < kFastChildren) {
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {
@@ -900,7 +901,10 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
         if (codes[j] != 0) zones.push_back(static_cast<int>(codes[j] - 1));
       } else {
         if (walks[j].depth < 0) {
-          PolarContaining(pt[j].lat_deg, pt[j].lon_deg, found);
+          const std::vector<int>* beyond = PolarZones(pt[j].lat_deg);
+          found = beyond ? *beyond
+                         : reference_.Containing(
+                               S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint());
         } else {
           Resolve(codes[j] & kCodeMask,
                   S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
@@ -922,8 +926,8 @@ std::vector<int> ZoneIndex::Containing(const S2Point& p) const {
   const S2LatLng ll(p);
   const double lat = ll.lat().degrees();
   if (std::abs(lat) >= kMaxLatDeg) {  // (the point itself to S2, not its degrees)
-    const int pole = lat > 0.0 ? 1 : 0;
-    return std::abs(lat) > polar_clear_deg_[pole] ? polar_zones_[pole] : reference_.Containing(p);
+    const std::vector<int>* beyond = PolarZones(lat);
+    return beyond ? *beyond : reference_.Containing(p);
   }
   Walk walk;
   const std::uint32_t code = LeafCode(lat, ll.lng().degrees(), walk);

@@ -424,13 +424,14 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
   }
   const bool in_table = walk.depth >= 0;
   const int cell = CellOf(lat_deg, lon_deg);
+  const double theta_chord = ChordAbove(theta);
   bool clear = false;  // no border within theta
   if (in_table) {
     // A disc within the clearance of the leaf holding its centre reaches no border: the
     // answer is the containment alone, found without a search (most positions off the
     // borders).
     const double cos_lat = std::cos(lat_deg * kDeg);
-    clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, ChordAbove(theta), cell, walk);
+    clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, theta_chord, cell, walk);
   }
   thread_local std::vector<Near> near;
   near.clear();
@@ -449,7 +450,6 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const Whitening whitening(region, tan_extent);
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
-    const double theta_chord = ChordAbove(theta);
     // What arrived meanwhile says where to ask next: the cell's chains.
     if (in_table) __builtin_prefetch(cell_chains_.data() + chain_start_[cell]);  // may be none
     auto find = [&](int zone) -> Near* {
@@ -594,9 +594,10 @@ void ZoneIndex::BuildClearances() {
   block_clear_.assign(block_fast_.size(), 0);
   for (size_t b = 0; b < block_fast_.size(); ++b) {
     if (block_fast_[b] >= kFastChildren) continue;  // not an answer
+    // (The block's box as a lookup's walk has it, whose centre ClearOfBorders takes.)
     const int row = static_cast<int>(b) / kBlockCols * kBlock, col = b % kBlockCols * kBlock;
-    block_clear_[b] = clearance(-kMaxLatDeg + (row + 0.5 * kBlock) * kCellDeg,
-                                -180.0 + (col + 0.5 * kBlock) * kCellDeg);
+    const Walk block = BlockWalk(row * kLonCells + col);
+    block_clear_[b] = clearance(block.lat0 + 0.5 * block.size, block.lon0 + 0.5 * block.size);
   }
   // The leaves (not the caps), shared among the machine's cores.
   const size_t nodes = cap_node_[0];

@@ -81,7 +81,6 @@
 #include <memory>
 #include <vector>
 
-#include "s2/s2latlng.h"
 #include "s2/s2point.h"
 #include "satfence/base/huge_pages.h"
 #include "satfence/zones/s2_zone_index.h"
@@ -517,14 +516,11 @@ class ZoneIndex {
   // a lookup there is not S2ZoneIndex's.
   double polar_clear_deg_[2] = {90.0, 90.0};
   std::vector<int> polar_zones_[2];
-  // The zones holding a point beyond 85 degrees (REQUIRES: |lat_deg| >= kMaxLatDeg).
-  void PolarContaining(double lat_deg, double lon_deg, std::vector<int>& out) const {
+  // For a point beyond 85 degrees: the zones holding it when it lies beyond its cap's
+  // edges, else null (S2ZoneIndex answers).
+  const std::vector<int>* PolarZones(double lat_deg) const {
     const int pole = lat_deg > 0.0 ? 1 : 0;
-    if (std::abs(lat_deg) > polar_clear_deg_[pole]) {
-      out = polar_zones_[pole];
-    } else {
-      out = reference_.Containing(S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint());
-    }
+    return std::abs(lat_deg) > polar_clear_deg_[pole] ? &polar_zones_[pole] : nullptr;
   }
 
   void BuildSummaries(const std::vector<std::uint8_t>& depth);
