@@ -117,19 +117,28 @@ std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk,
 
 std::uint32_t ZoneIndex::ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
                                      Walk& walk) const {
-  const std::uint32_t slot = cell_code & ~kFastChildren;
-  const std::uint32_t first = slot_first_child_[slot];
+  const Slot& s = slots_[cell_code & ~kFastChildren];
+  walk.node =
+      ChildToward(s.first_child, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  const std::uint32_t i = walk.node - s.first_child;
+  if ((s.divided >> i & 1) == 0) return s.fast_base + i;
+  const auto before =
+      static_cast<std::uint32_t>(std::popcount(s.divided & ((std::uint64_t{1} << i) - 1)));
+  const std::uint32_t first = s.first_child + kChildren + before * kGrandchildren;
   walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-  return slot * kFirstSplit * kFirstSplit + (walk.node - first);
+  return s.fast_base + kChildren + before * kGrandchildren + (walk.node - first);
 }
 
-std::uint16_t ZoneIndex::ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
+std::uint32_t ZoneIndex::FromChildFast(std::uint16_t cell_code, std::uint16_t child_code) const {
+  if (child_code < kFastChildren) return child_code;
+  if (child_code == kFastSlow) return kAskCodes;
+  return kCodeLeaf | (slots_[cell_code & ~kFastChildren].leaf_base + (child_code & ~kFastChildren));
+}
+
+std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
                                    Walk& walk) const {
-  if (cell_code == kFastSlow) return kFastSlow;
-  const std::uint32_t at = ChildFastAt(cell_code, lat_deg, lon_deg, walk);
-  // The child's lookup code is wanted unless its fast code answers: ask for both at once.
-  __builtin_prefetch(&codes_[walk.node]);
-  return child_fast_[at];
+  if (cell_code == kFastSlow) return kAskCodes;
+  return FromChildFast(cell_code, child_fast_[ChildFastAt(cell_code, lat_deg, lon_deg, walk)]);
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -162,8 +171,9 @@ void ZoneIndex::AddNode(const S2Point& center, const std::vector<std::uint32_t>&
   nodes_.push_back(next);
 }
 
-void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
-                      const std::vector<std::uint32_t>& edges) {
+std::vector<std::vector<std::uint32_t>> ZoneIndex::AddChildren(
+    std::uint32_t node, double lat0, double lon0, double size, int depth,
+    const std::vector<std::uint32_t>& edges) {
   const int n = SplitAt(depth);
   const double sub = size / n;
   const double pad = PadFor(sub);
@@ -188,24 +198,66 @@ void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size,
   // Children are contiguous; those that will be divided again keep no edges of their own.
   const std::uint32_t first = static_cast<std::uint32_t>(nodes_.size() - 1);
   nodes_[node].first_child = first;
-  auto divide = [&](int i) { return child_edges[i].size() > kDense && depth < kMaxDepth; };
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
       const int i = r * n + c;
       AddNode(S2LatLng::FromDegrees(lat0 + (r + 0.5) * sub, lon0 + (c + 0.5) * sub).ToPoint(),
-              divide(i) ? std::vector<std::uint32_t>() : child_edges[i]);
+              Divides(child_edges[i], depth) ? std::vector<std::uint32_t>() : child_edges[i]);
     }
   }
+  return child_edges;
+}
+
+void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
+                      const std::vector<std::uint32_t>& edges) {
+  const std::vector<std::vector<std::uint32_t>> child_edges =
+      AddChildren(node, lat0, lon0, size, depth, edges);
+  const int n = SplitAt(depth);
+  const double sub = size / n;
+  const std::uint32_t first = nodes_[node].first_child;
+  if (depth != 1) {
+    for (int r = 0; r < n; ++r) {
+      for (int c = 0; c < n; ++c) {
+        const int i = r * n + c;
+        if (Divides(child_edges[i], depth))
+          Split(first + i, lat0 + r * sub, lon0 + c * sub, sub, depth + 1, child_edges[i]);
+      }
+    }
+    return;
+  }
+  // Below a cell, the grandchildren come next, all of them, in their parents' order, and
+  // only then anything deeper: so a lookup finds a grandchild from the cell's slot alone
+  // (Slot), without reading its parent's code first.
+  std::vector<std::vector<std::vector<std::uint32_t>>> grand(n * n);
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
       const int i = r * n + c;
-      if (divide(i))
-        Split(first + i, lat0 + r * sub, lon0 + c * sub, sub, depth + 1, child_edges[i]);
+      if (Divides(child_edges[i], depth))
+        grand[i] =
+            AddChildren(first + i, lat0 + r * sub, lon0 + c * sub, sub, depth + 1, child_edges[i]);
+    }
+  }
+  const int m = SplitAt(depth + 1);
+  const double sub2 = sub / m;
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < n; ++c) {
+      const int i = r * n + c;
+      if (grand[i].empty()) continue;
+      const double lat1 = lat0 + r * sub, lon1 = lon0 + c * sub;
+      const std::uint32_t first2 = nodes_[first + i].first_child;
+      for (int r2 = 0; r2 < m; ++r2) {
+        for (int c2 = 0; c2 < m; ++c2) {
+          const int j = r2 * m + c2;
+          if (Divides(grand[i][j], depth + 1))
+            Split(first2 + j, lat1 + r2 * sub2, lon1 + c2 * sub2, sub2, depth + 2, grand[i][j]);
+        }
+      }
     }
   }
 }
 
 ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
+  static_assert(kChildren == SplitAt(1) * SplitAt(1) && kGrandchildren == SplitAt(2) * SplitAt(2));
   const int cells = kLatCells * kLonCells;
   // Flat edges, numbered by part in the order S2ZoneIndex numbers its shapes.
   std::int32_t shape = 0;
@@ -330,12 +382,36 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   for (int c = 0; c < cells; ++c) {
     const std::uint32_t code = codes_[c];
     cell_fast_[c] = fast(code);
-    if (Divided(code) && slot_first_child_.size() < kFastChildren - 1) {
-      cell_fast_[c] = static_cast<std::uint16_t>(kFastChildren | slot_first_child_.size());
-      const std::uint32_t first = code & ~kCodeChildren;
-      slot_first_child_.push_back(first);
-      for (int i = 0; i < kFirstSplit * kFirstSplit; ++i)
-        child_fast_.push_back(fast(codes_[first + i]));
+    if (Divided(code) && slots_.size() < kFastChildren - 1) {
+      cell_fast_[c] = static_cast<std::uint16_t>(kFastChildren | slots_.size());
+      Slot s{code & ~kCodeChildren, 0, static_cast<std::uint32_t>(child_fast_.size()), 0, 0};
+      bool blocks = false;  // whether s.leaf_base is set
+      // A child's or grandchild's fast code. Their leaf blocks follow one another (the
+      // grandchildren follow the children, and AddLeafBlock goes in node order).
+      auto child_fast = [&](std::uint32_t child) {
+        if (!LeafBlock(child)) return fast(child);
+        const std::uint32_t word = child & kCodeMask;
+        if (!blocks) s.leaf_base = word;
+        blocks = true;
+        return word - s.leaf_base < kFastSlow - kFastChildren
+                   ? static_cast<std::uint16_t>(kFastChildren | (word - s.leaf_base))
+                   : kFastSlow;
+      };
+      std::uint32_t grandchildren = s.first_child + kChildren;
+      for (std::uint32_t i = 0; i < kChildren; ++i) {
+        const std::uint32_t child = codes_[s.first_child + i];
+        child_fast_.push_back(child_fast(child));
+        if (!Divided(child)) continue;
+        s.divided |= std::uint64_t{1} << i;
+        // Split's order, on which the lookup relies.
+        if ((child & ~kCodeChildren) != grandchildren)
+          throw std::logic_error("ZoneIndex: grandchildren out of their parents' order");
+        grandchildren += kGrandchildren;
+      }
+      for (std::uint32_t g = s.first_child + kChildren; g < grandchildren; ++g) {
+        child_fast_.push_back(child_fast(codes_[g]));
+      }
+      slots_.push_back(s);
     }
   }
   for (int c = 0; c < cells; ++c) {
@@ -385,18 +461,18 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::uint32_t>().swap(node_edges_);
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
-  stats_.bytes =
-      vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) + leaves_.size() +
-      occupied_.size() * 8 + super_occupied_.size() +
-      (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) + chains_.size() * sizeof(Chain) +
-      chain_start_.size() * 4 + cell_chains_.size() * sizeof(Chain) +
-      (codes_.size() + slot_first_child_.size() + cell_near_.size() + cell_near_edge_.size() +
-       far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
-          4 +
-      (cell_fast_.size() + child_fast_.size() + block_fast_.size() + block_cells_.size() +
-       node_clear_.size() + block_clear_.size()) *
-          2 +
-      tree_.size() * sizeof(TreeNode);
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
+                 leaves_.size() + occupied_.size() * 8 + super_occupied_.size() +
+                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
+                 chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
+                 cell_chains_.size() * sizeof(Chain) +
+                 (codes_.size() + 6 * slots_.size() + cell_near_.size() + cell_near_edge_.size() +
+                  far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
+                     4 +
+                 (cell_fast_.size() + child_fast_.size() + block_fast_.size() +
+                  block_cells_.size() + node_clear_.size() + block_clear_.size()) *
+                     2 +
+                 tree_.size() * sizeof(TreeNode);
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -788,12 +864,10 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
   if (ask_clearance) __builtin_prefetch(&node_clear_[cell]);
   fast = *CellFastAt(cell, fast);
   walk = CellWalk(cell);
-  if (fast >= kFastChildren) {
-    fast = ChildFast(fast, lat_deg, lon_deg, walk);
-    if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
-  }
   if (fast < kFastChildren) return fast;  // kFastNone or zone + 1, as a lookup code's answer
-  return Descend(lat_deg, lon_deg, walk, ask_clearance);
+  const std::uint32_t code = ChildCode(fast, lat_deg, lon_deg, walk);
+  if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
+  return code == kAskCodes ? Descend(lat_deg, lon_deg, walk, ask_clearance) : code;
 }
 
 void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out) const {
@@ -856,9 +930,10 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
   }
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kChild) continue;
-    codes[j] = child_fast_[fast_at[j]];
-    if (codes[j] < kFastChildren) {
+    codes[j] = FromChildFast(static_cast<std::uint16_t>(codes[j]), child_fast_[fast_at[j]]);
+    if (codes[j] != kAskCodes) {
       state[j] = State::kDone;
+      if (LeafBlock(codes[j])) AskForBlock(codes[j]);
     } else {
       state[j] = State::kDescending;
       __builtin_prefetch(&codes_[walks[j].node]);

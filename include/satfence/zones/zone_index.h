@@ -21,9 +21,10 @@
 // node records (which are dropped after the build): a 16-bit code per one-degree block,
 // its cells' common answer or where a copy of their 16 codes is (120 kB + 300 kB, so most
 // uniform lookups are one load from cache, and a lookup near borders two); a 16-bit fast
-// code per cell, the answer or a slot of its children's fast codes (2 MB + 2.4 MB for the
-// world set; most lookups near borders end here); 4-byte lookup codes per
-// node below them (the answer, the first child, or where the leaf's block is); and for
+// code per cell, the answer or a slot of its children's and grandchildren's fast codes,
+// each the answer or where the leaf's block is (2 MB + 4.1 MB for the world set; nearly
+// all lookups near borders end here or in the block it names); 4-byte lookup codes per
+// node (the answer, the first child, or where the leaf's block is) for the rest; and for
 // each leaf the codes do not answer, one block with its centre, the parts holding it and
 // its edges as runs of vertices, so a lookup that counts crossings reads one block
 // instead of a record, lists and vertices scattered over the index.
@@ -177,8 +178,9 @@ class ZoneIndex {
   static constexpr int kSuperCols = kLonCells / kSuper;
   // Fast codes (16 bits, so the tables a lookup starts from stay in cache): below
   // kFastChildren the answer (kFastNone, or zone + 1); for a cell, kFastChildren | slot for
-  // a divided cell whose children's fast codes are in that slot; kFastSlow: ask the lookup
-  // codes.
+  // a divided cell whose children's fast codes are in that slot; for a child or grandchild,
+  // kFastChildren | w for a leaf whose block starts w words after its slot's leaf_base;
+  // kFastSlow: ask the lookup codes.
   static constexpr std::uint16_t kFastNone = 0, kFastChildren = 0x8000, kFastSlow = 0xFFFF;
   // Lookup codes, one per node (codes_): below kCodeChildren the answer itself (0: no
   // zone, else zone + 1), for a leaf without edges and with at most one zone at its centre;
@@ -220,12 +222,21 @@ class ZoneIndex {
   // pt[j], walk depth -1 for a point beyond the table.
   static constexpr size_t kGroup = 16;
   void LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const;
-  // From the fast code of the point's cell (not an answer): the fast code of its child
-  // (walk at the child) for a divided cell with a slot, else kFastSlow (walk at the cell).
-  std::uint16_t ChildFast(std::uint16_t cell_code, double lat_deg, double lon_deg,
+  // Children of a cell, and of a child (SplitAt(1)^2 and SplitAt(2)^2).
+  static constexpr std::uint32_t kChildren = kFirstSplit * kFirstSplit, kGrandchildren = 16;
+  // From the fast code of the point's cell (not an answer): the lookup code of the leaf
+  // holding the point when it is the cell's child or grandchild and its fast code names it
+  // (an answer or its leaf block), walk at that leaf; else kAskCodes: ask the lookup codes
+  // from walk's node (the cell, for kFastSlow; a divided grandchild; a leaf whose block is
+  // too far from its slot's first for 15 bits).
+  static constexpr std::uint32_t kAskCodes = kCodeChildren;  // (node 0 is no node's child)
+  std::uint32_t ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
                           Walk& walk) const;
-  // For a cell's fast code kFastChildren | slot: where its child's fast code is in
-  // child_fast_ (walk moves to the child).
+  // The lookup code a child's fast code names (`cell_code` its cell's), or kAskCodes.
+  std::uint32_t FromChildFast(std::uint16_t cell_code, std::uint16_t child_code) const;
+  // For a cell's fast code kFastChildren | slot: where the fast code of its child holding
+  // the point is in child_fast_ (walk moves to the child), or for a divided child, of its
+  // grandchild holding the point (walk moves on to the grandchild).
   std::uint32_t ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
                             Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
@@ -483,11 +494,26 @@ class ZoneIndex {
   // 19 MB of codes for the world set, where the records were 227 MB).
   HugePageVector<std::uint32_t> codes_;
   // Fast codes per cell (2 MB) and, per slot of a divided cell, of its kFirstSplit^2
-  // children (128 bytes each, 2.4 MB for the world set), with the slot's first child's
-  // node number: most lookups near borders end in these two tables, where the lookup codes
-  // below them and the leaf blocks are too large to stay in cache.
+  // children and then of the 16 children of each divided child (4.1 MB for the world set):
+  // nearly all lookups near borders end in these tables, or go from them straight to the
+  // leaf block they name, where the lookup codes (19 MB) do not stay in cache. Per slot
+  // (Slot), where its codes start in child_fast_ (fast_base), its cell's first child,
+  // which children are divided, and where its leaf blocks start. A cell's grandchildren
+  // follow its children in their parents' order (Split), so those of child i start
+  // 16 x (the divided children before i) after the children, in the nodes and in the slot's
+  // codes alike, and the children's and grandchildren's blocks follow one another in the
+  // same order (AddLeafBlock goes in node order), so a code names its block as an offset
+  // from the slot's first. A lookup below a cell so reads one fast code from the slot and
+  // then, at most, the block it names: against the lookup codes' way (the child's code,
+  // then the grandchild's, then the block), 1.07-1.10x on the bench's points near
+  // borders, in-process A/B. (Grandchildren's codes are 0.8M of the 2M.)
   HugePageVector<std::uint16_t> cell_fast_, child_fast_;
-  std::vector<std::uint32_t> slot_first_child_;
+  struct Slot {
+    std::uint32_t first_child, leaf_base, fast_base, unused;  // (unused: pads to 8 bytes)
+    std::uint64_t divided;                                    // bit i: child i is divided
+  };
+  static_assert(kFirstSplit * kFirstSplit <= 64, "a slot's children are a 64-bit mask");
+  std::vector<Slot> slots_;
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
   // cells' common answer; or, when they differ, kFastChildren | m, their fast codes being
   // copied (row by row) to block_cells_ from kBlock^2 m, so that a lookup near borders
@@ -528,7 +554,18 @@ class ZoneIndex {
   void BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_edges,
                    const std::vector<std::uint32_t> (&cap_edges)[2]);
 
-  // Divides a node whose box is (lat0, lon0, size) at `depth`; appends its children.
+  // Whether a child of a node at `depth` holding `edges` is divided again.
+  static bool Divides(const std::vector<std::uint32_t>& edges, int depth) {
+    return edges.size() > kDense && depth < kMaxDepth;
+  }
+  // Appends the children of a node whose box is (lat0, lon0, size), divided at `depth`
+  // (those to be divided again keep no edges of their own); returns each child's edges.
+  std::vector<std::vector<std::uint32_t>> AddChildren(std::uint32_t node, double lat0, double lon0,
+                                                      double size, int depth,
+                                                      const std::vector<std::uint32_t>& edges);
+  // Divides a node whose box is (lat0, lon0, size) at `depth`, and its children as they
+  // need, appending them (below a cell: its children, then all their children, then the
+  // rest, depth first).
   void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
              const std::vector<std::uint32_t>& edges);
   void AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges);
