@@ -115,30 +115,32 @@ std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk,
   return code;
 }
 
-std::uint32_t ZoneIndex::ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
-                                     Walk& walk) const {
-  const Slot& s = slots_[cell_code & ~kFastChildren];
+std::uint32_t ZoneIndex::SlotEntry(const Slot& s, double lat_deg, double lon_deg,
+                                   Walk& walk) const {
   walk.node =
       ChildToward(s.first_child, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
   const std::uint32_t i = walk.node - s.first_child;
-  if ((s.divided >> i & 1) == 0) return s.fast_base + i;
+  if ((s.divided >> i & 1) == 0) return i;
   const auto before =
       static_cast<std::uint32_t>(std::popcount(s.divided & ((std::uint64_t{1} << i) - 1)));
   const std::uint32_t first = s.first_child + kChildren + before * kGrandchildren;
   walk.node = ChildToward(first, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-  return s.fast_base + kChildren + before * kGrandchildren + (walk.node - first);
+  return kChildren + before * kGrandchildren + (walk.node - first);
 }
 
-std::uint32_t ZoneIndex::FromChildFast(std::uint16_t cell_code, std::uint16_t child_code) const {
+std::uint32_t ZoneIndex::FromChildFast(const Slot& s, std::uint16_t child_code) {
   if (child_code < kFastChildren) return child_code;
   if (child_code == kFastSlow) return kAskCodes;
-  return kCodeLeaf | (slots_[cell_code & ~kFastChildren].leaf_base + (child_code & ~kFastChildren));
+  return kCodeLeaf | (s.leaf_base + (child_code & ~kFastChildren));
 }
 
 std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
                                    Walk& walk) const {
   if (cell_code == kFastSlow) return kAskCodes;
-  return FromChildFast(cell_code, child_fast_[ChildFastAt(cell_code, lat_deg, lon_deg, walk)]);
+  const Slot& s = slots_[cell_code & ~kFastChildren];
+  const std::uint32_t entry = SlotEntry(s, lat_deg, lon_deg, walk);
+  const unsigned p = PaletteIndex(s, entry);
+  return p < kPalette ? s.palette[p] : FromChildFast(s, child_fast_[s.fast_base + entry]);
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -375,43 +377,13 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   }
   // The fast codes: the cells' answers, and slots for divided cells while 15 bits number
   // them (the rest ask the lookup codes).
-  auto fast = [](std::uint32_t code) {
-    return code < kFastChildren ? static_cast<std::uint16_t>(code) : kFastSlow;
-  };
   cell_fast_.assign(cells, kFastSlow);
   for (int c = 0; c < cells; ++c) {
     const std::uint32_t code = codes_[c];
-    cell_fast_[c] = fast(code);
+    cell_fast_[c] = code < kFastChildren ? static_cast<std::uint16_t>(code) : kFastSlow;
     if (Divided(code) && slots_.size() < kFastChildren - 1) {
       cell_fast_[c] = static_cast<std::uint16_t>(kFastChildren | slots_.size());
-      Slot s{code & ~kCodeChildren, 0, static_cast<std::uint32_t>(child_fast_.size()), 0, 0};
-      bool blocks = false;  // whether s.leaf_base is set
-      // A child's or grandchild's fast code. Their leaf blocks follow one another (the
-      // grandchildren follow the children, and AddLeafBlock goes in node order).
-      auto child_fast = [&](std::uint32_t child) {
-        if (!LeafBlock(child)) return fast(child);
-        const std::uint32_t word = child & kCodeMask;
-        if (!blocks) s.leaf_base = word;
-        blocks = true;
-        return word - s.leaf_base < kFastSlow - kFastChildren
-                   ? static_cast<std::uint16_t>(kFastChildren | (word - s.leaf_base))
-                   : kFastSlow;
-      };
-      std::uint32_t grandchildren = s.first_child + kChildren;
-      for (std::uint32_t i = 0; i < kChildren; ++i) {
-        const std::uint32_t child = codes_[s.first_child + i];
-        child_fast_.push_back(child_fast(child));
-        if (!Divided(child)) continue;
-        s.divided |= std::uint64_t{1} << i;
-        // Split's order, on which the lookup relies.
-        if ((child & ~kCodeChildren) != grandchildren)
-          throw std::logic_error("ZoneIndex: grandchildren out of their parents' order");
-        grandchildren += kGrandchildren;
-      }
-      for (std::uint32_t g = s.first_child + kChildren; g < grandchildren; ++g) {
-        child_fast_.push_back(child_fast(codes_[g]));
-      }
-      slots_.push_back(s);
+      slots_.push_back(MakeSlot(code & ~kCodeChildren));
     }
   }
   for (int c = 0; c < cells; ++c) {
@@ -466,13 +438,74 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
                  cell_chains_.size() * sizeof(Chain) +
-                 (codes_.size() + 6 * slots_.size() + cell_near_.size() + cell_near_edge_.size() +
-                  far_start_.size() + 2 * far_chains_.size() + 4 * sub_lists_.size()) *
+                 (codes_.size() + 8 * slots_.size() + 2 * palette_bits_.size() + cell_near_.size() +
+                  cell_near_edge_.size() + far_start_.size() + 2 * far_chains_.size() +
+                  4 * sub_lists_.size()) *
                      4 +
                  (cell_fast_.size() + child_fast_.size() + block_fast_.size() +
                   block_cells_.size() + node_clear_.size() + block_clear_.size()) *
                      2 +
                  tree_.size() * sizeof(TreeNode);
+}
+
+ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
+  Slot s{};
+  s.first_child = first_child;
+  s.fast_base = static_cast<std::uint32_t>(child_fast_.size());
+  bool blocks = false;  // whether s.leaf_base is set
+  // A child's or grandchild's fast code. Their leaf blocks follow one another (the
+  // grandchildren follow the children, and AddLeafBlock goes in node order).
+  auto fast = [&](std::uint32_t code) {
+    if (!LeafBlock(code))
+      return code < kFastChildren ? static_cast<std::uint16_t>(code) : kFastSlow;
+    const std::uint32_t word = code & kCodeMask;
+    if (!blocks) s.leaf_base = word;
+    blocks = true;
+    return word - s.leaf_base < kFastSlow - kFastChildren
+               ? static_cast<std::uint16_t>(kFastChildren | (word - s.leaf_base))
+               : kFastSlow;
+  };
+  std::uint32_t grandchildren = first_child + kChildren;
+  for (std::uint32_t i = 0; i < kChildren; ++i) {
+    const std::uint32_t code = codes_[first_child + i];
+    child_fast_.push_back(fast(code));
+    if (!Divided(code)) continue;
+    s.divided |= std::uint64_t{1} << i;
+    // Split's order, on which the lookup relies.
+    if ((code & ~kCodeChildren) != grandchildren)
+      throw std::logic_error("ZoneIndex: grandchildren out of their parents' order");
+    grandchildren += kGrandchildren;
+  }
+  for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
+    child_fast_.push_back(fast(codes_[g]));
+  }
+  // The palette: the slot's most frequent answers (ties to the first met).
+  const size_t entries = child_fast_.size() - s.fast_base;
+  const std::uint16_t* code = &child_fast_[s.fast_base];
+  std::vector<std::pair<std::uint16_t, std::uint32_t>> answers;  // answer, count
+  for (size_t k = 0; k < entries; ++k) {
+    if (code[k] >= kFastChildren) continue;
+    auto it = std::find_if(answers.begin(), answers.end(),
+                           [&](const auto& a) { return a.first == code[k]; });
+    if (it == answers.end()) {
+      answers.push_back({code[k], 1});
+    } else {
+      ++it->second;
+    }
+  }
+  std::stable_sort(answers.begin(), answers.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  answers.resize(std::min<size_t>(answers.size(), kPalette));
+  for (size_t p = 0; p < answers.size(); ++p) s.palette[p] = answers[p].first;
+  s.bits_base = static_cast<std::uint32_t>(palette_bits_.size());
+  palette_bits_.resize(palette_bits_.size() + (entries + 31) / 32, 0);
+  for (size_t k = 0; k < entries; ++k) {
+    std::uint64_t p = 0;
+    while (p < answers.size() && answers[p].first != code[k]) ++p;
+    if (p == answers.size()) p = kPalette;  // not in the palette: read child_fast_
+    palette_bits_[s.bits_base + k / 32] |= p << (2 * (k % 32));
+  }
+  return s;
 }
 
 void ZoneIndex::BuildSummaries(const std::vector<std::uint8_t>& depth) {
@@ -890,9 +923,9 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
 
 void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const {
   // Per point: where its lookup stands.
-  enum class State : std::uint8_t { kDone, kCell, kChild, kDescending };
+  enum class State : std::uint8_t { kDone, kCell, kChild, kChildFast, kDescending };
   State state[kGroup];
-  std::uint32_t fast_at[kGroup];
+  std::uint32_t entry[kGroup];  // in its cell's slot (SlotEntry)
   // The blocks (in cache), else ask for the cells' fast codes.
   for (size_t j = 0; j < n; ++j) {
     state[j] = State::kDone;
@@ -919,18 +952,32 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
     if (codes[j] < kFastChildren) {
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {
-      fast_at[j] =
-          ChildFastAt(static_cast<std::uint16_t>(codes[j]), pt[j].lat_deg, pt[j].lon_deg, walks[j]);
+      const Slot& s = slots_[codes[j] & ~kFastChildren];
+      entry[j] = SlotEntry(s, pt[j].lat_deg, pt[j].lon_deg, walks[j]);
       state[j] = State::kChild;
-      __builtin_prefetch(&child_fast_[fast_at[j]]);
+      __builtin_prefetch(&palette_bits_[s.bits_base + entry[j] / 32]);
     } else {
       state[j] = State::kDescending;
       __builtin_prefetch(&codes_[walks[j].node]);
     }
   }
+  // The palettes' answers, else ask for the fast codes.
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kChild) continue;
-    codes[j] = FromChildFast(static_cast<std::uint16_t>(codes[j]), child_fast_[fast_at[j]]);
+    const Slot& s = slots_[codes[j] & ~kFastChildren];
+    const unsigned p = PaletteIndex(s, entry[j]);
+    if (p < kPalette) {
+      codes[j] = s.palette[p];
+      state[j] = State::kDone;
+    } else {
+      state[j] = State::kChildFast;
+      __builtin_prefetch(&child_fast_[s.fast_base + entry[j]]);
+    }
+  }
+  for (size_t j = 0; j < n; ++j) {
+    if (state[j] != State::kChildFast) continue;
+    const Slot& s = slots_[codes[j] & ~kFastChildren];
+    codes[j] = FromChildFast(s, child_fast_[s.fast_base + entry[j]]);
     if (codes[j] != kAskCodes) {
       state[j] = State::kDone;
       if (LeafBlock(codes[j])) AskForBlock(codes[j]);

@@ -22,9 +22,11 @@
 // its cells' common answer or where a copy of their 16 codes is (120 kB + 300 kB, so most
 // uniform lookups are one load from cache, and a lookup near borders two); a 16-bit fast
 // code per cell, the answer or a slot of its children's and grandchildren's fast codes,
-// each the answer or where the leaf's block is (2 MB + 4.1 MB for the world set; nearly
-// all lookups near borders end here or in the block it names); 4-byte lookup codes per
-// node (the answer, the first child, or where the leaf's block is) for the rest; and for
+// each the answer or where the leaf's block is, with a palette of the slot's commonest
+// answers named in 2 bits per code (2 MB + 4.1 MB + 1.2 MB for the world set, the last in
+// cache; nearly all lookups near borders end here or in the block named); 4-byte lookup
+// codes per node (the answer, the first child, or where the leaf's block is) for the
+// rest; and for
 // each leaf the codes do not answer, one block with its centre, the parts holding it and
 // its edges as runs of vertices, so a lookup that counts crossings reads one block
 // instead of a record, lists and vertices scattered over the index.
@@ -224,21 +226,43 @@ class ZoneIndex {
   void LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const;
   // Children of a cell, and of a child (SplitAt(1)^2 and SplitAt(2)^2).
   static constexpr std::uint32_t kChildren = kFirstSplit * kFirstSplit, kGrandchildren = 16;
-  // From the fast code of the point's cell (not an answer): the lookup code of the leaf
-  // holding the point when it is the cell's child or grandchild and its fast code names it
-  // (an answer or its leaf block), walk at that leaf; else kAskCodes: ask the lookup codes
-  // from walk's node (the cell, for kFastSlow; a divided grandchild; a leaf whose block is
-  // too far from its slot's first for 15 bits).
+  static_assert(kChildren <= 64, "a slot's children are a 64-bit mask");
+  // Answers a slot's palette holds: the most frequent among its codes, each entry naming
+  // one (or kPalette: none) in 2 bits.
+  static constexpr unsigned kPalette = 3;
+  // A divided cell's slot: its entries are its children's fast codes (entry i for child
+  // i), then its grandchildren's, 16 for each divided child in the children's order (so
+  // those of child i start at entry 64 + 16 x the divided children before it). Its
+  // grandchildren are numbered in the same order, right after its children (Split), and
+  // the children's and grandchildren's leaf blocks follow one another in it (AddLeafBlock
+  // goes in node order), so an entry names a block as an offset from the slot's first.
+  struct Slot {
+    std::uint32_t first_child;  // node number; its grandchildren follow its 64 children
+    std::uint32_t leaf_base;    // where its first leaf block is in leaves_, in words
+    std::uint32_t fast_base;    // its entries' fast codes, in child_fast_
+    std::uint32_t bits_base;    // its entries' palette indexes, in palette_bits_
+    std::uint64_t divided;      // bit i: child i is divided
+    std::uint16_t palette[kPalette];
+    std::uint16_t unused = 0;  // pads the record to 32 bytes
+  };
+  Slot MakeSlot(std::uint32_t first_child);  // appends its entries
+  // The entry of the child holding the point (walk moves to it), or for a divided child,
+  // of the grandchild holding the point (walk moves on to it).
+  std::uint32_t SlotEntry(const Slot& s, double lat_deg, double lon_deg, Walk& walk) const;
+  // The palette index of entry (kPalette: read its fast code).
+  unsigned PaletteIndex(const Slot& s, std::uint32_t entry) const {
+    return palette_bits_[s.bits_base + entry / 32] >> (2 * (entry % 32)) & 3;
+  }
+  // The lookup code an entry's fast code names (an answer or a leaf block), or kAskCodes:
+  // ask the lookup codes (a divided grandchild; a leaf whose block is too far from its
+  // slot's first for 15 bits).
   static constexpr std::uint32_t kAskCodes = kCodeChildren;  // (node 0 is no node's child)
+  static std::uint32_t FromChildFast(const Slot& s, std::uint16_t child_code);
+  // From the fast code of the point's cell (not an answer): the lookup code of the leaf
+  // holding the point when it is the cell's child or grandchild and its slot names it,
+  // walk at that leaf; else kAskCodes, walk at the node to descend from.
   std::uint32_t ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
                           Walk& walk) const;
-  // The lookup code a child's fast code names (`cell_code` its cell's), or kAskCodes.
-  std::uint32_t FromChildFast(std::uint16_t cell_code, std::uint16_t child_code) const;
-  // For a cell's fast code kFastChildren | slot: where the fast code of its child holding
-  // the point is in child_fast_ (walk moves to the child), or for a divided child, of its
-  // grandchild holding the point (walk moves on to the grandchild).
-  std::uint32_t ChildFastAt(std::uint16_t cell_code, double lat_deg, double lon_deg,
-                            Walk& walk) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
   // (an answer or a leaf block), walk at the leaf. With ask_clearance, asks for each
   // node's clearance (node_clear_) as it steps to it.
@@ -493,27 +517,17 @@ class ZoneIndex {
   // The lookup codes, per node in nodes_'s numbering (4 bytes: a lookup descends through
   // 19 MB of codes for the world set, where the records were 227 MB).
   HugePageVector<std::uint32_t> codes_;
-  // Fast codes per cell (2 MB) and, per slot of a divided cell, of its kFirstSplit^2
-  // children and then of the 16 children of each divided child (4.1 MB for the world set):
-  // nearly all lookups near borders end in these tables, or go from them straight to the
-  // leaf block they name, where the lookup codes (19 MB) do not stay in cache. Per slot
-  // (Slot), where its codes start in child_fast_ (fast_base), its cell's first child,
-  // which children are divided, and where its leaf blocks start. A cell's grandchildren
-  // follow its children in their parents' order (Split), so those of child i start
-  // 16 x (the divided children before i) after the children, in the nodes and in the slot's
-  // codes alike, and the children's and grandchildren's blocks follow one another in the
-  // same order (AddLeafBlock goes in node order), so a code names its block as an offset
-  // from the slot's first. A lookup below a cell so reads one fast code from the slot and
-  // then, at most, the block it names: against the lookup codes' way (the child's code,
-  // then the grandchild's, then the block), 1.07-1.10x on the bench's points near
-  // borders, in-process A/B. (Grandchildren's codes are 0.8M of the 2M.)
+  // Fast codes per cell (2 MB) and, per slot (Slot), of its children and grandchildren
+  // (4.1 MB for the world set), and per slot entry 2 bits naming its answer in the slot's
+  // palette (0.6 MB; slots 0.6 MB): nearly all lookups near borders end in the palettes,
+  // which stay in cache, or in the fast codes, or go from them straight to the leaf block
+  // they name, where the lookup codes (19 MB) do not stay in cache. (In-process A/B on the
+  // bench's points near borders: a slot's grandchildren, and blocks named by their
+  // slot, against a child's code, then a grandchild's, then the block: 1.07-1.10x; the
+  // palettes, against the fast codes alone: 1.05x.)
   HugePageVector<std::uint16_t> cell_fast_, child_fast_;
-  struct Slot {
-    std::uint32_t first_child, leaf_base, fast_base, unused;  // (unused: pads to 8 bytes)
-    std::uint64_t divided;                                    // bit i: child i is divided
-  };
-  static_assert(kFirstSplit * kFirstSplit <= 64, "a slot's children are a 64-bit mask");
   std::vector<Slot> slots_;
+  std::vector<std::uint64_t> palette_bits_;
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
   // cells' common answer; or, when they differ, kFastChildren | m, their fast codes being
   // copied (row by row) to block_cells_ from kBlock^2 m, so that a lookup near borders
