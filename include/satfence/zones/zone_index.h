@@ -230,6 +230,7 @@ class ZoneIndex {
   // Answers a slot's palette holds: the most frequent among its codes, each entry naming
   // one (or kPalette: none) in 2 bits.
   static constexpr unsigned kPalette = 3;
+  static_assert(kPalette < 4, "an entry names its palette answer in 2 bits");
   // A divided cell's slot: its entries are its children's fast codes (entry i for child
   // i), then its grandchildren's, 16 for each divided child in the children's order (so
   // those of child i start at entry 64 + 16 x the divided children before it). Its
