@@ -192,6 +192,10 @@ class ZoneIndex {
   static constexpr std::uint32_t kCodeMask = 0x3FFFFFFFu;
   static bool Divided(std::uint32_t code) { return (code & ~kCodeMask) == kCodeChildren; }
   static bool LeafBlock(std::uint32_t code) { return code >= kCodeLeaf; }
+  // A lookup code as a fast code: its answer, or kFastSlow (ask the lookup codes).
+  static std::uint16_t FastOf(std::uint32_t code) {
+    return code < kFastChildren ? static_cast<std::uint16_t>(code) : kFastSlow;
+  }
   static constexpr std::uint32_t kNoEdge = 0xFFFFFFFF;
 
   // The zones whose border edges lie in a node's subtree: up to two (-1 for none), or
@@ -563,6 +567,9 @@ class ZoneIndex {
     const int pole = lat_deg > 0.0 ? 1 : 0;
     return std::abs(lat_deg) > polar_clear_deg_[pole] ? &polar_zones_[pole] : nullptr;
   }
+  // The zones holding a point beyond 85 degrees, given in degrees (PolarZones, else
+  // S2ZoneIndex).
+  void PolarContaining(double lat_deg, double lon_deg, std::vector<int>& out) const;
 
   void BuildSummaries(const std::vector<std::uint8_t>& depth);
   void BuildNearEdges(const std::vector<std::vector<std::uint32_t>>& cell_edges);
@@ -583,6 +590,10 @@ class ZoneIndex {
   // rest, depth first).
   void Split(std::uint32_t node, double lat0, double lon0, double size, int depth,
              const std::vector<std::uint32_t>& edges);
+  // Splits those of the children (from `first`, `sub` degrees wide, of a node at `depth`
+  // whose box starts at lat0, lon0) that are divided again, given their edges.
+  void SplitDivided(std::uint32_t first, double lat0, double lon0, double sub, int depth,
+                    const std::vector<std::vector<std::uint32_t>>& child_edges);
   void AddNode(const S2Point& center, const std::vector<std::uint32_t>& edges);
   Stats stats_;
 };
