@@ -437,9 +437,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::uint32_t>().swap(node_edges_);
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + summaries_.size() * sizeof(Summary) +
-                 leaves_.size() + occupied_.size() * 8 + super_occupied_.size() +
-                 (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
+  stats_.bytes = vertices_.size() * sizeof(S2Point) + chain_plane_.size() * sizeof(float) +
+                 summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
+                 super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
                  cell_chains_.size() * sizeof(Chain) + slots_.size() * sizeof(Slot) +
                  palette_bits_.size() * sizeof(std::uint64_t) +
@@ -632,6 +632,7 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     }
   }
   BuildChainTree(caps);
+  BuildChainPlanes();
   // Each cell's near edge becomes its chain.
   for (std::uint32_t& near : cell_near_) {
     if (near != kNoEdge) near = chain_of[near];
@@ -662,6 +663,31 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     add(cap_edges[pole]);
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
+}
+
+void ZoneIndex::BuildChainPlanes() {
+  chain_plane_.clear();
+  const double min_cos = std::cos(kMaxPlaneRad);
+  std::vector<float> plane;
+  for (Chain& ch : chains_) {
+    ch.plane = kNoPlane;
+    const GnomonicFrame frame = ChainFrame(ch);
+    // (Within a degree of a pole the frame's east is ill-conditioned: no plane there.)
+    if (!(frame.c.x() * frame.c.x() + frame.c.y() * frame.c.y() > 3e-4)) continue;
+    plane.clear();
+    bool near = true;
+    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges && near; ++k) {
+      double x, y;
+      near = vertices_[k].DotProd(frame.c) >= min_cos && frame.Project(vertices_[k], x, y);
+      plane.push_back(static_cast<float>(x));
+      plane.push_back(static_cast<float>(y));
+    }
+    if (!near) continue;
+    if (chain_plane_.size() / 2 >= kNoPlane)
+      throw std::length_error("ZoneIndex: too many vertices");
+    ch.plane = static_cast<std::uint32_t>(chain_plane_.size() / 2);
+    chain_plane_.insert(chain_plane_.end(), plane.begin(), plane.end());
+  }
 }
 
 void ZoneIndex::BuildChainTree(const std::vector<std::pair<S2Point, double>>& caps) {

@@ -32,6 +32,18 @@ double SegmentDistance2(double ax, double ay, double bx, double by) {
   return x * x + y * y;
 }
 
+// Whether the segment (ax, ay)-(bx, by) comes within r (r2 = r^2) of the origin: as
+// SegmentDistance2 <= r2, with no division (an end within r, else the foot of the
+// perpendicular within the segment and |a x b|^2 <= r^2 |b - a|^2).
+inline bool SegmentWithin(double ax, double ay, double bx, double by, double r2) {
+  if (ax * ax + ay * ay <= r2 || bx * bx + by * by <= r2) return true;
+  const double dx = bx - ax, dy = by - ay;
+  const double along = -(ax * dx + ay * dy), len2 = dx * dx + dy * dy;
+  if (along <= 0.0 || along >= len2) return false;
+  const double cross = ax * by - ay * bx;
+  return cross * cross <= r2 * len2;
+}
+
 // An edge's ends in the gnomonic plane.
 struct Segment {
   double ax, ay, bx, by;
@@ -269,6 +281,37 @@ double CapLowerBound(const S2Point& p, const S2Point& center, double chord) {
 
 }  // namespace
 
+struct ZoneIndex::ChainReach {
+  double qx = 0.0, qy = 0.0, reach2 = 0.0;
+  double stretch = 0.0;  // the bound's 1 / cos^2 (0: no plane to decide in)
+
+  ChainReach(const Chain& ch, const S2Point& q, double theta_rad) {
+    if (ch.plane == kNoPlane) return;
+    const GnomonicFrame frame = ChainFrame(ch);
+    const double cq = q.DotProd(frame.c);
+    // (Past 60 degrees from the centre the bound's slack, 1 / cos^2, is left to the exact
+    // measure.)
+    if (!(cq >= 0.5)) return;
+    qx = q.DotProd(frame.e) / cq;
+    qy = q.DotProd(frame.n) / cq;
+    static const double cos_max = std::cos(kMaxPlaneRad);
+    const double cos_r = std::min(cq, cos_max);
+    stretch = 1.0 / (cos_r * cos_r) * (1.0 + 1e-12);
+    Reach(theta_rad);
+  }
+  bool valid() const { return stretch > 0.0; }
+  // A new theta (a search's shrinking bound).
+  void Reach(double theta_rad) {
+    const double reach = theta_rad * stretch + kPlaneErr;
+    reach2 = reach * reach;
+  }
+  // Whether the edge from plane vertex w (x, y, then the next vertex's) may come within
+  // theta of q.
+  bool Within(const float* w) const {
+    return SegmentWithin(w[0] - qx, w[1] - qy, w[2] - qx, w[3] - qy, reach2);
+  }
+};
+
 template <typename F, typename S>
 void ZoneIndex::BestFirst(double lat_deg, double lon_deg, const S2Point& p, double cos_lat,
                           double radius_rad, F&& leaf, S&& settled) const {
@@ -462,23 +505,35 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     auto done = [&](const Near* n, double lb, double tan2_lb) {
       return n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
     };
-    // Measures a chain's edges, into its zone's entry n (created when null).
+    // Measures a chain's edges, into its zone's entry n (created when null): in the chain's
+    // plane first where it has one, on the exact vertices only the edges that may be within
+    // theta (most of a chain's edges, from a third of the lines, with no projection).
     auto measure = [&](const Chain& ch, Near*& n) {
+      auto each = [&](double tan2, const Segment& seg, bool planar) {
+        if (tan2 > tan2_searched) return;
+        // Off the plane, the region's whole disc is taken as the region.
+        const double white2 = planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
+        if (n == nullptr) {
+          near.push_back({ch.zone, tan2, white2});
+          n = &near.back();
+        } else {
+          n->tan2 = std::min(n->tan2, tan2);
+          n->white2 = std::min(n->white2, white2);
+        }
+      };
+      const ChainReach reach(ch, plane.c, theta);
+      if (reach.valid()) {
+        const float* v = &chain_plane_[2 * size_t{ch.plane}];
+        ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
+          const float* w = v + 2 * (first - ch.first_edge);
+          for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
+            if (reach.Within(w)) plane.ChainTan2(&vertices_[first + j], 1, each);
+          }
+        });
+        return;
+      }
       ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
-        plane.ChainTan2(&vertices_[first], edges,
-                        [&](double tan2, const Segment& seg, bool planar) {
-                          if (tan2 > tan2_searched) return;
-                          // Off the plane, the region's whole disc is taken as the region.
-                          const double white2 =
-                              planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
-                          if (n == nullptr) {
-                            near.push_back({ch.zone, tan2, white2});
-                            n = &near.back();
-                          } else {
-                            n->tan2 = std::min(n->tan2, tan2);
-                            n->white2 = std::min(n->white2, white2);
-                          }
-                        });
+        plane.ChainTan2(&vertices_[first], edges, each);
       });
     };
     // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
@@ -503,7 +558,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                                             ch.lon_mid, ch.lon_half);
             if (lb > theta || !ChainWithin(plane.c, ch, theta_chord)) continue;
             reach.push_back({lb, i});
-            PrefetchVertices(ch);
+            PrefetchPlane(ch);
           }
           for (const ByBound& r : reach) {
             const Chain& ch = cell_chains_[r.index];
@@ -805,8 +860,29 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   int best_zone = -1;
   // The angle to beat and its chord, shrinking as chains are measured.
   double limit = M_PI, chord = 2.0;
-  // Measures a chain's edges against the best so far, and tightens the limit.
+  // Measures a chain's edges against the best so far, and tightens the limit: in the
+  // chain's plane first where it has one (and the search has a limit to pass over edges
+  // by), on the exact vertices only the edges that may come nearer.
   auto take = [&](const Chain& ch) {
+    ChainReach reach(ch, plane.c, limit);
+    if (limit < M_PI && reach.valid()) {
+      const float* v = &chain_plane_[2 * size_t{ch.plane}];
+      ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
+        const float* w = v + 2 * (first - ch.first_edge);
+        for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
+          if (!reach.Within(w)) continue;
+          const double before = best_tan2;
+          plane.LowerBest(&vertices_[first + j], 1, best_tan2);
+          if (best_tan2 < before) {
+            best_zone = ch.zone;
+            limit = std::atan(std::sqrt(best_tan2));
+            chord = ChordAbove(limit);
+            reach.Reach(limit);
+          }
+        }
+      });
+      return;
+    }
     ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
       const double before = best_tan2;
       plane.LowerBest(&vertices_[first], edges, best_tan2);
@@ -861,7 +937,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
         for (std::uint32_t i = 0; i < node.count; ++i) {
           if (reaches(chains_[node.first + i])) {
             within |= 1u << i;
-            PrefetchVertices(chains_[node.first + i]);
+            PrefetchPlane(chains_[node.first + i]);
           }
         }
         for (std::uint32_t i = 0; i < node.count; ++i) {
@@ -890,7 +966,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
           const Chain& ch = cell_chains_[i];
           if (reaches(ch)) {
             reach.push_back({ChainChordLowerBound(plane.c, ch), i});
-            PrefetchVertices(ch);  // as soon as it is known to be wanted
+            PrefetchPlane(ch);  // as soon as it is known to be wanted
           }
         }
         std::sort(reach.begin(), reach.end(),

@@ -417,7 +417,7 @@ class ZoneIndex {
     float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
     std::uint32_t first_edge, edges;
     std::int32_t zone;
-    std::uint32_t unused = 0;  // pads the record to a cache line
+    std::uint32_t plane = kNoPlane;  // its vertices in chain_plane_ (kNoPlane: none)
     // Edges in its first half (the rest, 0 or more, in the second).
     std::uint32_t first_half() const { return (edges + 1) / 2; }
     // Caps of its halves (the first's twice for a chain of one edge): a chain comes within reach
@@ -427,6 +427,33 @@ class ZoneIndex {
   };
   static_assert(sizeof(Chain) == 64, "a chain record is one cache line");
   std::vector<Chain> chains_;
+  // A chain's vertices in its own gnomonic plane (centred on its halves' caps, ChainFrame),
+  // in floats: 8 bytes a vertex, not 24, so a border search reads a chain in a third of the
+  // lines and passes over its edges without projecting a vertex. Only a chain within
+  // kMaxPlaneRad of its centre has them. The plane bounds the angle from a point q to an
+  // edge: the gnomonic map stretches lengths by 1 to 1 / cos^2 of the distance from the
+  // centre, and takes great circles to lines, so that angle is at least cos^2(R) times the
+  // plane's distance from q to the edge's segment, R the larger of q's distance from the
+  // centre and kMaxPlaneRad; a float vertex is within kPlaneErr of its true place (its
+  // coordinates, below tan(kMaxPlaneRad) < 2^-6, round by at most 2^-30, so the vertex moves
+  // by at most 1.4e-9, and a segment's distance from q as much). An edge the plane does not
+  // place beyond reach is measured on its exact vertices, as before. (In-process A/B on the
+  // bench's points near borders: 1.14x for 1 km discs, 1.21x for 10 km ones, 1.10x for the
+  // nearest border; 1.0x for the nearest border from uniform points. 16 MB.)
+  static constexpr double kMaxPlaneRad = 0.01;  // about 64 km
+  static constexpr double kPlaneErr = 4e-9;     // about 25 mm
+  static constexpr std::uint32_t kNoPlane = 0xFFFFFFFF;
+  static GnomonicFrame ChainFrame(const Chain& ch) {
+    const S2Point h0(ch.half[0].x, ch.half[0].y, ch.half[0].z);
+    const S2Point h1(ch.half[1].x, ch.half[1].y, ch.half[1].z);
+    return GnomonicFrame((h0 + h1).Normalize());
+  }
+  // A point q in a chain's plane, and whether an edge (two plane vertices) may come within
+  // theta of it.
+  struct ChainReach;
+  HugePageVector<float> chain_plane_;  // x, y per vertex
+  // Makes chain_plane_ and each chain's plane (after the chains are in their final order).
+  void BuildChainPlanes();
   // The chain tree: chains_ are in Hilbert order of their centres (S2 cell ids), in groups
   // of kFanout, each group bounded by a cap, the groups in groups again up to one root
   // (tree_[0]), stored from the root down. (Measured on the world set: fanout 16 beats 8 by
@@ -444,6 +471,14 @@ class ZoneIndex {
   void PrefetchVertices(const Chain& ch) const {
     const char* from = reinterpret_cast<const char*>(&vertices_[ch.first_edge]);
     const char* to = reinterpret_cast<const char*>(&vertices_[ch.first_edge + ch.edges + 1]);
+    for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
+    __builtin_prefetch(to - 1);
+  }
+  // The same for the lines a search reads first: its plane vertices where it has them.
+  void PrefetchPlane(const Chain& ch) const {
+    if (ch.plane == kNoPlane) return PrefetchVertices(ch);
+    const char* from = reinterpret_cast<const char*>(&chain_plane_[2 * size_t{ch.plane}]);
+    const char* to = from + 2 * sizeof(float) * (ch.edges + 1);
     for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
     __builtin_prefetch(to - 1);
   }
