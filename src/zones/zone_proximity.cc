@@ -493,8 +493,13 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const Whitening whitening(region, tan_extent);
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
-    // What arrived meanwhile says where to ask next: the cell's chains.
-    if (in_table) __builtin_prefetch(cell_chains_.data() + chain_start_[cell]);  // may be none
+    // What arrived meanwhile says where to ask next: the cell's first eight chains (1.02x
+    // at 1 km against the first alone, A/B).
+    if (in_table) {
+      const std::uint32_t first = chain_start_[cell];
+      const std::uint32_t last = std::min(chain_start_[cell + 1], first + 8);
+      for (std::uint32_t i = first; i < last; ++i) __builtin_prefetch(&cell_chains_[i]);
+    }
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;
@@ -505,35 +510,59 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     auto done = [&](const Near* n, double lb, double tan2_lb) {
       return n != nullptr && tan2_lb >= n->tan2 && (n->white2 <= 1.0 || lb > extent_rad);
     };
-    // Measures a chain's edges, into its zone's entry n (created when null): in the chain's
-    // plane first where it has one, on the exact vertices only the edges that may be within
-    // theta (most of a chain's edges, from a third of the lines, with no projection).
-    auto measure = [&](const Chain& ch, Near*& n) {
-      auto each = [&](double tan2, const Segment& seg, bool planar) {
-        if (tan2 > tan2_searched) return;
-        // Off the plane, the region's whole disc is taken as the region.
-        const double white2 = planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
-        if (n == nullptr) {
-          near.push_back({ch.zone, tan2, white2});
-          n = &near.back();
-        } else {
-          n->tan2 = std::min(n->tan2, tan2);
-          n->white2 = std::min(n->white2, white2);
-        }
-      };
+    // An edge's tan^2 (and its segment in the position's plane, if planar) into its zone's
+    // entry n (created when null).
+    auto take = [&](std::int32_t zone, Near*& n, double tan2, const Segment& seg, bool planar) {
+      if (tan2 > tan2_searched) return;
+      // Off the plane, the region's whole disc is taken as the region.
+      const double white2 = planar ? whitening.Distance2(seg) : (tan2 <= tan2_extent ? 0.0 : 2.0);
+      if (n == nullptr) {
+        near.push_back({zone, tan2, white2});
+        n = &near.back();
+      } else {
+        n->tan2 = std::min(n->tan2, tan2);
+        n->white2 = std::min(n->white2, white2);
+      }
+    };
+    // Chains are measured in their planes first: of their edges, the few the plane cannot
+    // place beyond theta (edge, zone) wait here, their exact vertices asked for, and are
+    // measured a handful at a time, so that their misses overlap and a zone settled by
+    // them passes over its later chains (1.07x at 1 km and 1.04x at 10 km against each
+    // chain's edges measured before the next chain's plane is read, A/B).
+    constexpr size_t kExactBatch = 8;
+    thread_local std::vector<std::pair<std::uint32_t, std::int32_t>> exact;
+    exact.clear();
+    auto measure_exact = [&] {
+      for (const auto& [k, zone] : exact) {
+        Near* n = find(zone);
+        plane.ChainTan2(&vertices_[k], 1, [&](double tan2, const Segment& seg, bool planar) {
+          take(zone, n, tan2, seg, planar);
+        });
+      }
+      exact.clear();
+    };
+    // A chain's edges that may be within theta: to `exact` from its plane, else (a chain
+    // without one) measured at once.
+    auto measure = [&](const Chain& ch, Near* n) {
       const ChainReach reach(ch, plane.c, theta);
-      if (reach.valid()) {
-        const float* v = &chain_plane_[2 * size_t{ch.plane}];
+      if (!reach.valid()) {
         ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
-          const float* w = v + 2 * (first - ch.first_edge);
-          for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
-            if (reach.Within(w)) plane.ChainTan2(&vertices_[first + j], 1, each);
-          }
+          plane.ChainTan2(&vertices_[first], edges,
+                          [&](double tan2, const Segment& seg, bool planar) {
+                            take(ch.zone, n, tan2, seg, planar);
+                          });
         });
         return;
       }
+      const float* v = &chain_plane_[2 * size_t{ch.plane}];
       ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
-        plane.ChainTan2(&vertices_[first], edges, each);
+        const float* w = v + 2 * (first - ch.first_edge);
+        for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
+          if (!reach.Within(w)) continue;
+          exact.push_back({first + j, ch.zone});
+          __builtin_prefetch(&vertices_[first + j]);
+          __builtin_prefetch(&vertices_[first + j + 1]);
+        }
       });
     };
     // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
@@ -561,6 +590,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
             PrefetchPlane(ch);
           }
           for (const ByBound& r : reach) {
+            if (exact.size() >= kExactBatch) measure_exact();
             const Chain& ch = cell_chains_[r.index];
             double lb = r.lb;
             Near* n = find(ch.zone);
@@ -570,6 +600,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
             }
             measure(ch, n);
           }
+          measure_exact();
           return theta;
         },
         settled);
