@@ -96,13 +96,6 @@ std::pair<S2Point, double> BoundingCap(const std::vector<std::pair<S2Point, doub
 
 }  // namespace
 
-int ZoneIndex::CellOf(double lat_deg, double lon_deg) const {
-  const int row = std::clamp(static_cast<int>((lat_deg + kMaxLatDeg) / kCellDeg), 0, kLatCells - 1);
-  const int col =
-      std::clamp(static_cast<int>(std::floor((lon_deg + 180.0) / kCellDeg)), 0, kLonCells - 1);
-  return row * kLonCells + col;
-}
-
 std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk,
                                  bool ask_clearance) const {
   std::uint32_t code = codes_[walk.node];

@@ -76,6 +76,7 @@
 #ifndef SATFENCE_ZONES_ZONE_INDEX_H_
 #define SATFENCE_ZONES_ZONE_INDEX_H_
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -207,7 +208,19 @@ class ZoneIndex {
   // No border edge below the node: nothing there for a border search.
   bool Empty(std::uint32_t node) const { return SummaryOf(node).zone[0] < 0; }
 
-  int CellOf(double lat_deg, double lon_deg) const;
+  // The cell holding a point (clamped into the table). Inline, and by truncation: the
+  // offsets are not negative for valid degrees, where truncation is the floor, and any
+  // below zero clamp to the first row or column either way (1.06x near borders, 1.09x on
+  // uniform points against the out-of-line floor, A/B). (kCellDeg is a power of two, so
+  // the product is the quotient.)
+  static int CellOf(double lat_deg, double lon_deg) {
+    constexpr double kPerDeg = 1.0 / kCellDeg;
+    static_assert(kPerDeg * kCellDeg == 1.0 && kCellDeg == 0.25);
+    const int row =
+        std::clamp(static_cast<int>((lat_deg + kMaxLatDeg) * kPerDeg), 0, kLatCells - 1);
+    const int col = std::clamp(static_cast<int>((lon_deg + 180.0) * kPerDeg), 0, kLonCells - 1);
+    return row * kLonCells + col;
+  }
   // Where a lookup stands: a node at `depth` (1: a cell), its box (lat0, lon0, size).
   struct Walk {
     std::uint32_t node;
