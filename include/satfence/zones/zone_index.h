@@ -461,8 +461,8 @@ class ZoneIndex {
     const S2Point h1(ch.half[1].x, ch.half[1].y, ch.half[1].z);
     return GnomonicFrame((h0 + h1).Normalize());
   }
-  // A point q in a chain's plane, and whether an edge (two plane vertices) may come within
-  // theta of it.
+  // A point q in a chain's plane: whether an edge (two plane vertices) may come within
+  // theta of it, and a lower bound of their angle.
   struct ChainReach;
   HugePageVector<float> chain_plane_;  // x, y per vertex
   // Makes chain_plane_ and each chain's plane (after the chains are in their final order).
