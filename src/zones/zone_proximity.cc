@@ -297,20 +297,23 @@ struct ZoneIndex::ChainReach {
     static const double cos_max = std::cos(kMaxPlaneRad);
     const double cos_r = std::min(cq, cos_max);
     stretch = 1.0 / (cos_r * cos_r) * (1.0 + 1e-12);
+    Limit(theta_rad);
+  }
+  bool valid() const { return stretch > 0.0; }
+  // A new theta (a search's shrinking limit).
+  void Limit(double theta_rad) {
     const double reach = theta_rad * stretch + kPlaneErr;
     reach2 = reach * reach;
   }
-  bool valid() const { return stretch > 0.0; }
+  // The squared plane distance from q to the edge from plane vertex w: beyond reach2, the
+  // edge is beyond theta.
+  double Distance2(const float* w) const {
+    return SegmentDistance2(w[0] - qx, w[1] - qy, w[2] - qx, w[3] - qy);
+  }
   // Whether the edge from plane vertex w (x, y, then the next vertex's) may come within
   // theta of q.
   bool Within(const float* w) const {
     return SegmentWithin(w[0] - qx, w[1] - qy, w[2] - qx, w[3] - qy, reach2);
-  }
-  // A lower bound of the angle from q to that edge (the plane's distance, less the
-  // vertices' rounding, over the stretch).
-  double AngleBelow(const float* w) const {
-    const double d = std::sqrt(SegmentDistance2(w[0] - qx, w[1] - qy, w[2] - qx, w[3] - qy));
-    return std::max(0.0, (d * (1.0 - 1e-12) - kPlaneErr) / stretch);
   }
 };
 
@@ -895,33 +898,39 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   double limit = M_PI, chord = 2.0;
   // Measures a chain's edges against the best so far, and tightens the limit: in the
   // chain's plane first where it has one (and the search has a limit to pass over edges
-  // by), on the exact vertices only the edges that may come nearer, nearest by their plane
-  // bound first, so the limit shrinks before the others are read (1.05x near borders
-  // against the chain's order, A/B).
+  // by), on the exact vertices only the edges that may come nearer: the nearest in the
+  // plane first, so the limit shrinks before the others are read, then the rest in order
+  // (1.05x near borders against the chain's order, 0.985x from uniform points, A/B; sorting
+  // them all by their bounds, 1.04x and 0.94x).
   auto take = [&](const Chain& ch) {
-    const ChainReach reach(ch, plane.c, limit);
+    ChainReach reach(ch, plane.c, limit);
     if (limit < M_PI && reach.valid()) {
       const float* v = &chain_plane_[2 * size_t{ch.plane}];
-      ByBound wanted[kChainEdges];  // lower bound of the angle, edge
-      std::uint32_t count = 0;
+      ByBound wanted[kChainEdges];  // squared plane distance, edge
+      std::uint32_t count = 0, nearest = 0;
       ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
         const float* w = v + 2 * (first - ch.first_edge);
         for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
-          if (!reach.Within(w)) continue;
-          wanted[count++] = {reach.AngleBelow(w), first + j};
+          const double d2 = reach.Distance2(w);
+          if (d2 > reach.reach2) continue;
+          if (count == 0 || d2 < wanted[nearest].lb) nearest = count;
+          wanted[count++] = {d2, first + j};
           __builtin_prefetch(&vertices_[first + j]);
         }
       });
-      std::sort(wanted, wanted + count,
-                [](const ByBound& a, const ByBound& b) { return a.lb < b.lb; });
-      for (std::uint32_t i = 0; i < count && wanted[i].lb <= limit; ++i) {
+      auto measure = [&](std::uint32_t edge) {
         const double before = best_tan2;
-        plane.LowerBest(&vertices_[wanted[i].index], 1, best_tan2);
+        plane.LowerBest(&vertices_[edge], 1, best_tan2);
         if (best_tan2 < before) {
           best_zone = ch.zone;
           limit = std::atan(std::sqrt(best_tan2));
           chord = ChordAbove(limit);
+          reach.Limit(limit);
         }
+      };
+      if (count != 0) measure(wanted[nearest].index);
+      for (std::uint32_t i = 0; i < count; ++i) {
+        if (i != nearest && wanted[i].lb <= reach.reach2) measure(wanted[i].index);
       }
       return;
     }
