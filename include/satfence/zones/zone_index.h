@@ -462,7 +462,7 @@ class ZoneIndex {
     return GnomonicFrame((h0 + h1).Normalize());
   }
   // A point q in a chain's plane: whether an edge (two plane vertices) may come within
-  // theta of it, and a lower bound of their angle.
+  // theta of it (a shrinking theta, for the nearest border), and its plane distance.
   struct ChainReach;
   HugePageVector<float> chain_plane_;  // x, y per vertex
   // Makes chain_plane_ and each chain's plane (after the chains are in their final order).
