@@ -266,6 +266,17 @@ inline void ForEachHalf(const C& ch, const S2Point& p, const double& limit, F&& 
   }
 }
 
+// Calls each(w, edge) for each edge of the halves ForEachHalf passes, w its first vertex
+// in the chain's plane vertices v (x, y, then the next vertex's).
+template <typename C, typename F>
+inline void ForEachPlaneEdge(const C& ch, const float* v, const S2Point& p, const double& limit,
+                             F&& each) {
+  ForEachHalf(ch, p, limit, [&](std::uint32_t first, std::uint32_t edges) {
+    const float* w = v + 2 * (first - ch.first_edge);
+    for (std::uint32_t j = 0; j < edges; ++j, w += 2) each(w, first + j);
+  });
+}
+
 // The angle (radians) of a chord, less 1e-12 rad for rounding: a lower bound as an angle.
 double AngleBelow(double chord) {
   return 2.0 * std::asin(std::clamp(0.5 * chord, -1.0, 1.0)) - 1e-12;
@@ -498,13 +509,8 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const Whitening whitening(region, tan_extent);
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
-    // What arrived meanwhile says where to ask next: the cell's first eight chains (1.02x
-    // at 1 km against the first alone, A/B).
-    if (in_table) {
-      const std::uint32_t first = chain_start_[cell];
-      const std::uint32_t last = std::min(chain_start_[cell + 1], first + 8);
-      for (std::uint32_t i = first; i < last; ++i) __builtin_prefetch(&cell_chains_[i]);
-    }
+    // What arrived meanwhile says where to ask next: the cell's chains.
+    if (in_table) PrefetchCellChains(cell);
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;
@@ -559,16 +565,13 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
         });
         return;
       }
-      const float* v = &chain_plane_[2 * size_t{ch.plane}];
-      ForEachHalf(ch, plane.c, theta_chord, [&](std::uint32_t first, std::uint32_t edges) {
-        const float* w = v + 2 * (first - ch.first_edge);
-        for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
-          if (!reach.Within(w)) continue;
-          exact.push_back({first + j, ch.zone});
-          __builtin_prefetch(&vertices_[first + j]);
-          __builtin_prefetch(&vertices_[first + j + 1]);
-        }
-      });
+      ForEachPlaneEdge(ch, &chain_plane_[2 * size_t{ch.plane}], plane.c, theta_chord,
+                       [&](const float* w, std::uint32_t edge) {
+                         if (!reach.Within(w)) return;
+                         exact.push_back({edge, ch.zone});
+                         __builtin_prefetch(&vertices_[edge]);
+                         __builtin_prefetch(&vertices_[edge + 1]);
+                       });
     };
     // A node whose border zones are all done (lb^2 <= tan^2 lb: a weaker test, still sound).
     auto settled = [&](std::uint32_t node, double lb) {
@@ -887,11 +890,7 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   if (listed) __builtin_prefetch(far_chains_.data() + from);  // may be the end
   // The cell's chain bounds the search; tan^2 of the angle orders edges below 90 degrees.
   const Plane plane(lat_deg, lon_deg);
-  if (in_table && !listed) {  // the cell's chains, their first lines (the stream's start)
-    const std::uint32_t first = chain_start_[cell];
-    const std::uint32_t last = std::min(chain_start_[cell + 1], first + 8);
-    for (std::uint32_t i = first; i < last; ++i) __builtin_prefetch(&cell_chains_[i]);
-  }
+  if (in_table && !listed) PrefetchCellChains(cell);
   double best_tan2 = std::numeric_limits<double>::infinity();
   int best_zone = -1;
   // The angle to beat and its chord, shrinking as chains are measured.
@@ -906,19 +905,16 @@ NearestBorder ZoneIndex::Nearest(double lat_deg, double lon_deg) const {
   auto take = [&](const Chain& ch) {
     ChainReach reach(ch, plane.c, limit);
     if (reach.valid()) {
-      const float* v = &chain_plane_[2 * size_t{ch.plane}];
       ByBound wanted[kChainEdges];  // squared plane distance, edge
       std::uint32_t count = 0, nearest = 0;
-      ForEachHalf(ch, plane.c, chord, [&](std::uint32_t first, std::uint32_t edges) {
-        const float* w = v + 2 * (first - ch.first_edge);
-        for (std::uint32_t j = 0; j < edges; ++j, w += 2) {
-          const double d2 = reach.Distance2(w);
-          if (d2 > reach.reach2) continue;
-          if (count == 0 || d2 < wanted[nearest].lb) nearest = count;
-          wanted[count++] = {d2, first + j};
-          __builtin_prefetch(&vertices_[first + j]);
-        }
-      });
+      ForEachPlaneEdge(ch, &chain_plane_[2 * size_t{ch.plane}], plane.c, chord,
+                       [&](const float* w, std::uint32_t edge) {
+                         const double d2 = reach.Distance2(w);
+                         if (d2 > reach.reach2) return;
+                         if (count == 0 || d2 < wanted[nearest].lb) nearest = count;
+                         wanted[count++] = {d2, edge};
+                         __builtin_prefetch(&vertices_[edge]);
+                       });
       auto measure = [&](std::uint32_t edge) {
         const double before = best_tan2;
         plane.LowerBest(&vertices_[edge], 1, best_tan2);
