@@ -434,7 +434,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
                  super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
-                 cell_chains_.size() * sizeof(Chain) + slots_.size() * sizeof(Slot) +
+                 cell_chains_.size() * (sizeof(Chain) + 2) + slots_.size() * sizeof(Slot) +
                  palette_bits_.size() * sizeof(std::uint64_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
                   2 * far_chains_.size() + 4 * sub_lists_.size()) *
@@ -650,12 +650,43 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   for (int c = 0; c < cells; ++c) {
     chain_start_[c] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cell_edges[c]);
+    for (std::uint32_t i = chain_start_[c]; i < cell_chains_.size(); ++i) {
+      const Chain& ch = cell_chains_[i];
+      cell_chain_mask_.push_back(SubCellMask(c, ch.lat_lo, ch.lat_hi, ch.lon_mid, ch.lon_half));
+    }
   }
   for (int pole = 0; pole < 2; ++pole) {
     chain_start_[cells + pole] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cap_edges[pole]);
+    cell_chain_mask_.resize(cell_chains_.size(), ~std::uint64_t{0});
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
+}
+
+std::uint64_t ZoneIndex::SubCellMask(int cell, double lat_lo, double lat_hi, double lon_mid,
+                                     double lon_half) {
+  static_assert(kMaskSub * kMaskSub <= 64, "a mask of 64 bits");
+  constexpr double kSubDeg = kCellDeg / kMaskSub;
+  constexpr double kMarginDeg = 1e-9;  // for the rounding of the sub-cells' bounds
+  if (lon_half >= 90.0) return ~std::uint64_t{0};
+  const double lat0 = -kMaxLatDeg + (cell / kLonCells) * kCellDeg;
+  const double lon0 = -180.0 + (cell % kLonCells) * kCellDeg;
+  // The box's longitudes from the cell's west side, the short way round from its middle.
+  const double mid = std::remainder(lon_mid - (lon0 + 0.5 * kCellDeg), 360.0) + 0.5 * kCellDeg;
+  auto range = [&](double lo, double hi, int& first, int& last) {
+    first = std::clamp(static_cast<int>(std::floor((lo - kMarginDeg) / kSubDeg)), 0, kMaskSub - 1);
+    last = std::clamp(static_cast<int>(std::floor((hi + kMarginDeg) / kSubDeg)), 0, kMaskSub - 1);
+    return lo - kMarginDeg <= kCellDeg && hi + kMarginDeg >= 0.0;
+  };
+  int r0, r1, c0, c1;
+  if (!range(lat_lo - lat0, lat_hi - lat0, r0, r1) ||
+      !range(mid - lon_half, mid + lon_half, c0, c1)) {
+    return 0;
+  }
+  const std::uint64_t cols = (std::uint64_t{2} << c1) - (std::uint64_t{1} << c0);
+  std::uint64_t mask = 0;
+  for (int r = r0; r <= r1; ++r) mask |= cols << (kMaskSub * r);
+  return mask;
 }
 
 void ZoneIndex::BuildChainPlanes() {
