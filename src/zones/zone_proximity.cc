@@ -496,8 +496,9 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const Whitening whitening(region, tan_extent);
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
-    // What arrived meanwhile says where to ask next: the cell's chains.
-    if (in_table) PrefetchCellChains(cell);
+    // What arrived meanwhile says where to ask next: the masks of the cell's chain copies
+    // (its first eight copies asked for too: 1.0x, A/B).
+    if (in_table) __builtin_prefetch(&cell_chain_mask_[chain_start_[cell]]);
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;
@@ -599,8 +600,16 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                   ? SubCellMask(static_cast<int>(node), lat_deg - half_lat_deg,
                                 lat_deg + half_lat_deg, lon_deg, half_lon_deg)
                   : ~std::uint64_t{0};  // a cap
+          // The copies whose sub-cells meet the disc's, their records asked for together
+          // (1.04x at 1 km, 1.05x at 10 km, A/B, against each read as its mask is).
+          thread_local std::vector<std::uint32_t> hits;
+          hits.clear();
           for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
             if ((cell_chain_mask_[i] & disc) == 0) continue;
+            hits.push_back(i);
+            __builtin_prefetch(&cell_chains_[i]);
+          }
+          for (const std::uint32_t i : hits) {
             const Chain& ch = cell_chains_[i];
             const double lb = BoxLowerBound(lat_deg, lon_deg, cos_lat, ch.lat_lo, ch.lat_hi,
                                             ch.lon_mid, ch.lon_half);

@@ -499,8 +499,8 @@ class ZoneIndex {
     }
     __builtin_prefetch(end - 1);
   }
-  // Asks for the first lines of a cell's chain copies (the start of the stream a search
-  // reads; 1.02x for 1 km classes against the first line alone, A/B).
+  // Asks for the first lines of a cell's chain copies (the start of the stream a nearest
+  // border search reads where the cell has no lists).
   void PrefetchCellChains(int cell) const {
     const std::uint32_t first = chain_start_[cell];
     const std::uint32_t last = std::min(chain_start_[cell + 1], first + 8);
