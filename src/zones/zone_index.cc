@@ -434,7 +434,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
                  super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
-                 cell_chains_.size() * (sizeof(Chain) + 2) + slots_.size() * sizeof(Slot) +
+                 cell_chains_.size() * (sizeof(Chain) + 8 + 4) + slots_.size() * sizeof(Slot) +
                  palette_bits_.size() * sizeof(std::uint64_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
                   2 * far_chains_.size() + 4 * sub_lists_.size()) *
@@ -661,6 +661,7 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     cell_chain_mask_.resize(cell_chains_.size(), ~std::uint64_t{0});
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
+  for (const Chain& ch : cell_chains_) cell_chain_plane_.push_back(ch.plane);
 }
 
 std::uint64_t ZoneIndex::SubCellMask(int cell, double lat_lo, double lat_hi, double lon_mid,

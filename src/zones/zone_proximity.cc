@@ -496,9 +496,12 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     const Whitening whitening(region, tan_extent);
     const double tan_theta = theta == extent_rad ? tan_extent : std::tan(theta);
     const double tan2_searched = tan_theta * tan_theta;
-    // What arrived meanwhile says where to ask next: the masks of the cell's chain copies
-    // (its first eight copies asked for too: 1.0x, A/B).
-    if (in_table) __builtin_prefetch(&cell_chain_mask_[chain_start_[cell]]);
+    // What arrived meanwhile says where to ask next: the masks and planes of the cell's
+    // chain copies (its first eight copies asked for too: 1.0x, A/B).
+    if (in_table && chain_start_[cell] < chain_start_[cell + 1]) {
+      __builtin_prefetch(&cell_chain_mask_[chain_start_[cell]]);
+      __builtin_prefetch(&cell_chain_plane_[chain_start_[cell]]);
+    }
     auto find = [&](int zone) -> Near* {
       for (Near& m : near) {
         if (m.zone == zone) return &m;
@@ -601,13 +604,18 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                                 lat_deg + half_lat_deg, lon_deg, half_lon_deg)
                   : ~std::uint64_t{0};  // a cap
           // The copies whose sub-cells meet the disc's, their records asked for together
-          // (1.04x at 1 km, 1.05x at 10 km, A/B, against each read as its mask is).
+          // (1.04x at 1 km, 1.05x at 10 km, A/B, against each read as its mask is), and
+          // their planes with them (cell_chain_plane_; the most lines a plane has).
           thread_local std::vector<std::uint32_t> hits;
           hits.clear();
           for (std::uint32_t i = chain_start_[list]; i < chain_start_[list + 1]; ++i) {
             if ((cell_chain_mask_[i] & disc) == 0) continue;
             hits.push_back(i);
             __builtin_prefetch(&cell_chains_[i]);
+            if (cell_chain_plane_[i] != kNoPlane) {
+              const float* from = &chain_plane_[2 * size_t{cell_chain_plane_[i]}];
+              PrefetchLines(from, from + 2 * (kChainEdges + 1));
+            }
           }
           for (const std::uint32_t i : hits) {
             const Chain& ch = cell_chains_[i];
@@ -615,7 +623,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
                                             ch.lon_mid, ch.lon_half);
             if (lb > theta || !ChainWithin(plane.c, ch, theta_chord)) continue;
             reach.push_back({lb, i});
-            PrefetchPlane(ch);
+            if (ch.plane == kNoPlane) PrefetchVertices(ch);  // (the plane's are asked for)
           }
           for (const ByBound& r : reach) {
             if (exact.size() >= kExactBatch) measure_exact();
