@@ -651,8 +651,7 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     chain_start_[c] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cell_edges[c]);
     for (std::uint32_t i = chain_start_[c]; i < cell_chains_.size(); ++i) {
-      const Chain& ch = cell_chains_[i];
-      cell_chain_mask_.push_back(SubCellMask(c, ch.lat_lo, ch.lat_hi, ch.lon_mid, ch.lon_half));
+      cell_chain_mask_.push_back(EdgesMask(c, cell_chains_[i]));
     }
   }
   for (int pole = 0; pole < 2; ++pole) {
@@ -662,6 +661,22 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
   for (const Chain& ch : cell_chains_) cell_chain_plane_.push_back(ch.plane);
+}
+
+std::uint64_t ZoneIndex::EdgesMask(int cell, const Chain& ch) const {
+  std::uint64_t mask = 0;
+  for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+    S2LatLngRectBounder bounder;  // (S2's bound of the geodesic, its bulge and rounding)
+    bounder.AddPoint(vertices_[k]);
+    bounder.AddPoint(vertices_[k + 1]);
+    const S2LatLngRect r = bounder.GetBound();
+    if (r.lng().GetLength() > M_PI) return ~std::uint64_t{0};  // (or full)
+    const double lo = r.lng_lo().degrees();
+    const double hi = r.lng_hi().degrees() + (r.lng().is_inverted() ? 360.0 : 0.0);
+    mask |= SubCellMask(cell, r.lat_lo().degrees(), r.lat_hi().degrees(),
+                        std::remainder(0.5 * (lo + hi), 360.0), 0.5 * (hi - lo));
+  }
+  return mask;
 }
 
 std::uint64_t ZoneIndex::SubCellMask(int cell, double lat_lo, double lat_hi, double lon_mid,
