@@ -670,7 +670,7 @@ std::uint64_t ZoneIndex::EdgesMask(int cell, const Chain& ch) const {
     bounder.AddPoint(vertices_[k]);
     bounder.AddPoint(vertices_[k + 1]);
     const S2LatLngRect r = bounder.GetBound();
-    if (r.lng().GetLength() > M_PI) return ~std::uint64_t{0};  // (or full)
+    if (r.lng().GetLength() > M_PI) return ~std::uint64_t{0};  // over half round, or full
     const double lo = r.lng_lo().degrees();
     const double hi = r.lng_hi().degrees() + (r.lng().is_inverted() ? 360.0 : 0.0);
     mask |= SubCellMask(cell, r.lat_lo().degrees(), r.lat_hi().degrees(),
