@@ -434,8 +434,9 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
                  super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
-                 cell_chains_.size() * (sizeof(Chain) + 8 + 4) + slots_.size() * sizeof(Slot) +
-                 palette_bits_.size() * sizeof(std::uint64_t) +
+                 cell_chains_.size() * sizeof(Chain) +
+                 cell_chain_mask_.size() * sizeof(std::uint64_t) + cell_chain_plane_.size() * 4 +
+                 slots_.size() * sizeof(Slot) + palette_bits_.size() * sizeof(std::uint64_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
                   2 * far_chains_.size() + 4 * sub_lists_.size()) *
                      4 +
@@ -647,11 +648,37 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
     list.erase(std::unique(list.begin(), list.end()), list.end());
     for (std::uint32_t c : list) cell_chains_.push_back(chains_[c]);
   };
+  // Each chain edge's latitude/longitude box (S2's bound of its geodesic, bulge and
+  // rounding included; all round past half a turn), made once for the chain's copies: a
+  // copy's mask names the sub-cells of its cell that its edges' boxes meet.
+  struct EdgeBox {
+    double lat_lo, lat_hi, lon_mid, lon_half;
+  };
+  std::vector<EdgeBox> edge_box(vertices_.size());
+  for (const Chain& ch : chains_) {
+    for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+      S2LatLngRectBounder bounder;
+      bounder.AddPoint(vertices_[k]);
+      bounder.AddPoint(vertices_[k + 1]);
+      const S2LatLngRect r = bounder.GetBound();
+      const double lo = r.lng_lo().degrees();
+      const double hi = r.lng_hi().degrees() + (r.lng().is_inverted() ? 360.0 : 0.0);
+      edge_box[k] = {r.lat_lo().degrees(), r.lat_hi().degrees(),
+                     std::remainder(0.5 * (lo + hi), 360.0),
+                     r.lng().GetLength() > M_PI ? 180.0 : 0.5 * (hi - lo)};
+    }
+  }
   for (int c = 0; c < cells; ++c) {
     chain_start_[c] = static_cast<std::uint32_t>(cell_chains_.size());
     add(cell_edges[c]);
     for (std::uint32_t i = chain_start_[c]; i < cell_chains_.size(); ++i) {
-      cell_chain_mask_.push_back(EdgesMask(c, cell_chains_[i]));
+      const Chain& ch = cell_chains_[i];
+      std::uint64_t mask = 0;
+      for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
+        const EdgeBox& b = edge_box[k];
+        mask |= SubCellMask(c, b.lat_lo, b.lat_hi, b.lon_mid, b.lon_half);
+      }
+      cell_chain_mask_.push_back(mask);
     }
   }
   for (int pole = 0; pole < 2; ++pole) {
@@ -661,22 +688,6 @@ void ZoneIndex::BuildChains(const std::vector<std::vector<std::uint32_t>>& cell_
   }
   chain_start_[cells + 2] = static_cast<std::uint32_t>(cell_chains_.size());
   for (const Chain& ch : cell_chains_) cell_chain_plane_.push_back(ch.plane);
-}
-
-std::uint64_t ZoneIndex::EdgesMask(int cell, const Chain& ch) const {
-  std::uint64_t mask = 0;
-  for (std::uint32_t k = ch.first_edge; k < ch.first_edge + ch.edges; ++k) {
-    S2LatLngRectBounder bounder;  // (S2's bound of the geodesic, its bulge and rounding)
-    bounder.AddPoint(vertices_[k]);
-    bounder.AddPoint(vertices_[k + 1]);
-    const S2LatLngRect r = bounder.GetBound();
-    if (r.lng().GetLength() > M_PI) return ~std::uint64_t{0};  // over half round, or full
-    const double lo = r.lng_lo().degrees();
-    const double hi = r.lng_hi().degrees() + (r.lng().is_inverted() ? 360.0 : 0.0);
-    mask |= SubCellMask(cell, r.lat_lo().degrees(), r.lat_hi().degrees(),
-                        std::remainder(0.5 * (lo + hi), 360.0), 0.5 * (hi - lo));
-  }
-  return mask;
 }
 
 std::uint64_t ZoneIndex::SubCellMask(int cell, double lat_lo, double lat_hi, double lon_mid,

@@ -488,8 +488,14 @@ class ZoneIndex {
   // The same for the lines a search reads first: its plane vertices where it has them.
   void PrefetchPlane(const Chain& ch) const {
     if (ch.plane == kNoPlane) return PrefetchVertices(ch);
-    const float* from = &chain_plane_[2 * size_t{ch.plane}];
-    PrefetchLines(from, from + 2 * (ch.edges + 1));
+    PrefetchPlaneLines(ch.plane, ch.edges + 1);
+  }
+  // Asks for the lines of `vertices` plane vertices from plane vertex `plane` (no further
+  // than the table's end).
+  void PrefetchPlaneLines(std::uint32_t plane, std::uint32_t vertices) const {
+    const size_t from = 2 * size_t{plane};
+    const size_t to = std::min(from + 2 * size_t{vertices}, chain_plane_.size());
+    PrefetchLines(&chain_plane_[from], chain_plane_.data() + to);
   }
   // Asks for the lines of [from, to) (not empty).
   static void PrefetchLines(const void* from, const void* to) {
@@ -514,8 +520,8 @@ class ZoneIndex {
   HugePageVector<std::uint32_t> chain_start_;
   HugePageVector<Chain> cell_chains_;
   // Per copy, the bits of the cell's kMaskSub x kMaskSub sub-cells (about 3.5 km) its
-  // chain's edges' boxes meet (EdgesMask; bit kMaskSub * sub-row + sub-column; all for the
-  // caps' copies). SubCellMask gives the same bits for any latitude/longitude box (a
+  // chain's edges' boxes meet (bit kMaskSub * sub-row + sub-column; all for the caps'
+  // copies). SubCellMask gives the same bits for any latitude/longitude box (a
   // disc's: half-widths in degrees, as BestFirst's box), and a class search reads only
   // the copies whose bits meet its disc's: a chain with a point within the disc has that
   // point in both boxes, in a sub-cell of a cell the search opens (the cell holding the
@@ -531,7 +537,6 @@ class ZoneIndex {
   HugePageVector<std::uint32_t> cell_chain_plane_;
   static std::uint64_t SubCellMask(int cell, double lat_lo, double lat_hi, double lon_mid,
                                    double lon_half);
-  std::uint64_t EdgesMask(int cell, const Chain& ch) const;
   // Per cell holding no border (its centre's nearest border, D away, is beyond the cell's
   // radius r): the chains that can hold the nearest border of a point of the cell,
   // far_chains_ from far_start_[cell] to far_start_[cell + 1] (none for the other cells),
