@@ -727,9 +727,10 @@ void ZoneIndex::BuildChainPlanes() {
     if (!(frame.c.x() * frame.c.x() + frame.c.y() * frame.c.y() > 3e-4)) continue;
     plane.clear();
     bool near = true;
-    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges && near; ++k) {
-      double x, y;
+    for (std::uint32_t k = ch.first_edge; k <= ch.first_edge + ch.edges; ++k) {
+      double x = 0.0, y = 0.0;
       near = vertices_[k].DotProd(frame.c) >= min_cos && frame.Project(vertices_[k], x, y);
+      if (!near) break;  // (x and y unset: nothing to keep)
       plane.push_back(static_cast<float>(x));
       plane.push_back(static_cast<float>(y));
     }
