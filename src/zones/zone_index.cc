@@ -108,11 +108,9 @@ std::uint32_t ZoneIndex::Descend(double lat_deg, double lon_deg, Walk& walk,
   return code;
 }
 
-std::uint32_t ZoneIndex::SlotEntry(const Slot& s, double lat_deg, double lon_deg,
+std::uint32_t ZoneIndex::SlotEntry(const Slot& s, std::uint32_t i, double lat_deg, double lon_deg,
                                    Walk& walk) const {
-  walk.node =
-      ChildToward(s.first_child, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
-  const std::uint32_t i = walk.node - s.first_child;
+  walk.node = s.first_child + i;
   if ((s.divided >> i & 1) == 0) return i;
   const auto before =
       static_cast<std::uint32_t>(std::popcount(s.divided & ((std::uint64_t{1} << i) - 1)));
@@ -135,9 +133,13 @@ std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, doub
     __builtin_prefetch(&codes_[walk.node]);
     return kAskCodes;
   }
-  const Slot& s = slots_[cell_code & ~kFastChildren];
-  const std::uint32_t entry = SlotEntry(s, lat_deg, lon_deg, walk);
-  const unsigned p = PaletteIndex(s, entry);
+  const std::uint32_t slot = cell_code & ~kFastChildren;
+  const std::uint32_t child = ChildOf(lat_deg, lon_deg, walk);
+  const std::uint64_t child_word = child_palette_[kChildWords * size_t{slot} + child / 32];
+  const Slot& s = slots_[slot];
+  const std::uint32_t entry = SlotEntry(s, child, lat_deg, lon_deg, walk);
+  const unsigned p =
+      PaletteIndex(entry < kChildren ? child_word : PaletteWord(slot, s, entry), entry);
   return p < kPalette ? s.palette[p] : FromChildFast(s, child_fast_[s.fast_base + entry]);
 }
 
@@ -436,7 +438,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
                  cell_chains_.size() * sizeof(Chain) +
                  cell_chain_mask_.size() * sizeof(std::uint64_t) + cell_chain_plane_.size() * 4 +
-                 slots_.size() * sizeof(Slot) + palette_bits_.size() * sizeof(std::uint64_t) +
+                 slots_.size() * sizeof(Slot) +
+                 (child_palette_.size() + palette_bits_.size()) * sizeof(std::uint64_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
                   2 * far_chains_.size() + 4 * sub_lists_.size()) *
                      4 +
@@ -494,13 +497,17 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   answers.resize(std::min<size_t>(answers.size(), kPalette));
   for (size_t p = 0; p < answers.size(); ++p) s.palette[p] = answers[p].first;
+  const size_t slot = slots_.size();
+  child_palette_.resize(kChildWords * (slot + 1), 0);
   s.bits_base = static_cast<std::uint32_t>(palette_bits_.size());
-  palette_bits_.resize(palette_bits_.size() + (entries + 31) / 32, 0);
-  for (size_t k = 0; k < entries; ++k) {
+  palette_bits_.resize(palette_bits_.size() + (entries - kChildren + 31) / 32, 0);
+  for (std::uint32_t k = 0; k < entries; ++k) {
     std::uint64_t p = 0;
     while (p < answers.size() && answers[p].first != code[k]) ++p;
     if (p == answers.size()) p = kPalette;  // not in the palette: read child_fast_
-    palette_bits_[s.bits_base + k / 32] |= p << (2 * (k % 32));
+    // (In the word PaletteWord reads, which is the index's own and not const here.)
+    const_cast<std::uint64_t&>(PaletteWord(static_cast<std::uint32_t>(slot), s, k)) |=
+        p << (2 * (k % 32));
   }
   return s;
 }
@@ -1035,10 +1042,13 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
     if (codes[j] < kFastChildren) {
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {
-      const Slot& s = slots_[codes[j] & ~kFastChildren];
-      entry[j] = SlotEntry(s, pt[j].lat_deg, pt[j].lon_deg, walks[j]);
+      const std::uint32_t slot = codes[j] & ~kFastChildren;
+      const std::uint32_t child = ChildOf(pt[j].lat_deg, pt[j].lon_deg, walks[j]);
+      __builtin_prefetch(&child_palette_[kChildWords * size_t{slot} + child / 32]);
+      const Slot& s = slots_[slot];
+      entry[j] = SlotEntry(s, child, pt[j].lat_deg, pt[j].lon_deg, walks[j]);
       state[j] = State::kChild;
-      __builtin_prefetch(&palette_bits_[s.bits_base + entry[j] / 32]);
+      if (entry[j] >= kChildren) __builtin_prefetch(&PaletteWord(slot, s, entry[j]));
     } else {
       state[j] = State::kDescending;
       __builtin_prefetch(&codes_[walks[j].node]);
@@ -1047,8 +1057,9 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
   // The palettes' answers, else ask for the fast codes.
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kChild) continue;
-    const Slot& s = slots_[codes[j] & ~kFastChildren];
-    const unsigned p = PaletteIndex(s, entry[j]);
+    const std::uint32_t slot = codes[j] & ~kFastChildren;
+    const Slot& s = slots_[slot];
+    const unsigned p = PaletteIndex(PaletteWord(slot, s, entry[j]), entry[j]);
     if (p < kPalette) {
       codes[j] = s.palette[p];
       state[j] = State::kDone;
