@@ -135,7 +135,7 @@ std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, doub
   }
   const std::uint32_t slot = cell_code & ~kFastChildren;
   const std::uint32_t child = ChildOf(lat_deg, lon_deg, walk);
-  const std::uint64_t child_word = child_palette_[kChildWords * size_t{slot} + child / 32];
+  const std::uint64_t child_word = ChildPaletteWord(slot, child);
   const Slot& s = slots_[slot];
   const std::uint32_t entry = SlotEntry(s, child, lat_deg, lon_deg, walk);
   const unsigned p =
@@ -1044,7 +1044,7 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
     } else if (codes[j] != kFastSlow) {
       const std::uint32_t slot = codes[j] & ~kFastChildren;
       const std::uint32_t child = ChildOf(pt[j].lat_deg, pt[j].lon_deg, walks[j]);
-      __builtin_prefetch(&child_palette_[kChildWords * size_t{slot} + child / 32]);
+      __builtin_prefetch(&ChildPaletteWord(slot, child));
       const Slot& s = slots_[slot];
       entry[j] = SlotEntry(s, child, pt[j].lat_deg, pt[j].lon_deg, walks[j]);
       state[j] = State::kChild;
