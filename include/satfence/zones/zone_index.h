@@ -255,7 +255,7 @@ class ZoneIndex {
   // grandchildren are numbered in the same order, right after its children (Split), and
   // the children's and grandchildren's leaf blocks follow one another in it (AddLeafBlock
   // goes in node order), so an entry names a block as an offset from the slot's first.
-  struct Slot {
+  struct alignas(32) Slot {     // (so that one never lies across two cache lines)
     std::uint32_t first_child;  // node number; its grandchildren follow its 64 children
     std::uint32_t leaf_base;    // where its first leaf block is in leaves_, in words
     std::uint32_t fast_base;    // its entries' fast codes, in child_fast_
@@ -264,6 +264,7 @@ class ZoneIndex {
     std::uint16_t palette[kPalette];
     std::uint16_t unused = 0;  // pads the record to 32 bytes
   };
+  static_assert(sizeof(Slot) == 32);
   Slot MakeSlot(std::uint32_t first_child);  // appends its entries
   // The child of a cell holding the point, by number (walk moves to its box; its node is
   // the slot's first child plus that number): known before the cell's slot is read.
@@ -446,7 +447,7 @@ class ZoneIndex {
   struct FloatCap {
     float x, y, z, chord;
   };
-  struct Chain {
+  struct alignas(64) Chain {                  // (one cache line, in any vector of them)
     float lat_lo, lat_hi, lon_mid, lon_half;  // degrees; lon_half 180: all round
     std::uint32_t first_edge, edges;
     std::int32_t zone;
@@ -492,7 +493,7 @@ class ZoneIndex {
   // (tree_[0]), stored from the root down. (Measured on the world set: fanout 16 beats 8 by
   // 20%, 4 by 50% and 32 by 10%.)
   static constexpr std::uint32_t kFanout = 16;
-  struct TreeNode {
+  struct alignas(64) TreeNode {  // (one cache line, not across two)
     S2Point center;
     double chord = 2.0;                  // of the cap's radius, as a chain's
     std::uint32_t first = 0, count = 0;  // members: chains_ (leaf) or tree_ entries
