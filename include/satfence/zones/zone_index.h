@@ -23,8 +23,9 @@
 // uniform lookups are one load from cache, and a lookup near borders two); a 16-bit fast
 // code per cell, the answer or a slot of its children's and grandchildren's fast codes,
 // each the answer or where the leaf's block is, with a palette of the slot's commonest
-// answers named in 2 bits per code (2 MB + 4.1 MB + 1.2 MB for the world set, the last in
-// cache; nearly all lookups near borders end here or in the block named); 4-byte lookup
+// answers named in 2 bits per code (2 MB + 4.1 MB + 1.1 MB of slots and palettes for the
+// world set, the last in cache, a child's palette word read together with its slot;
+// nearly all lookups near borders end here or in the block named); 4-byte lookup
 // codes per node (the answer, the first child, or where the leaf's block is) for the
 // rest; and for each leaf the codes do not answer, one block with its centre, the parts
 // holding it and its edges as runs of vertices, so a lookup that counts crossings reads
