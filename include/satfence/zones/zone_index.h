@@ -263,9 +263,8 @@ class ZoneIndex {
     std::uint32_t bits_base;    // its grandchildren's palette indexes, in palette_bits_
     std::uint64_t divided;      // bit i: child i is divided
     std::uint16_t palette[kPalette];
-    std::uint16_t unused = 0;  // pads the record to 32 bytes
   };
-  static_assert(sizeof(Slot) == 32);
+  static_assert(sizeof(Slot) == 32);         // (alignas pads it)
   Slot MakeSlot(std::uint32_t first_child);  // appends its entries
   // The child of a cell holding the point, by number (walk moves to its box; its node is
   // the slot's first child plus that number): known before the cell's slot is read.
