@@ -875,8 +875,9 @@ std::uint32_t ZoneIndex::AddLeafBlock(std::uint32_t node) {
   }
   // A float is within 2^-24 of its value, relative; twice that per coordinate, and more
   // for the rounding of the projection and of the tests, covers the distance from a stored
-  // edge to the exact one.
-  head.tolerance = on_plane ? static_cast<float>(extent * 0x1p-20 + 1e-15)
+  // edge to the exact one. The constant term covers rounding, and the 2e-15 by which a
+  // point from UnitFromDegrees may sit off S2's (Resolve).
+  head.tolerance = on_plane ? static_cast<float>(extent * 0x1p-20 + 4e-15)
                             : std::numeric_limits<float>::infinity();
   head.bytes = static_cast<std::uint32_t>(leaves_.size() - start);
   std::memcpy(&leaves_[start], &head, sizeof head);
@@ -903,7 +904,8 @@ void ZoneIndex::ResolveExact(const std::byte* block, const S2Point& p,
   }
 }
 
-void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& out) const {
+void ZoneIndex::ResolveAt(std::uint32_t word, const S2Point& p, const LatLngDeg* degrees,
+                          std::vector<int>& out) const {
   out.clear();
   const std::byte* block = &leaves_[size_t{word} * 8];
   const auto& head = *reinterpret_cast<const LeafHead*>(block);
@@ -928,8 +930,11 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
   const std::byte* at = block + sizeof(LeafHead) + (4 * head.shapes + 7) / 8 * 8;
   // A vertex within the tolerance of that line (|p x a| <= tolerance |p|) is the one way
   // an edge that does not cross it can come that near p or the centre: decided on the
-  // sphere too. Else every side taken here is the exact edges' side.
-  const double line_near = tolerance * (std::abs(px) + std::abs(py));
+  // sphere too. Else every side taken here is the exact edges' side. The last term allows
+  // for p from UnitFromDegrees: within 1e-15 per component, so (px, py) within 2e-15, which
+  // moves p x a by at most 2e-15 (|ax| + |ay|) <= 4e-15 extent <= 4.2e-9 tolerance (the
+  // tolerance is at least extent 2^-20).
+  const double line_near = tolerance * (std::abs(px) + std::abs(py) + 5e-9);
   for (std::uint32_t r = 0; r < head.runs && !exact; ++r) {
     const auto& run = *reinterpret_cast<const LeafRun*>(at);
     const auto* v = reinterpret_cast<const PlaneVertex*>(at + sizeof(LeafRun));
@@ -967,7 +972,11 @@ void ZoneIndex::Resolve(std::uint32_t word, const S2Point& p, std::vector<int>& 
       a_side = b_side;
     }
   }
-  if (exact) ResolveExact(block, p, shapes);
+  if (exact) {
+    const S2Point exact_p =
+        degrees ? S2LatLng::FromDegrees(degrees->lat_deg, degrees->lon_deg).ToPoint() : p;
+    ResolveExact(block, exact_p, shapes);
+  }
   for (int sh : shapes) out.push_back(reference_.shape_zone(sh));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -1008,7 +1017,7 @@ void ZoneIndex::Containing(double lat_deg, double lon_deg, std::vector<int>& out
     return;
   }
   AskForBlock(code);  // before the point's sines, so the two overlap
-  Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), out);
+  Resolve(code & kCodeMask, LatLngDeg{lat_deg, lon_deg}, out);
 }
 
 void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, Walk* walks) const {
@@ -1119,8 +1128,7 @@ void ZoneIndex::ContainingMany(const std::vector<LatLngDeg>& points,
         if (walks[j].depth < 0) {
           PolarContaining(pt[j].lat_deg, pt[j].lon_deg, found);
         } else {
-          Resolve(codes[j] & kCodeMask,
-                  S2LatLng::FromDegrees(pt[j].lat_deg, pt[j].lon_deg).ToPoint(), found);
+          Resolve(codes[j] & kCodeMask, pt[j], found);
         }
         zones.insert(zones.end(), found.begin(), found.end());
       }

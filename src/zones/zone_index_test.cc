@@ -648,6 +648,22 @@ TEST(ZoneIndex, EnclavesTheAntimeridianAndThePolesOnRealBorders) {
   EXPECT_EQ(prox.Straddled(), s2_prox.Straddled());
 }
 
+// The plane's tests take a lookup's point from UnitFromDegrees and allow it 1e-15 per
+// component off S2's point of the same degrees.
+TEST(ZoneIndex, UnitFromDegreesIsS2sPoint) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> lat(-90.0, 90.0), lon(-180.0, 180.0);
+  auto expect_near = [](double lat_deg, double lon_deg) {
+    const S2Point ours = UnitFromDegrees(lat_deg, lon_deg);
+    const S2Point s2 = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
+    for (int i = 0; i < 3; ++i) ASSERT_NEAR(ours[i], s2[i], 1e-15) << lat_deg << ", " << lon_deg;
+  };
+  for (int i = 0; i < 1'000'000; ++i) expect_near(lat(rng), lon(rng));
+  for (double a : {-90.0, -89.875, -45.125, 0.0, 0.125, 85.0, 90.0}) {
+    for (double o : {-180.0, -179.875, -0.125, 0.0, 33.375, 180.0}) expect_near(a, o);
+  }
+}
+
 // A set without zones: no zone holds anything, there is no border to be near, and every
 // region lies outside.
 TEST(ZoneIndex, AnEmptySetHoldsNothing) {

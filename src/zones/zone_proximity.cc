@@ -43,8 +43,8 @@ struct Plane : GnomonicFrame {
   double cos_lat;
 
   Plane(double lat_deg, double lon_deg) {
-    const double lat = lat_deg * kDeg, lon = lon_deg * kDeg;
-    const double sl = std::sin(lat), cl = std::cos(lat), so = std::sin(lon), co = std::cos(lon);
+    const geo::SinCos lat = geo::SinCosDeg(lat_deg), lon = geo::SinCosDeg(lon_deg);
+    const double sl = lat.sin, cl = lat.cos, so = lon.sin, co = lon.cos;
     cos_lat = cl;
     c = S2Point(cl * co, cl * so, sl);
     e = S2Point(-so, co, 0.0);
@@ -483,7 +483,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
     // A disc within the clearance of the leaf holding its centre reaches no border: the
     // answer is the containment alone, found without a search (most positions off the
     // borders).
-    const double cos_lat = std::cos(lat_deg * kDeg);
+    const double cos_lat = geo::SinCosDeg(lat_deg).cos;
     clear = ClearOfBorders(lat_deg, lon_deg, cos_lat, theta_chord, cell, walk);
   }
   thread_local std::vector<Near> near;
@@ -648,7 +648,7 @@ void ZoneIndex::ClassifyAt(double lat_deg, double lon_deg, const Region& region,
   if (!in_table) {
     Containing(lat_deg, lon_deg, containing);
   } else if (LeafBlock(code)) {
-    Resolve(code & kCodeMask, S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint(), containing);
+    Resolve(code & kCodeMask, LatLngDeg{lat_deg, lon_deg}, containing);
   } else {
     containing.clear();
     if (code != 0) containing.push_back(static_cast<int>(code - 1));
