@@ -1,5 +1,6 @@
-// Sine and cosine of an angle in degrees at a fifth of the library's cost, for the zone
-// index's lookups (a position's unit vector and gnomonic plane per query).
+// Sine and cosine of an angle in degrees at a third of the library's cost (5.4 ns against
+// 16 ns for std::sin and std::cos of the radians), for the zone index's lookups (a
+// position's unit vector and gnomonic plane per query).
 #ifndef SATFENCE_GEO_SIN_COS_DEG_H_
 #define SATFENCE_GEO_SIN_COS_DEG_H_
 
