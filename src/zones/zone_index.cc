@@ -409,9 +409,17 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
       const size_t m = block_cells_.size() / (kBlock * kBlock);
       if (m >= kFastSlow - kFastChildren) continue;  // no room: read from cell_fast_
       block_fast_[br * kBlockCols + bc] = static_cast<std::uint16_t>(kFastChildren | m);
+      cell_block_start_.push_back(static_cast<std::uint32_t>(cell_blocks_.size()));
+      std::uint16_t cell_block = kFastCellBlock;
       for (int r = 0; r < kBlock; ++r) {
         for (int c = 0; c < kBlock; ++c) {
-          block_cells_.push_back(cell_fast_[(br * kBlock + r) * kLonCells + bc * kBlock + c]);
+          const int cell = (br * kBlock + r) * kLonCells + bc * kBlock + c;
+          std::uint16_t fast = cell_fast_[cell];
+          if (fast == kFastSlow && LeafBlock(codes_[cell])) {
+            cell_blocks_.push_back(codes_[cell] & kCodeMask);
+            fast = cell_block++;
+          }
+          block_cells_.push_back(fast);
         }
       }
     }
@@ -441,7 +449,8 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  slots_.size() * sizeof(Slot) +
                  (child_palette_.size() + palette_bits_.size()) * sizeof(std::uint64_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
-                  2 * far_chains_.size() + 4 * sub_lists_.size()) *
+                  2 * far_chains_.size() + 4 * sub_lists_.size() + cell_blocks_.size() +
+                  cell_block_start_.size()) *
                      4 +
                  (cell_fast_.size() + child_fast_.size() + block_fast_.size() +
                   block_cells_.size() + node_clear_.size() + block_clear_.size()) *
@@ -991,9 +1000,11 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
     return fast;
   }
   if (ask_clearance) __builtin_prefetch(&node_clear_[cell]);
-  fast = *CellFastAt(cell, fast);  // (a copy in cache: its read is short)
+  const std::uint16_t block_code = fast;
+  fast = *CellFastAt(cell, block_code);  // (a copy in cache: its read is short)
   walk = CellWalk(cell);
-  if (fast < kFastChildren) return fast;  // kFastNone or zone + 1, as a lookup code's answer
+  if (fast < kFastCellBlock) return fast;  // kFastNone or zone + 1, as a lookup code's answer
+  if (fast < kFastChildren) return CellBlock(block_code, fast);
   const std::uint32_t code = ChildCode(fast, lat_deg, lon_deg, walk);
   if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
   return code == kAskCodes ? Descend(lat_deg, lon_deg, walk, ask_clearance) : code;
@@ -1047,8 +1058,13 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
   // The cells' fast codes: answers, children's fast codes, or the lookup codes.
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kCell) continue;
-    codes[j] = *CellFastAt(static_cast<int>(walks[j].node), static_cast<std::uint16_t>(codes[j]));
-    if (codes[j] < kFastChildren) {
+    const auto block_code = static_cast<std::uint16_t>(codes[j]);
+    codes[j] = *CellFastAt(static_cast<int>(walks[j].node), block_code);
+    if (codes[j] < kFastCellBlock) {
+      state[j] = State::kDone;
+    } else if (codes[j] < kFastChildren) {
+      codes[j] = CellBlock(block_code, static_cast<std::uint16_t>(codes[j]));
+      AskForBlock(codes[j]);
       state[j] = State::kDone;
     } else if (codes[j] != kFastSlow) {
       const std::uint32_t slot = codes[j] & ~kFastChildren;
