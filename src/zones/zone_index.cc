@@ -138,9 +138,10 @@ std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, doub
   const std::uint64_t child_word = ChildPaletteWord(slot, child);
   const Slot& s = slots_[slot];
   const std::uint32_t entry = SlotEntry(s, child, lat_deg, lon_deg, walk);
-  const unsigned p =
-      PaletteIndex(entry < kChildren ? child_word : PaletteWord(slot, s, entry), entry);
-  return p < kPalette ? s.palette[p] : FromChildFast(s, child_fast_[s.fast_base + entry]);
+  const std::uint64_t word = entry < kChildren ? child_word : PaletteWord(slot, s, entry);
+  const unsigned p = PaletteIndex(word, entry);
+  return p < kPalette ? s.palette[p]
+                      : FromChildFast(s, child_fast_[FastRank(slot, s, entry, word)]);
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -448,6 +449,7 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
                  cell_chain_mask_.size() * sizeof(std::uint64_t) + cell_chain_plane_.size() * 4 +
                  slots_.size() * sizeof(Slot) +
                  (child_palette_.size() + palette_bits_.size()) * sizeof(std::uint64_t) +
+                 palette_rank_.size() * sizeof(std::uint16_t) +
                  (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
                   2 * far_chains_.size() + 4 * sub_lists_.size() + cell_blocks_.size() +
                   cell_block_start_.size()) *
@@ -462,7 +464,8 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
   Slot s{};
   s.first_child = first_child;
   s.fast_base = static_cast<std::uint32_t>(child_fast_.size());
-  bool blocks = false;  // whether s.leaf_base is set
+  std::vector<std::uint16_t> entry_fast;  // per entry, its fast code
+  bool blocks = false;                    // whether s.leaf_base is set
   // A child's or grandchild's fast code. Their leaf blocks follow one another (the
   // grandchildren follow the children, and AddLeafBlock goes in node order).
   auto fast = [&](std::uint32_t code) {
@@ -477,7 +480,7 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
   std::uint32_t grandchildren = first_child + kChildren;
   for (std::uint32_t i = 0; i < kChildren; ++i) {
     const std::uint32_t code = codes_[first_child + i];
-    child_fast_.push_back(fast(code));
+    entry_fast.push_back(fast(code));
     if (!Divided(code)) continue;
     s.divided |= std::uint64_t{1} << i;
     // Split's order, on which the lookup relies.
@@ -486,11 +489,11 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
     grandchildren += kGrandchildren;
   }
   for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
-    child_fast_.push_back(fast(codes_[g]));
+    entry_fast.push_back(fast(codes_[g]));
   }
   // The palette: the slot's most frequent answers (ties to the first met).
-  const size_t entries = child_fast_.size() - s.fast_base;
-  const std::uint16_t* code = &child_fast_[s.fast_base];
+  const size_t entries = entry_fast.size();
+  const std::uint16_t* code = entry_fast.data();
   std::vector<std::pair<std::uint16_t, std::uint32_t>> answers;  // answer, count
   for (size_t k = 0; k < entries; ++k) {
     if (code[k] >= kFastChildren) continue;
@@ -510,10 +513,20 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
   child_palette_.resize(kChildWords * (slot + 1), 0);
   s.bits_base = static_cast<std::uint32_t>(palette_bits_.size());
   palette_bits_.resize(palette_bits_.size() + (entries - kChildren + 31) / 32, 0);
+  palette_rank_.resize(palette_bits_.size(), 0);
   for (std::uint32_t k = 0; k < entries; ++k) {
+    if (k >= kChildren && (k - kChildren) % 32 == 0) {  // the unanswered before its word
+      const size_t before = child_fast_.size() - s.fast_base;
+      if (before > std::numeric_limits<std::uint16_t>::max())
+        throw std::logic_error("ZoneIndex: a slot's unanswered entries overflow 16 bits");
+      palette_rank_[s.bits_base + (k - kChildren) / 32] = static_cast<std::uint16_t>(before);
+    }
     std::uint64_t p = 0;
     while (p < answers.size() && answers[p].first != code[k]) ++p;
-    if (p == answers.size()) p = kPalette;  // not in the palette: read child_fast_
+    if (p == answers.size()) {  // not in the palette: its code in child_fast_
+      p = kPalette;
+      child_fast_.push_back(code[k]);
+    }
     // (In the word PaletteWord reads, which is the index's own and not const here.)
     const_cast<std::uint64_t&>(PaletteWord(static_cast<std::uint32_t>(slot), s, k)) |=
         p << (2 * (k % 32));
@@ -1035,7 +1048,7 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
   // Per point: where its lookup stands.
   enum class State : std::uint8_t { kDone, kCell, kChild, kChildFast, kDescending };
   State state[kGroup];
-  std::uint32_t entry[kGroup];  // in its cell's slot (SlotEntry)
+  std::uint32_t entry[kGroup];  // in its cell's slot (SlotEntry), then in child_fast_
   // The blocks (in cache), else ask for the cells' fast codes.
   for (size_t j = 0; j < n; ++j) {
     state[j] = State::kDone;
@@ -1084,19 +1097,21 @@ void ZoneIndex::LeafCodes(const LatLngDeg* pt, size_t n, std::uint32_t* codes, W
     if (state[j] != State::kChild) continue;
     const std::uint32_t slot = codes[j] & ~kFastChildren;
     const Slot& s = slots_[slot];
-    const unsigned p = PaletteIndex(PaletteWord(slot, s, entry[j]), entry[j]);
+    const std::uint64_t word = PaletteWord(slot, s, entry[j]);
+    const unsigned p = PaletteIndex(word, entry[j]);
     if (p < kPalette) {
       codes[j] = s.palette[p];
       state[j] = State::kDone;
     } else {
       state[j] = State::kChildFast;
-      __builtin_prefetch(&child_fast_[s.fast_base + entry[j]]);
+      entry[j] = FastRank(slot, s, entry[j], word);  // now where its code is
+      __builtin_prefetch(&child_fast_[entry[j]]);
     }
   }
   for (size_t j = 0; j < n; ++j) {
     if (state[j] != State::kChildFast) continue;
     const Slot& s = slots_[codes[j] & ~kFastChildren];
-    codes[j] = FromChildFast(s, child_fast_[s.fast_base + entry[j]]);
+    codes[j] = FromChildFast(s, child_fast_[entry[j]]);
     if (codes[j] != kAskCodes) {
       state[j] = State::kDone;
       if (LeafBlock(codes[j])) AskForBlock(codes[j]);
