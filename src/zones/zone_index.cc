@@ -120,13 +120,14 @@ std::uint32_t ZoneIndex::SlotEntry(const Slot& s, std::uint32_t i, double lat_de
 }
 
 std::uint32_t ZoneIndex::FromChildFast(const Slot& s, std::uint16_t child_code) {
-  if (child_code < kFastChildren) return child_code;
+  if (child_code < kFastGreat) return child_code;
+  if (child_code < kFastChildren) return kAskCodes;  // a divided grandchild
   if (child_code == kFastSlow) return kAskCodes;
   return kCodeLeaf | (s.leaf_base + (child_code & ~kFastChildren));
 }
 
 std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
-                                   Walk& walk) const {
+                                   Walk& walk, bool answer_only) const {
   if (cell_code == kFastSlow) {
     // The cell's own lookup code is wanted only here (a divided cell's slot serves the
     // rest): asked for after its fast code, not with it, 1.025x near borders (A/B).
@@ -140,8 +141,17 @@ std::uint32_t ZoneIndex::ChildCode(std::uint16_t cell_code, double lat_deg, doub
   const std::uint32_t entry = SlotEntry(s, child, lat_deg, lon_deg, walk);
   const std::uint64_t word = entry < kChildren ? child_word : PaletteWord(slot, s, entry);
   const unsigned p = PaletteIndex(word, entry);
-  return p < kPalette ? s.palette[p]
-                      : FromChildFast(s, child_fast_[FastRank(slot, s, entry, word)]);
+  if (p < kPalette) return s.palette[p];
+  const std::uint16_t code = child_fast_[FastRank(slot, s, entry, word)];
+  if (!answer_only || code < kFastGreat || code >= kFastChildren) return FromChildFast(s, code);
+  // A divided grandchild: its child holding the point, from great_fast_.
+  Walk grandchild = walk;
+  const std::uint32_t k =
+      ChildToward(0, walk.depth++, lat_deg, lon_deg, walk.lat0, walk.lon0, walk.size);
+  const std::uint32_t leaf =
+      FromChildFast(s, great_fast_[great_base_[slot] + kGrandchildren * (code - kFastGreat) + k]);
+  if (leaf == kAskCodes) walk = grandchild;  // descend from the grandchild's own code
+  return leaf;
 }
 
 std::uint32_t ZoneIndex::ChildToward(std::uint32_t first_child, int depth, double lat_deg,
@@ -260,6 +270,7 @@ void ZoneIndex::Split(std::uint32_t node, double lat0, double lon0, double size,
 
 ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   static_assert(kChildren == SplitAt(1) * SplitAt(1) && kGrandchildren == SplitAt(2) * SplitAt(2));
+  static_assert(kGrandchildren == SplitAt(3) * SplitAt(3), "a grandchild's children: great_fast_");
   const int cells = kLatCells * kLonCells;
   // Flat edges, numbered by part in the order S2ZoneIndex numbers its shapes.
   std::int32_t shape = 0;
@@ -441,23 +452,23 @@ ZoneIndex::ZoneIndex(const ZoneSet& set) : reference_(set) {
   HugePageVector<std::uint32_t>().swap(node_edges_);
   HugePageVector<std::int32_t>().swap(edge_shape_);
   HugePageVector<std::int32_t>().swap(edge_zone_);
-  stats_.bytes = vertices_.size() * sizeof(S2Point) + chain_plane_.size() * sizeof(float) +
-                 summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
-                 super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
-                 chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
-                 cell_chains_.size() * sizeof(Chain) +
-                 cell_chain_mask_.size() * sizeof(std::uint64_t) + cell_chain_plane_.size() * 4 +
-                 slots_.size() * sizeof(Slot) +
-                 (child_palette_.size() + palette_bits_.size()) * sizeof(std::uint64_t) +
-                 palette_rank_.size() * sizeof(std::uint16_t) +
-                 (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
-                  2 * far_chains_.size() + 4 * sub_lists_.size() + cell_blocks_.size() +
-                  cell_block_start_.size()) *
-                     4 +
-                 (cell_fast_.size() + child_fast_.size() + block_fast_.size() +
-                  block_cells_.size() + node_clear_.size() + block_clear_.size()) *
-                     2 +
-                 tree_.size() * sizeof(TreeNode);
+  stats_.bytes =
+      vertices_.size() * sizeof(S2Point) + chain_plane_.size() * sizeof(float) +
+      summaries_.size() * sizeof(Summary) + leaves_.size() + occupied_.size() * 8 +
+      super_occupied_.size() + (row_trig_.size() + col_trig_.size()) * sizeof(SinCos) +
+      chains_.size() * sizeof(Chain) + chain_start_.size() * 4 +
+      cell_chains_.size() * sizeof(Chain) + cell_chain_mask_.size() * sizeof(std::uint64_t) +
+      cell_chain_plane_.size() * 4 + slots_.size() * sizeof(Slot) +
+      (child_palette_.size() + palette_bits_.size()) * sizeof(std::uint64_t) +
+      (palette_rank_.size() + great_fast_.size()) * sizeof(std::uint16_t) + great_base_.size() * 4 +
+      (codes_.size() + cell_near_.size() + cell_near_edge_.size() + far_start_.size() +
+       2 * far_chains_.size() + 4 * sub_lists_.size() + cell_blocks_.size() +
+       cell_block_start_.size()) *
+          4 +
+      (cell_fast_.size() + child_fast_.size() + block_fast_.size() + block_cells_.size() +
+       node_clear_.size() + block_clear_.size()) *
+          2 +
+      tree_.size() * sizeof(TreeNode);
 }
 
 ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
@@ -491,12 +502,23 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
   for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
     entry_fast.push_back(fast(codes_[g]));
   }
+  // The divided grandchildren's children, after the grandchildren (their blocks follow).
+  std::uint16_t great = kFastGreat;
+  great_base_.push_back(static_cast<std::uint32_t>(great_fast_.size()));
+  for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
+    const std::uint32_t code = codes_[g];
+    if (!Divided(code)) continue;
+    entry_fast[kChildren + (g - first_child - kChildren)] = great++;
+    for (std::uint32_t k = 0; k < kGrandchildren; ++k) {
+      great_fast_.push_back(fast(codes_[(code & ~kCodeChildren) + k]));
+    }
+  }
   // The palette: the slot's most frequent answers (ties to the first met).
   const size_t entries = entry_fast.size();
   const std::uint16_t* code = entry_fast.data();
   std::vector<std::pair<std::uint16_t, std::uint32_t>> answers;  // answer, count
   for (size_t k = 0; k < entries; ++k) {
-    if (code[k] >= kFastChildren) continue;
+    if (code[k] >= kFastGreat) continue;  // a leaf block or a divided grandchild
     auto it = std::find_if(answers.begin(), answers.end(),
                            [&](const auto& a) { return a.first == code[k]; });
     if (it == answers.end()) {
@@ -1018,7 +1040,7 @@ std::uint32_t ZoneIndex::LeafCode(double lat_deg, double lon_deg, Walk& walk,
   walk = CellWalk(cell);
   if (fast < kFastCellBlock) return fast;  // kFastNone or zone + 1, as a lookup code's answer
   if (fast < kFastChildren) return CellBlock(block_code, fast);
-  const std::uint32_t code = ChildCode(fast, lat_deg, lon_deg, walk);
+  const std::uint32_t code = ChildCode(fast, lat_deg, lon_deg, walk, !ask_clearance);
   if (ask_clearance) __builtin_prefetch(&node_clear_[walk.node]);
   return code == kAskCodes ? Descend(lat_deg, lon_deg, walk, ask_clearance) : code;
 }

@@ -210,9 +210,10 @@ class ZoneIndex {
   static bool Divided(std::uint32_t code) { return (code & ~kCodeMask) == kCodeChildren; }
   static bool LeafBlock(std::uint32_t code) { return code >= kCodeLeaf; }
   // A lookup code as a fast code: its answer, or kFastSlow (ask the lookup codes; also for
-  // the answers of a set of over 32,750 zones, which would read as kFastCellBlock codes).
+  // the answers of a set of over 31,700 zones, which would read as kFastGreat or
+  // kFastCellBlock codes).
   static std::uint16_t FastOf(std::uint32_t code) {
-    return code < kFastCellBlock ? static_cast<std::uint16_t>(code) : kFastSlow;
+    return code < kFastGreat ? static_cast<std::uint16_t>(code) : kFastSlow;
   }
   static constexpr std::uint32_t kNoEdge = 0xFFFFFFFF;
 
@@ -312,11 +313,21 @@ class ZoneIndex {
   // slot's first for 15 bits).
   static constexpr std::uint32_t kAskCodes = kCodeChildren;  // (node 0 is no node's child)
   static std::uint32_t FromChildFast(const Slot& s, std::uint16_t child_code);
+  // A divided grandchild's entry: kFastGreat + d, the slot's d-th divided grandchild, whose
+  // 16 children's fast codes (as entries' codes, without a palette) are in great_fast_
+  // from great_base_[slot] + 16 d. A lookup that wants only the answer reads them there,
+  // where the lookup codes (19 MB) are two misses to memory; one that wants the leaf's
+  // node (a class, for its clearance) descends through the lookup codes. (A
+  // grandchild's children are numbered after all the grandchildren and their own
+  // descendants, so their node is not known from the slot.)
+  HugePageVector<std::uint16_t> great_fast_;
+  std::vector<std::uint32_t> great_base_;
   // From the fast code of the point's cell (not an answer): the lookup code of the leaf
   // holding the point when it is the cell's child or grandchild and its slot names it,
-  // walk at that leaf; else kAskCodes, walk at the node to descend from.
-  std::uint32_t ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg,
-                          Walk& walk) const;
+  // walk at that leaf (with answer_only, also a grandchild's child, walk at its box but
+  // node unknown); else kAskCodes, walk at the node to descend from.
+  std::uint32_t ChildCode(std::uint16_t cell_code, double lat_deg, double lon_deg, Walk& walk,
+                          bool answer_only) const;
   // From walk's node, through the lookup codes: the code of the leaf holding the point
   // (an answer or a leaf block), walk at the leaf. With ask_clearance, asks for each
   // node's clearance (node_clear_) as it steps to it.
@@ -717,6 +728,8 @@ class ZoneIndex {
   // codes (19 MB) are a miss to memory. 4% of the bench's lookups near borders end in such
   // a cell.
   static constexpr std::uint16_t kFastCellBlock = kFastChildren - kBlock * kBlock;
+  // (A slot entry's code; see great_fast_.)
+  static constexpr std::uint16_t kFastGreat = kFastCellBlock - kChildren * kGrandchildren;
   std::vector<std::uint32_t> cell_blocks_, cell_block_start_;
   // The lookup code of a copy's kFastCellBlock code.
   std::uint32_t CellBlock(std::uint16_t block_code, std::uint16_t cell_code) const {
