@@ -499,16 +499,15 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
       throw std::logic_error("ZoneIndex: grandchildren out of their parents' order");
     grandchildren += kGrandchildren;
   }
+  std::uint16_t great = kFastGreat;  // a divided grandchild's entry
   for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
-    entry_fast.push_back(fast(codes_[g]));
+    entry_fast.push_back(Divided(codes_[g]) ? great++ : fast(codes_[g]));
   }
-  // The divided grandchildren's children, after the grandchildren (their blocks follow).
-  std::uint16_t great = kFastGreat;
+  // The divided grandchildren's children, after all the grandchildren (as their blocks).
   great_base_.push_back(static_cast<std::uint32_t>(great_fast_.size()));
   for (std::uint32_t g = first_child + kChildren; g < grandchildren; ++g) {
     const std::uint32_t code = codes_[g];
     if (!Divided(code)) continue;
-    entry_fast[kChildren + (g - first_child - kChildren)] = great++;
     for (std::uint32_t k = 0; k < kGrandchildren; ++k) {
       great_fast_.push_back(fast(codes_[(code & ~kCodeChildren) + k]));
     }
@@ -541,7 +540,7 @@ ZoneIndex::Slot ZoneIndex::MakeSlot(std::uint32_t first_child) {
       const size_t before = child_fast_.size() - s.fast_base;
       if (before > std::numeric_limits<std::uint16_t>::max())
         throw std::logic_error("ZoneIndex: a slot's unanswered entries overflow 16 bits");
-      palette_rank_[s.bits_base + (k - kChildren) / 32] = static_cast<std::uint16_t>(before);
+      palette_rank_[GrandchildWord(s, k)] = static_cast<std::uint16_t>(before);
     }
     std::uint64_t p = 0;
     while (p < answers.size() && answers[p].first != code[k]) ++p;

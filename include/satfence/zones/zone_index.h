@@ -298,7 +298,12 @@ class ZoneIndex {
   const std::uint64_t& PaletteWord(std::uint32_t slot, const Slot& s, std::uint32_t entry) const {
     static_assert(kChildren % 32 == 0, "children and grandchildren in separate words");
     return entry < kChildren ? ChildPaletteWord(slot, entry)
-                             : palette_bits_[s.bits_base + (entry - kChildren) / 32];
+                             : palette_bits_[GrandchildWord(s, entry)];
+  }
+  // Where a grandchild entry's palette word is in palette_bits_ (and its rank's in
+  // palette_rank_).
+  static size_t GrandchildWord(const Slot& s, std::uint32_t entry) {
+    return s.bits_base + size_t{(entry - kChildren) / 32};
   }
   const std::uint64_t& ChildPaletteWord(std::uint32_t slot, std::uint32_t child) const {
     return child_palette_[kChildWords * size_t{slot} + child / 32];
@@ -336,7 +341,9 @@ class ZoneIndex {
   // The lookup code of the leaf holding a point of the table (below 85 degrees): an answer
   // (0: no zone, else zone + 1; the leaf has no edge) or where its leaf block is; walk at
   // the leaf (for a one-degree block's answer, at the block: node and depth 0). With
-  // ask_clearance (a class's lookup), asks for the clearance of each node it steps to.
+  // ask_clearance (a class's lookup), asks for the clearance of each node it steps to;
+  // without it, walk's node may be the leaf's parent (a grandchild's child read from
+  // great_fast_: ChildCode's answer_only), its box still the leaf's.
   std::uint32_t LeafCode(double lat_deg, double lon_deg, Walk& walk,
                          bool ask_clearance = false) const;
   // Classify, given the leaf holding the point (LeafCode's code and walk, its block asked
@@ -705,10 +712,9 @@ class ZoneIndex {
   std::uint32_t FastRank(std::uint32_t slot, const Slot& s, std::uint32_t entry,
                          std::uint64_t word) const {
     static_assert(kChildWords == 2);
-    const std::uint32_t before = entry < 32 ? 0
-                                 : entry < kChildren
-                                     ? Unanswered(child_palette_[kChildWords * size_t{slot}])
-                                     : palette_rank_[s.bits_base + (entry - kChildren) / 32];
+    const std::uint32_t before = entry < 32          ? 0
+                                 : entry < kChildren ? Unanswered(ChildPaletteWord(slot, 0))
+                                                     : palette_rank_[GrandchildWord(s, entry)];
     return s.fast_base + before + Unanswered(word, entry);
   }
   // Per block of kBlock x kBlock cells (one degree; 120 kB, so it stays in cache): the
