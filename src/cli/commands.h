@@ -12,6 +12,7 @@
 #include <string>
 
 #include "satfence/analytics/diversion.h"
+#include "satfence/base/data_dir.h"
 #include "satfence/base/record_error.h"
 #include "satfence/base/utc_time.h"
 #include "satfence/verify/catalog.h"
@@ -34,9 +35,13 @@ void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
 void RegisterDecideCommand(CLI::App& app, ExitCode& exit);
 void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 
-// The reference-data folder compiled in (../shared/testdata), overridable with the
-// SATFENCE_TESTDATA environment variable.
-std::string TestdataDir();
+// The data directory (satfence/base/data_dir.h) from --data-dir or its defaults. When there
+// is none, says why on stderr as "satfence VERB: ...", sets the exit status to 2 and
+// returns nothing.
+std::optional<DataDir> FindData(const char* verb, ExitCode& exit);
+// The same without a word on stderr, for verbs that need the data directory only for
+// relative paths that may not occur.
+absl::StatusOr<DataDir> LookUpData();
 
 // Telemetry from `in` (named `source` in errors), each report with its missing satellite
 // states filled from `catalog` (may be null). A line that is malformed, or whose states

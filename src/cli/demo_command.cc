@@ -1,19 +1,22 @@
 // `satfence demo`: the main job a newcomer runs first.
 //
-// Today it runs the stages that exist, on real data: the orbit module (the Starlink
-// element-set snapshot, propagated for the region the project is about: "which satellites
-// could measure a terminal here, and how well covered is each place"), the zones module
-// (world borders and the example operator zones: "which rules apply here"), and the verifier
-// on a simulated fleet measured by that constellation (honest terminals, GNSS-spoofed and
-// modified ones, drones, clones): "who is lying, and how close is that to the limit".
-// The decision and audit stages (issues 5-6) will extend this command.
+// It runs every stage on real data: the orbit module (the Starlink element-set snapshot,
+// propagated for the region the project is about: "which satellites could measure a
+// terminal here, and how well covered is each place"), the zones module (world borders and
+// the example operator zones: "which rules apply here"), the verifier on a simulated fleet
+// measured by that constellation (honest terminals, GNSS-spoofed and modified ones, drones,
+// clones: "who is lying, and how close is that to the limit"), the decisions with their
+// store and audit log, the diversion analytics, and the HTML report. Its inputs default to
+// the data directory's (base/data_dir.h).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "commands.h"
 #include "decision_pipeline.h"
@@ -201,11 +204,12 @@ bool ShowDiversion(const store::Store& db, nlohmann::json& channels_json,
 
 // The verification stage: simulate the scenario, verify every report, decide, store, log,
 // analyse, score the verdicts and draw the report.
-bool RunVerification(const std::string& scenario_path, const std::string& out_dir,
+bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
+                     const std::string& out_dir,
                      const DemoZones& zones_at, const std::string& policy_path) {
   using Clock = std::chrono::steady_clock;
   std::printf("\n[verify] simulating %s ...\n", scenario_path.c_str());
-  absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(scenario_path, TestdataDir());
+  absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(scenario_path, shipped.root);
   if (!scenario.ok()) {
     std::fprintf(stderr, "satfence demo: %s\n", std::string(scenario.status().message()).c_str());
     return false;
@@ -368,7 +372,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
 
   // The report: one self-contained HTML page.
   absl::StatusOr<report::Assets> assets =
-      report::LoadAssets(std::string(SATFENCE_SOURCE_DIR) + "/web");
+      report::LoadAssets(shipped.Path(DataDir::kWeb));
   absl::StatusOr<std::string> zones_text = ReadFileLimited(zones_at.operator_path, 16 << 20);
   if (!assets.ok() || !zones_text.ok()) {
     std::fprintf(
@@ -401,7 +405,7 @@ bool RunVerification(const std::string& scenario_path, const std::string& out_di
   return true;
 }
 
-void RunDemo(const std::string& elements_path, const std::string& time_text,
+void RunDemo(const DataDir& data, const std::string& elements_path, const std::string& time_text,
              const std::string& out_dir, const std::string& world_path,
              const std::string& scenario_path, const std::string& verify_scenario,
              const std::string& policy_path, ExitCode& exit) {
@@ -416,7 +420,7 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   for (const RecordError& e : cat.errors)
     std::fprintf(stderr, "  rejected: %s\n", e.ToString().c_str());
   if (cat.records.empty()) {
-    std::fprintf(stderr, "satfence demo: no element sets; set --elements or SATFENCE_TESTDATA\n");
+    std::fprintf(stderr, "satfence demo: no element sets; set --elements\n");
     exit.value = 2;
     return;
   }
@@ -503,7 +507,8 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
   const DemoZones zones_at = ShowZones(world_path, scenario_path);
   std::printf("\nwrote %s\n", grid_path.c_str());
   const bool verified =
-      verify_scenario.empty() || RunVerification(verify_scenario, out_dir, zones_at, policy_path);
+      verify_scenario.empty() ||
+      RunVerification(data, verify_scenario, out_dir, zones_at, policy_path);
   exit.value = cat.errors.empty() && verified ? 0 : 1;
 }
 
@@ -511,31 +516,42 @@ void RunDemo(const std::string& elements_path, const std::string& time_text,
 
 void RegisterDemoCommand(CLI::App& app, ExitCode& exit) {
   struct Options {
-    std::string elements, time, out = "out/demo", world, scenario, verify_scenario, policy;
+    std::string elements, time, out = "out/demo", world, scenario, policy;
+    std::optional<std::string> verify_scenario;
   };
   auto o = std::make_shared<Options>();
-  o->elements = TestdataDir() + "/starlink/starlink_20250923.tle";
-  o->world = std::string(SATFENCE_SOURCE_DIR) +
-             "/data/world/node_modules/@geo-maps/countries-maritime-10m/map.geo.json";
-  o->scenario = std::string(SATFENCE_SOURCE_DIR) + "/data/zones/ukraine_scenario.geojson";
-  o->verify_scenario = std::string(SATFENCE_SOURCE_DIR) + "/examples/scenarios/demo.toml";
-  o->policy = std::string(SATFENCE_SOURCE_DIR) + "/examples/policy.toml";
   CLI::App* demo = app.add_subcommand(
       "demo", "Run the main job on real data (orbit, zones, verification; see README)");
-  demo->add_option("--elements", o->elements, "Element-set file")->capture_default_str();
+  demo->add_option("--elements", o->elements,
+                   absl::StrCat("Element-set file (default: the data directory's ",
+                                std::string(DataDir::kStarlinkElements), ")"));
   demo->add_option("--time", o->time, "Instant (RFC 3339); default: the latest epoch");
   demo->add_option("--out", o->out, "Output folder")->capture_default_str();
-  demo->add_option("--world-zones", o->world, "World borders (GeoJSON, ISO A3 ids)")
-      ->capture_default_str();
-  demo->add_option("--scenario-zones", o->scenario, "Operator zones (GeoJSON)")
-      ->capture_default_str();
-  demo->add_option("--policy", o->policy, "Policy for the decisions (TOML)")->capture_default_str();
+  demo->add_option("--world-zones", o->world,
+                   absl::StrCat("World borders (GeoJSON, ISO A3 ids; default: the data "
+                                "directory's ",
+                                std::string(DataDir::kWorldMaritime), ")"));
+  demo->add_option("--scenario-zones", o->scenario,
+                   absl::StrCat("Operator zones (GeoJSON; default: the data directory's ",
+                                std::string(DataDir::kScenarioZones), ")"));
+  demo->add_option("--policy", o->policy,
+                   absl::StrCat("Policy for the decisions (TOML; default: the data directory's ",
+                                std::string(DataDir::kExamplePolicy), ")"));
   demo->add_option("--verify-scenario", o->verify_scenario,
-                   "Simulation scenario for the verification stage (TOML; empty: skip it)")
-      ->capture_default_str();
+                   absl::StrCat("Simulation scenario for the verification stage (TOML; empty: "
+                                "skip it; default: the data directory's ",
+                                std::string(DataDir::kDemoScenario), ")"));
   demo->callback([o, &exit] {
-    RunDemo(o->elements, o->time, o->out, o->world, o->scenario, o->verify_scenario, o->policy,
-            exit);
+    const std::optional<DataDir> data = FindData("demo", exit);
+    if (!data) return;
+    auto or_default = [&](const std::string& given, std::string_view shipped) {
+      return given.empty() ? data->Path(shipped) : given;
+    };
+    RunDemo(*data, or_default(o->elements, DataDir::kStarlinkElements), o->time, o->out,
+            or_default(o->world, DataDir::kWorldMaritime),
+            or_default(o->scenario, DataDir::kScenarioZones),
+            o->verify_scenario ? *o->verify_scenario : data->Path(DataDir::kDemoScenario),
+            or_default(o->policy, DataDir::kExamplePolicy), exit);
   });
 }
 

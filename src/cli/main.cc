@@ -8,9 +8,18 @@
 
 namespace satfence::cli {
 
-std::string TestdataDir() {
-  if (const char* env = std::getenv("SATFENCE_TESTDATA")) return env;
-  return SATFENCE_TESTDATA_DIR;
+namespace {
+std::string data_dir_flag;  // --data-dir, set while the command line is parsed
+}  // namespace
+
+absl::StatusOr<DataDir> LookUpData() { return FindDataDir(data_dir_flag); }
+
+std::optional<DataDir> FindData(const char* verb, ExitCode& exit) {
+  absl::StatusOr<DataDir> data = LookUpData();
+  if (data.ok()) return *std::move(data);
+  std::fprintf(stderr, "satfence %s: %s\n", verb, std::string(data.status().message()).c_str());
+  exit.value = 2;
+  return std::nullopt;
 }
 
 int ForEachTelemetryReport(std::istream& in, const std::string& source,
@@ -63,6 +72,10 @@ int main(int argc, char** argv) {
       "satfence: geofences for satellite-internet terminals that a spoofed GNSS "
       "receiver cannot defeat"};
   app.require_subcommand(1);
+  app.fallthrough();  // --data-dir may follow the verb
+  app.add_option("--data-dir", satfence::cli::data_dir_flag,
+                 "Where the shipped data is (world zones, examples, report assets); default: "
+                 "$SATFENCE_DATA_DIR, else share/satfence beside or above the executable");
   satfence::cli::ExitCode exit;
   satfence::cli::RegisterOrbitCommands(app, exit);
   satfence::cli::RegisterZonesCommands(app, exit);

@@ -21,7 +21,9 @@ struct SimulateArgs {
 };
 
 void Simulate(const SimulateArgs& args, ExitCode& exit) {
-  absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(args.scenario, TestdataDir());
+  const absl::StatusOr<DataDir> data = LookUpData();
+  absl::StatusOr<sim::Scenario> scenario =
+      sim::LoadScenario(args.scenario, data.ok() ? data->root : std::string());
   if (!scenario.ok()) {
     std::fprintf(stderr, "satfence simulate: %s\n",
                  std::string(scenario.status().message()).c_str());

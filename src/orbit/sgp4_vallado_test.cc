@@ -1,6 +1,6 @@
 // SGP4/SDP4 against Vallado's published verification output (AIAA 2006-6753):
 // every element set of SGP4-VER.TLE, every time of tcppver.out, WGS-72, improved mode.
-// The data are read from ../shared/testdata/sgp4 (see the README there); nothing is copied.
+// The data are in testdata/sgp4 (testdata/README.md gives their source and format).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -209,7 +209,7 @@ std::optional<Behaviour> ParseBehaviour(std::string_view name) {
   return std::nullopt;
 }
 
-absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& testdata_dir) {
+absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& data_dir) {
   toml::table root;
   try {
     root = toml::parse_file(path);
@@ -253,9 +253,19 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
                    "give either elements (a file) or shells = \"starlink-gen1\"");
   }
   if (!s.elements_path.empty() && std::filesystem::path(s.elements_path).is_relative()) {
-    std::filesystem::path beside = std::filesystem::path(path).parent_path() / s.elements_path;
-    s.elements_path =
-        std::filesystem::exists(beside) ? beside.string() : testdata_dir + "/" + s.elements_path;
+    const std::filesystem::path beside =
+        std::filesystem::path(path).parent_path() / s.elements_path;
+    const std::filesystem::path shipped = std::filesystem::path(data_dir) / s.elements_path;
+    s.elements_path = std::filesystem::exists(beside) || data_dir.empty() ||
+                              !std::filesystem::exists(shipped)
+                          ? beside.string()
+                          : shipped.string();
+  }
+  if (!s.elements_path.empty() && !std::filesystem::is_regular_file(s.elements_path)) {
+    return c.Error(c.table().get("elements"), "elements",
+                   absl::StrCat("no such file: ", s.elements_path,
+                                data_dir.empty() ? " (and no data directory to look in)"
+                                                 : " (nor in the data directory " + data_dir + ")"));
   }
   SATFENCE_RETURN_IF_ERROR(c.Number("min_elevation_deg", 0.0, 89.0, s.min_elevation_deg));
   SATFENCE_RETURN_IF_ERROR(c.Number("slot_s", 1.0, 3600.0, s.slot_s));

@@ -25,7 +25,7 @@ constexpr char kSmall[] = R"(seed = 3
 start = "2025-09-23T08:00:00Z"
 duration_s = 700
 [constellation]
-elements = "starlink/starlink_20250923.tle"
+elements = "testdata/starlink/starlink_20250923.tle"
 [report]
 window_s = 20
 interval_s = 300
@@ -45,7 +45,7 @@ clone_distance_km = 300
 )";
 
 absl::StatusOr<Scenario> Load(const std::string& text) {
-  return LoadScenario(Write("scenario.toml", text), SATFENCE_TESTDATA_DIR);
+  return LoadScenario(Write("scenario.toml", text), SATFENCE_SOURCE_DIR);
 }
 
 TEST(Scenario, ErrorsNameFileLineAndKey) {
@@ -62,9 +62,11 @@ TEST(Scenario, ErrorsNameFileLineAndKey) {
        ":13: group[0].centre: expected [lat_deg, lon_deg]"},
       {"displacement_m = [500, 2000]", "displacement_m = [2000, 500]",
        "group[0].displacement_m: expected 0 < min <= max"},
-      {"elements = \"starlink/starlink_20250923.tle\"", "shells = \"oneweb\"",
+      {"elements = \"testdata/starlink/starlink_20250923.tle\"", "shells = \"oneweb\"",
        "constellation.shells:"},
       {"[report]", "[report", ":6: "},
+      {"testdata/starlink/starlink_20250923.tle", "testdata/starlink/missing.tle",
+       "constellation.elements: no such file: "},
   };
   for (const Case& c : cases) {
     std::string text = kSmall;

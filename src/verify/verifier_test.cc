@@ -1,5 +1,5 @@
 // The verifier on measurements of the real Starlink constellation (the 2025-09-23 element-set
-// snapshot in ../shared/testdata), judged against the physical limits: fix errors against the
+// snapshot in testdata/starlink), judged against the physical limits: fix errors against the
 // Cramer-Rao bound, false alarms against the configured rate, detection against the
 // noncentral chi-square power. Counts are checked with binomial / chi-square bands at 99.9%,
 // so a correct verifier fails one of these checks about once in a thousand seeds; the seeds

@@ -23,7 +23,7 @@ import sys
 
 satfence, src, testdata, work = sys.argv[1:5]
 os.makedirs(work, exist_ok=True)
-env = dict(os.environ, SATFENCE_TESTDATA=testdata)
+env = dict(os.environ)
 failures = []
 
 

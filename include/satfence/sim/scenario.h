@@ -84,8 +84,9 @@ struct Scenario {
 };
 
 // Reads and checks a scenario; errors name the file, line and key. Relative element-set
-// paths are resolved against the file's folder, then `testdata_dir`.
-absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& testdata_dir);
+// paths are resolved against the file's folder, then `data_dir` (satfence's data directory,
+// base/data_dir.h; none when empty).
+absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& data_dir);
 
 // What really happened for one report.
 struct TruthRecord {
