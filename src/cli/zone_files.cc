@@ -12,7 +12,7 @@ zones::ZoneMapping Mapping(const LoadOptions& o) {
   m.id_property = o.id_property;
   m.default_kind = *zones::ParseZoneKind(o.kind);
   m.default_action = *zones::ParseZoneAction(o.action);
-  m.repair = o.repair;
+  m.repair = !o.strict;
   m.mercator_polar_clip = o.polar_clip;
   return m;
 }
@@ -27,8 +27,14 @@ void AddLoadOptions(CLI::App* cmd, LoadOptions& o) {
   cmd->add_option("--action", o.action, "Action of zones whose features do not say")
       ->check(CLI::IsMember({"allow", "allow_if_whitelisted", "review", "deny"}))
       ->capture_default_str();
-  cmd->add_flag("--repair", o.repair,
-                "Repair invalid features with GEOS MakeValid (reported) instead of rejecting");
+  cmd->add_flag("--strict", o.strict,
+                "Reject a feature for any defect, instead of repairing crossing rings with GEOS "
+                "MakeValid and leaving out rings without area (each reported)");
+  CLI::Option* strict = cmd->get_option("--strict");
+  cmd->add_flag_function(
+         "--repair", [](std::int64_t) {},
+         "Repair and leave out as needed: the default (accepted for older scripts)")
+      ->excludes(strict);
   cmd->add_flag("--polar-clip", o.polar_clip,
                 "Close rings clipped at Web Mercator's 85.05 deg limit at the pole (the world "
                 "default's Antarctica)");

@@ -17,13 +17,13 @@ struct LoadOptions {
   std::string id_property = "id";
   std::string kind = "operator";
   std::string action = "deny";
-  bool repair = false;
+  bool strict = false;
   bool polar_clip = false;
 };
 
 zones::ZoneMapping Mapping(const LoadOptions& o);
 
-// --id-property, --kind, --action, --repair, --polar-clip.
+// --id-property, --kind, --action, --strict (and --repair, the default), --polar-clip.
 void AddLoadOptions(CLI::App* cmd, LoadOptions& o);
 
 // Loads the files in order (later files may refer to countries in earlier ones), merging

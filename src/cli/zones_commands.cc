@@ -59,12 +59,17 @@ void Check(const LoadOptions& o, ExitCode& exit) {
     std::printf("  bounds    %s\n", Rect(bound).c_str());
     std::printf("  version   %s\n", set.version().c_str());
     std::printf("  read in   %.2f s\n", seconds);
-    size_t repaired = 0;
+    // Per-feature remarks: the first five of each kind, then their count.
+    size_t repaired = 0, left_out = 0;
     for (const RecordError& w : r.warnings) {
       if (w.message.rfind("repaired", 0) == 0 && ++repaired > 5) continue;
+      if (w.message.rfind("left out", 0) == 0 && ++left_out > 5) continue;
       std::printf("  warning: %s\n", w.ToString().c_str());
     }
     if (repaired > 5) std::printf("  warning: ... %zu repaired features in all\n", repaired);
+    if (left_out > 5) {
+      std::printf("  warning: ... %zu features with rings left out in all\n", left_out);
+    }
     for (const RecordError& e : r.errors)
       std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
     rejected |= !r.errors.empty();

@@ -416,6 +416,12 @@ ZoneReadResult ParseZonesGeoJson(std::string_view text, std::string_view source,
       reader.Error(f.index, f.zone.id, "geometry." + g.error_path, g.error);
       continue;
     }
+    if (!g.dropped.empty()) {
+      out.warnings.push_back(
+          {std::string(source), 0, f.index, f.zone.id, "geometry." + g.dropped[0].path,
+           absl::StrCat("left out: ", g.dropped.size(), " ring", g.dropped.size() == 1 ? "" : "s",
+                        " with no area or beyond repair, the first: ", g.dropped[0].message)});
+    }
     against_rfc += g.rings_against_rfc7946;
     features_against_rfc += g.rings_against_rfc7946 > 0;
     duplicates += g.duplicate_points_dropped;

@@ -61,7 +61,7 @@ struct BadCase {
   std::string want;  // in the error text
 };
 
-TEST(GeoJsonReader, RejectsBadGeometryNamingFeatureAndCoordinate) {
+TEST(GeoJsonReader, StrictRejectsBadGeometryNamingFeatureAndCoordinate) {
   const std::vector<BadCase> cases = {
       {"unclosed", Polygon("[[30,50],[31,50],[31,51],[30,51]]"),
        "geometry.coordinates[0][3]: ring is not closed: last position (lon 30, lat 51)"},
@@ -85,7 +85,8 @@ TEST(GeoJsonReader, RejectsBadGeometryNamingFeatureAndCoordinate) {
   };
   std::vector<std::string> features = {Feature("good", Polygon(kSquareCcw))};
   for (const BadCase& c : cases) features.push_back(Feature(c.name, c.geometry));
-  const ZoneReadResult r = ParseZonesGeoJson(Collection(features), "bad.geojson");
+  const ZoneReadResult r =
+      ParseZonesGeoJson(Collection(features), "bad.geojson", {.repair = false});
   ASSERT_EQ(r.zones.size(), 1u);
   EXPECT_EQ(r.zones[0].id, "good");
   ASSERT_EQ(r.errors.size(), cases.size());
@@ -94,6 +95,51 @@ TEST(GeoJsonReader, RejectsBadGeometryNamingFeatureAndCoordinate) {
                                                   " '" + cases[i].name + "': " + cases[i].want))
         << cases[i].name;
   }
+
+  // By default the same file loads what can be made valid: the bow-tie (repaired) and the
+  // stray hole (an island) load; a feature with nothing of area left, or whose structure
+  // cannot be read, is still rejected, and says why.
+  const ZoneReadResult lenient = ParseZonesGeoJson(Collection(features), "bad.geojson");
+  std::vector<std::string> loaded;
+  for (const Zone& z : lenient.zones) loaded.push_back(z.id);
+  EXPECT_EQ(loaded, (std::vector<std::string>{"good", "bowtie", "hole"}));
+  std::vector<std::string> rejected;
+  for (const RecordError& e : lenient.errors) rejected.push_back(e.record_id + ": " + e.message);
+  EXPECT_THAT(rejected,
+              ::testing::ElementsAre(
+                  HasSubstr("unclosed: ring is not closed"),
+                  "short: nothing of the feature can be made valid: polygon dropped: its shell "
+                  "ring has 3 positions; a closed ring needs at least 4 (it has no area)",
+                  HasSubstr("range: coordinate out of range"), HasSubstr("point: is Point"),
+                  HasSubstr("text: is not a position"),
+                  HasSubstr("collapsed: nothing of the feature can be made valid: polygon "
+                            "dropped: its shell ring collapses to fewer than 3 distinct points")));
+}
+
+TEST(GeoJsonReader, RingsWithoutAreaAreLeftOutNotTheFeature) {
+  // A country whose tiny island collapsed when its coordinates were quantised, and a hole
+  // that did: the rest of the feature loads, and a warning says what was left out where.
+  const std::string island = "[[[10,10],[10.001,10],[10,10],[10.001,10],[10,10]]]";
+  const std::string holed = "[" + kSquareCcw + ",[[30.5,50.5],[30.6,50.5],[30.5,50.5],[30.5,50.5]]]";
+  const ZoneReadResult r = ParseZonesGeoJson(
+      Collection({Feature("country", R"({"type":"MultiPolygon","coordinates":[)" + holed + "," +
+                                         island + "]}")}),
+      "q.geojson");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  ASSERT_EQ(r.zones.size(), 1u);
+  const ZoneSet set(r.zones);
+  const S2ZoneIndex index(set);
+  EXPECT_EQ(set.zones()[0].geometry->parts.size(), 1u);
+  EXPECT_EQ(set.zones()[0].geometry->parts[0].size(), 1u);  // the hole is gone
+  EXPECT_EQ(index.Containing(P(50.5005, 30.51)).size(), 1u);
+  std::vector<std::string> warnings;
+  for (const RecordError& w : r.warnings) warnings.push_back(w.ToString());
+  EXPECT_THAT(warnings, ::testing::Contains(
+                            "q.geojson: record 1 'country': geometry.coordinates[0][1]: left out: "
+                            "2 rings with no area or beyond repair, the first: hole dropped: ring "
+                            "collapses to fewer than 3 distinct points (repeated or back-and-forth "
+                            "positions): it has no area"))
+      << ::testing::PrintToString(warnings);
 }
 
 TEST(GeoJsonReader, PropertyAndIdErrors) {
@@ -219,14 +265,14 @@ TEST(GeoJsonReader, HolesAndRingsTouchingThemselves) {
   EXPECT_THAT(r.warnings.back().message, HasSubstr("1 rings touching themselves"));
 }
 
-TEST(GeoJsonReader, RepairIsOptInAndReported) {
-  // A bow-tie shell and a hole outside its shell: rejected by default; with repair the
+TEST(GeoJsonReader, RepairIsTheDefaultAndReported) {
+  // A bow-tie shell and a hole outside its shell: rejected when strict; by default the
   // bow-tie becomes its two triangles (GEOS MakeValid) and the stray hole an island.
   const std::string text = Collection(
       {Feature("bowtie", Polygon("[[0,0],[1,1],[1,0],[0,1],[0,0]]")),
        Feature("stray", Polygon(kSquareCcw + ",[[40,10],[40,11],[41,11],[41,10],[40,10]]"))});
-  EXPECT_EQ(ParseZonesGeoJson(text, "r").errors.size(), 2u);
-  const ZoneReadResult r = ParseZonesGeoJson(text, "r", {.repair = true});
+  EXPECT_EQ(ParseZonesGeoJson(text, "r", {.repair = false}).errors.size(), 2u);
+  const ZoneReadResult r = ParseZonesGeoJson(text, "r");
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
   const ZoneSet set(r.zones);
   const S2ZoneIndex index(set);

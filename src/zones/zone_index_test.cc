@@ -8,6 +8,7 @@
 
 #include "s2/s2latlng.h"
 #include "satfence/zones/geojson_reader.h"
+#include "zone_index_testing.h"
 
 namespace satfence::zones {
 namespace {
@@ -38,89 +39,17 @@ const ZoneIndex& WorldIndex() {
   return *index;
 }
 
-// Vertices of the set's borders, every `step`th.
-std::vector<S2Point> BorderVertices(const ZoneSet& set, size_t step) {
-  std::vector<S2Point> out;
-  for (const Zone& z : set.zones()) {
-    for (const auto& part : z.geometry->parts) {
-      for (const auto& ring : part) {
-        for (size_t i = 0; i < ring.size(); i += step) out.push_back(ring[i]);
-      }
-    }
-  }
-  return out;
-}
-
-// A point up to `max_m` from v in a random direction (local flat offsets are enough to
-// scatter points around borders), as degrees.
-S2LatLng Scatter(const S2Point& v, double max_m, std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const S2LatLng ll(v);
-  const double d_rad = max_m * unit(rng) / kEarthRadius_m, az = 2 * M_PI * unit(rng);
-  const double lat_deg =
-      std::clamp(ll.lat().degrees() + d_rad * std::cos(az) * 180 / M_PI, -90.0, 90.0);
-  const double lon_deg = ll.lng().degrees() + d_rad * std::sin(az) * 180 / M_PI /
-                                                  std::max(0.05, std::cos(ll.lat().radians()));
-  return S2LatLng::FromDegrees(lat_deg, std::remainder(lon_deg, 360.0));
-}
-
-// A point uniform on the sphere.
-S2LatLng Uniform(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
-  return S2LatLng::FromDegrees(std::asin(u(rng)) * 180 / M_PI, lon(rng));
-}
+using zone_testing::BorderVertices;
+using zone_testing::Scatter;
+using zone_testing::Uniform;
 
 TEST(ZoneIndex, AgreesWithS2OnAMillionPoints) {
   const ZoneSet& set = World();
   const ZoneIndex& index = WorldIndex();
-  const unsigned seed = 20261124;
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), lon(-180.0, 180.0);
-
-  // Half uniform on the sphere, half within 50 km of a border vertex (of a random zone,
-  // at a random bearing and distance).
-  const std::vector<S2Point> border = BorderVertices(set, 7);
-  std::uniform_int_distribution<size_t> pick(0, border.size() - 1);
-  int in_table = 0, disagreements = 0;
-  const int n = 1'000'000;
-  std::vector<ZoneIndex::LatLngDeg> points;
-  std::vector<std::vector<int>> answers;
-  for (int i = 0; i < n; ++i) {
-    double lat_deg, lon_deg;
-    if (i % 2 == 0) {
-      lat_deg = std::asin(u(rng)) * 180.0 / M_PI;
-      lon_deg = lon(rng);
-    } else {
-      const S2LatLng ll = Scatter(border[pick(rng)], 50e3, rng);
-      lat_deg = ll.lat().degrees();
-      lon_deg = ll.lng().degrees();
-    }
-    const S2Point p = S2LatLng::FromDegrees(lat_deg, lon_deg).ToPoint();
-    const std::vector<int> fast = index.Containing(lat_deg, lon_deg);
-    const std::vector<int> exact = index.reference().Containing(p);
-    in_table += std::abs(lat_deg) < 85.0;
-    if (i % 10 == 0) {  // every tenth point again, through the batch lookup below
-      points.push_back({lat_deg, lon_deg});
-      answers.push_back(exact);
-    }
-    if (fast != exact) {
-      ++disagreements;
-      ADD_FAILURE() << "seed " << seed << " point " << i << " (" << lat_deg << ", " << lon_deg
-                    << "): index and S2 disagree";
-      if (disagreements > 10) break;
-    }
-  }
-  EXPECT_EQ(disagreements, 0);
-  EXPECT_GT(in_table, n * 9 / 10);
-  std::vector<std::uint32_t> offsets;
-  std::vector<int> zones;
-  index.ContainingMany(points, offsets, zones);
-  ASSERT_EQ(offsets.size(), points.size() + 1);
-  for (size_t i = 0; i < points.size(); ++i) {
-    ASSERT_EQ(std::vector<int>(zones.begin() + offsets[i], zones.begin() + offsets[i + 1]),
-              answers[i])
-        << "batch point " << i << " (" << points[i].lat_deg << ", " << points[i].lon_deg << ")";
-  }
+  const zone_testing::Agreement a =
+      zone_testing::ExpectAgreesWithS2(set, index, index.reference(), 1'000'000, 20261124);
+  EXPECT_EQ(a.disagreements, 0);
+  EXPECT_GT(a.in_table, a.points * 9 / 10);
   const ZoneIndex::Stats& s = index.stats();
   std::printf("cells %zu (%zu with edges, %zu divided), edges %zu, edge refs %zu, %.0f MB\n",
               s.cells, s.cells_with_edges, s.dense_cells, s.edges, s.edge_refs, s.bytes / 1e6);

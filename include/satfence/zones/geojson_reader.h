@@ -19,10 +19,12 @@
 // country (with a null geometry: the outline of that zone in `ZoneMapping::countries`).
 //
 // Rejected features, each with the file, feature index and id, and the offending
-// coordinate: unclosed ring, fewer than 4 positions, coordinates that are not numbers or
-// out of range, a ring that collapses to fewer than 3 distinct points, self-intersection
-// (with the crossing's location), a hole outside its shell, unknown geometry types,
-// missing or duplicate ids, bad property values. The other features still load.
+// coordinate: unclosed ring, coordinates that are not numbers or out of range, unknown
+// geometry types, missing or duplicate ids, bad property values, and geometry of which
+// nothing can be made valid. Strict (`repair` false) also rejects a feature for a ring
+// with fewer than 4 positions or that collapses to fewer than 3 distinct points, a
+// self-intersection (with the crossing's location) and a hole outside its shell. The
+// other features still load.
 // Limits, checked before any geometry is built: bytes, JSON nesting depth, features,
 // positions per ring and in total.
 #ifndef SATFENCE_ZONES_GEOJSON_READER_H_
@@ -46,10 +48,12 @@ struct ZoneMapping {
   std::string default_source = {};       // when a feature has no "source" property
   std::string default_source_date = {};  // when a feature has no "source_date" property
   bool default_approximate = false;
-  // Invalid features are repaired with GEOS MakeValid (geos_repair.h) and reported as
-  // warnings instead of rejected. For curated data with known defects (the world
-  // default); operator zones should be fixed at the source.
-  bool repair = false;
+  // Lenient, as PostGIS's ST_MakeValid and QGIS are: a ring that crosses itself is
+  // repaired with GEOS MakeValid (geos_repair.h), a ring with no area or beyond repair is
+  // left out, a hole outside its shell becomes an island, each reported as a warning; a
+  // feature is rejected only when nothing of it can be made valid (polygon_builder.h).
+  // False (strict): the first defect rejects the feature.
+  bool repair = true;
   // Data drawn for Web Mercator stops at its latitude limit, 85.0511 deg: a polygon around a
   // pole (Antarctica) is closed along that parallel instead of at the pole, leaving a
   // polar cap out (and its seam at the antimeridian touching itself). With this set, every

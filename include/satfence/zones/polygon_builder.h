@@ -43,6 +43,11 @@ struct GeometryBuild {
   int spikes_removed = 0;
   int rings_split_at_touching_points = 0;  // rings that passed through a point twice
   std::vector<std::string> repairs;        // "path: what was wrong", for each repaired polygon
+  struct Dropped {
+    std::string path;     // "coordinates[3][0]"
+    std::string message;  // why, and whether a hole or the whole polygon went
+  };
+  std::vector<Dropped> dropped;  // with a repair hook: what was left out, in input order
 };
 
 // Turns one invalid ring (closed, as positions) into valid polygons, or gives up (see
@@ -50,12 +55,20 @@ struct GeometryBuild {
 using RingRepair =
     std::function<std::optional<std::vector<PolygonRings>>(const std::vector<LonLat>& ring)>;
 
-// `multi`: the parts come from a MultiPolygon (paths get the part index). With `repair`,
-// a ring that fails validation (it crosses itself) is handed to it and its valid result
-// used in its place (a shell's pieces stay shells, a hole's pieces holes), and a hole
-// outside its shell is kept as an island, each listed in `repairs`. Without, the first
-// failure rejects the geometry. Repair works ring by ring because that is where the
-// defects are, and because whole-polygon repair is super-linear in the number of rings.
+// `multi`: the parts come from a MultiPolygon (paths get the part index).
+//
+// With `repair` (lenient, as PostGIS's ST_MakeValid): a ring that fails validation (it
+// crosses itself) is handed to it and its valid result used in its place (a shell's pieces
+// stay shells, a hole's pieces holes), and a hole outside its shell is kept as an island,
+// each listed in `repairs`. A ring with no area (fewer than 4 positions, or fewer than 3
+// distinct points once repeats and spikes are gone) or whose repair is still invalid on the
+// sphere is left out and listed in `dropped`: a hole alone, a shell with its polygon. The
+// geometry is rejected only when nothing of it is left, or for defects no repair can
+// interpret (coordinates out of range, an unclosed ring).
+//
+// Without `repair` (strict), the first defect rejects the geometry. Repair works ring by
+// ring because that is where the defects are, and because whole-polygon repair is
+// super-linear in the number of rings.
 GeometryBuild BuildZoneGeometry(const std::vector<PolygonRings>& parts, bool multi,
                                 const RingRepair& repair = {});
 
