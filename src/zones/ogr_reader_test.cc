@@ -108,7 +108,9 @@ TEST_F(OgrReader, ShapefileInUtmIsReprojected) {
 
 TEST(OgrReaderKml, ReportsTheBadPlacemarkAndKeepsTheGoodOne) {
   const std::string path = kTestdata + "/fences.kml";
-  const ZoneReadResult r = ReadZonesFile(path, {.id_property = "Name"});
+  // By default the bow-tie is repaired into its two triangles and loads too.
+  EXPECT_EQ(ReadZonesFile(path, {.id_property = "Name"}).zones.size(), 2u);
+  const ZoneReadResult r = ReadZonesFile(path, {.id_property = "Name", .repair = false});
   ASSERT_EQ(r.zones.size(), 1u);
   EXPECT_EQ(r.zones[0].id, "ring-with-hole");
   ASSERT_EQ(r.zones[0].geometry->parts.size(), 1u);
