@@ -27,10 +27,10 @@ void AddLoadOptions(CLI::App* cmd, LoadOptions& o) {
   cmd->add_option("--action", o.action, "Action of zones whose features do not say")
       ->check(CLI::IsMember({"allow", "allow_if_whitelisted", "review", "deny"}))
       ->capture_default_str();
-  cmd->add_flag("--strict", o.strict,
-                "Reject a feature for any defect, instead of repairing crossing rings with GEOS "
-                "MakeValid and leaving out rings without area (each reported)");
-  CLI::Option* strict = cmd->get_option("--strict");
+  CLI::Option* strict = cmd->add_flag(
+      "--strict", o.strict,
+      "Reject a feature for any defect, instead of repairing crossing rings with GEOS "
+      "MakeValid and leaving out rings without area (each reported)");
   cmd->add_flag_function(
          "--repair", [](std::int64_t) {},
          "Repair and leave out as needed: the default (accepted for older scripts)")
