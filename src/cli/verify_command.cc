@@ -22,7 +22,12 @@ struct VerifyArgs {
   std::string output;
   verify::VerifyOptions options;
   double speed_limit_kmh = 90.0;
+  std::optional<double> ephemeris_sigma_m;
+  bool no_robust = false;
 };
+
+// Public element sets place a LEO satellite to about a kilometre (SGP4 from a fresh TLE).
+constexpr double kElementSetEphemerisSigma_m = 1000.0;
 
 void Verify(const VerifyArgs& args, ExitCode& exit) {
   std::unique_ptr<verify::SatelliteCatalog> catalog;
@@ -55,6 +60,9 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
 
   verify::VerifyOptions options = args.options;
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
+  options.robust = !args.no_robust;
+  options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(
+      args.catalog.empty() ? 0.0 : kElementSetEphemerisSigma_m);
   verify::Verifier verifier(options);
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int rejected = 0;
@@ -105,6 +113,12 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
                   "Assume terminals are on the ground (height 0 m, this sigma); 0 = off")
       ->check(CLI::Range(0.0, 1e5))
       ->capture_default_str();
+  cmd->add_option("--ephemeris-sigma-m", args->ephemeris_sigma_m,
+                  "How far off the satellite positions may be, per axis (m); default 0 (the "
+                  "operator's ephemeris), 1000 with --catalog (public element sets)")
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_flag("--no-robust", args->no_robust,
+                "Trust the stated sigmas: no outlier removal, no rescaling (for comparison)");
   cmd->add_option("-o,--output", args->output, "Write verdicts here instead of stdout");
   cmd->callback([args, &exit] { Verify(*args, exit); });
 }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <random>
 
 #include "satfence/geo/local_frame.h"
 #include "satfence/orbit/teme.h"
@@ -40,10 +42,30 @@ Vec3 PerturbDirection(Vec3 u, double sigma, Rng& rng) {
 struct Draws {
   bool noisy;
   Rng* rng;
+  const Mismatch* mismatch = nullptr;  // null: the stated model holds
   double Gauss(double sigma) {
     if (!noisy) return 0.0;
     std::normal_distribution<double> n(0.0, sigma);
     return n(*rng);
+  }
+  double Uniform01() {
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    return u(*rng);
+  }
+  // The error of a two-sided measurement whose stated sigma is `sigma`.
+  double Error(double sigma) {
+    if (!noisy) return 0.0;
+    if (mismatch == nullptr) return Gauss(sigma);
+    const Mismatch& m = *mismatch;
+    if (m.outlier_fraction > 0.0 && Uniform01() < m.outlier_fraction) {
+      return (Uniform01() < 0.5 ? -1.0 : 1.0) * m.outlier_sigmas * sigma;
+    }
+    const double scaled = m.sigma_scale * sigma;
+    if (m.student_t_dof > 2.0) {
+      std::student_t_distribution<double> t(m.student_t_dof);
+      return scaled * std::sqrt((m.student_t_dof - 2.0) / m.student_t_dof) * t(*rng);
+    }
+    return Gauss(scaled);
   }
   double Exponential(double mean) {
     if (!noisy || mean <= 0.0) return 0.0;
@@ -61,6 +83,9 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
   report.claimed = spec.claimed;
   const double range_offset = draws.Gauss(noise.range_offset_sigma_m);
   const double rate_offset = draws.Gauss(noise.range_rate_offset_sigma_mps);
+  const Mismatch no_mismatch;
+  const Mismatch& mismatch = draws.mismatch != nullptr ? *draws.mismatch : no_mismatch;
+  std::map<std::string, Vec3> ephemeris_bias;  // per serving satellite, this report
   const TruthTrack& forged = spec.forge_from ? *spec.forge_from : truth;
   std::string last_beam_sat;
   for (const SatelliteSample& s : samples) {
@@ -74,6 +99,11 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       Vec3 eph = draws.noisy && noise.ephemeris_sigma_m > 0.0
                      ? GaussianVec(*draws.rng, noise.ephemeris_sigma_m)
                      : Vec3{};
+      if (draws.noisy && mismatch.ephemeris_bias_sigma_m > 0.0) {
+        auto [it, fresh] = ephemeris_bias.try_emplace(s.sat);
+        if (fresh) it->second = GaussianVec(*draws.rng, mismatch.ephemeris_bias_sigma_m);
+        eph = eph + it->second;
+      }
       base.sat_pos_ecef_m = s.pos_ecef_m + eph;
       base.sat_vel_ecef_mps = s.vel_ecef_mps;
     }
@@ -90,18 +120,36 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       Measurement m = base;
       m.kind = kind;
       m.sigma = sigma;
-      m.value = truth_value + offset + draws.Gauss(sigma);
+      m.value = truth_value + offset + draws.Error(sigma);
       report.measurements.push_back(m);
     };
-    scalar(Kind::kRange, noise.range_sigma_m, range_of(seen), range_offset);
-    scalar(Kind::kRangeRate, noise.range_rate_sigma_mps, rate_of(seen), rate_offset);
+    double multipath_m = 0.0;
+    if (draws.noisy && mismatch.multipath_fraction > 0.0 &&
+        draws.Uniform01() < mismatch.multipath_fraction) {
+      multipath_m = draws.Exponential(mismatch.multipath_mean_m);
+    }
+    const double drift_mps = mismatch.rate_drift_mps_per_s * Seconds(spec.time, s.time);
+    scalar(Kind::kRange, noise.range_sigma_m, range_of(seen) + multipath_m, range_offset);
+    scalar(Kind::kRangeRate, noise.range_rate_sigma_mps, rate_of(seen) + drift_mps, rate_offset);
     if (spec.kinds.Has(Kind::kAoa)) {
       Measurement m = base;
       m.kind = Kind::kAoa;
       m.sigma = noise.aoa_sigma_rad;
       Vec3 d = real.position_ecef_m - s.pos_ecef_m;
       Vec3 u = (1.0 / Norm(d)) * d;
-      m.direction_ecef = draws.noisy ? PerturbDirection(u, m.sigma, *draws.rng) : u;
+      if (!draws.noisy) {
+        m.direction_ecef = u;
+      } else if (draws.mismatch == nullptr) {
+        m.direction_ecef = PerturbDirection(u, m.sigma, *draws.rng);
+      } else {
+        // Two independent errors across the direction, each as Error draws them.
+        Vec3 helper = std::abs(u.z) < 0.9 ? Vec3{0, 0, 1} : Vec3{1, 0, 0};
+        Vec3 e1 = geo::Cross(helper, u);
+        e1 = (1.0 / Norm(e1)) * e1;
+        const Vec3 e2 = geo::Cross(u, e1);
+        const Vec3 w = u + draws.Error(m.sigma) * e1 + draws.Error(m.sigma) * e2;
+        m.direction_ecef = (1.0 / Norm(w)) * w;
+      }
       report.measurements.push_back(m);
     }
     if (spec.kinds.Has(Kind::kRangeBound)) {
@@ -149,8 +197,9 @@ verify::TerminalState TruthTrack::At(UtcTime t) const {
 
 verify::Report MeasureReport(const ReportSpec& spec, const TruthTrack& truth,
                              const std::vector<SatelliteSample>& samples,
-                             const MeasurementNoise& noise, Rng& rng) {
-  return Generate(spec, truth, samples, noise, Draws{true, &rng});
+                             const MeasurementNoise& noise, Rng& rng, const Mismatch& mismatch) {
+  return Generate(spec, truth, samples, noise,
+                  Draws{true, &rng, mismatch.Any() ? &mismatch : nullptr});
 }
 
 verify::Report NoiselessReport(const ReportSpec& spec, const TruthTrack& truth,
@@ -158,7 +207,7 @@ verify::Report NoiselessReport(const ReportSpec& spec, const TruthTrack& truth,
                                const MeasurementNoise& noise) {
   ReportSpec exact = spec;
   exact.include_sat_states = true;
-  return Generate(exact, truth, samples, noise, Draws{false, nullptr});
+  return Generate(exact, truth, samples, noise, Draws{false, nullptr, nullptr});
 }
 
 ServingSchedule::ServingSchedule(const orbit::Constellation& constellation,

@@ -221,7 +221,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   s.source = path;
   TableReader top(root, path, "");
   SATFENCE_RETURN_IF_ERROR(
-      top.Unknown({"seed", "start", "duration_s", "constellation", "report", "noise", "group"}));
+      top.Unknown({"seed", "start", "duration_s", "constellation", "report", "noise", "mismatch",
+                   "group"}));
   std::int64_t seed = 1;
   SATFENCE_RETURN_IF_ERROR(top.Integer("seed", 0, INT64_MAX, seed));
   s.seed = static_cast<std::uint64_t>(seed);
@@ -314,6 +315,26 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   SATFENCE_RETURN_IF_ERROR(
       n.Number("range_rate_offset_sigma_mps", 0.0, 1e4, m.range_rate_offset_sigma_mps));
   SATFENCE_RETURN_IF_ERROR(n.Number("ephemeris_sigma_m", 0.0, 1e5, m.ephemeris_sigma_m));
+
+  TableReader mm(table("mismatch"), path, "mismatch.");
+  SATFENCE_RETURN_IF_ERROR(
+      mm.Unknown({"sigma_scale", "student_t_dof", "outlier_fraction", "outlier_sigmas",
+                  "ephemeris_bias_sigma_m", "rate_drift_mps_per_s", "multipath_fraction",
+                  "multipath_mean_m"}));
+  Mismatch& x = s.mismatch;
+  SATFENCE_RETURN_IF_ERROR(mm.Number("sigma_scale", 0.01, 100.0, x.sigma_scale));
+  SATFENCE_RETURN_IF_ERROR(mm.Number("student_t_dof", 0.0, 1e6, x.student_t_dof));
+  if (x.student_t_dof != 0.0 && x.student_t_dof <= 2.0) {
+    return mm.Error(mm.table().get("student_t_dof"), "student_t_dof",
+                    "must be more than 2 (a finite variance), or 0 for Gaussian noise");
+  }
+  SATFENCE_RETURN_IF_ERROR(mm.Number("outlier_fraction", 0.0, 1.0, x.outlier_fraction));
+  SATFENCE_RETURN_IF_ERROR(mm.Number("outlier_sigmas", 0.0, 1e4, x.outlier_sigmas));
+  SATFENCE_RETURN_IF_ERROR(
+      mm.Number("ephemeris_bias_sigma_m", 0.0, 1e6, x.ephemeris_bias_sigma_m));
+  SATFENCE_RETURN_IF_ERROR(mm.Number("rate_drift_mps_per_s", -100.0, 100.0, x.rate_drift_mps_per_s));
+  SATFENCE_RETURN_IF_ERROR(mm.Number("multipath_fraction", 0.0, 1.0, x.multipath_fraction));
+  SATFENCE_RETURN_IF_ERROR(mm.Number("multipath_mean_m", 0.0, 1e5, x.multipath_mean_m));
 
   const toml::array* groups = root["group"].as_array();
   if (groups == nullptr || groups->empty()) {
@@ -527,7 +548,7 @@ SimulationStats Simulate(const Scenario& s,
       forged.at_report = verify::ClaimedState(spec.claimed);
       spec.forge_from = forged;
     }
-    verify::Report report = MeasureReport(spec, truth, samples, s.noise, rng);
+    verify::Report report = MeasureReport(spec, truth, samples, s.noise, rng, s.mismatch);
 
     TruthRecord record;
     record.terminal = t.id;

@@ -513,6 +513,85 @@ double Model::MaxViolation(const ParamVector& x) const {
   return worst;
 }
 
+template <typename F>
+void Model::ForEachEpochResidual(const ParamVector& x, F&& f) const {
+  const Vec3 p{x(0), x(1), x(2)};
+  const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
+  const double b_range = range_offset_ >= 0 ? x(range_offset_) : 0.0;
+  const double b_rate = rate_offset_ >= 0 ? x(rate_offset_) : 0.0;
+  for (const Epoch& e : *epochs_) {
+    const Vec3 r = moving_ ? p + e.dt_s * v : p;
+    const Vec3 d = r - e.sat_pos;
+    const double rho = Norm(d);
+    const Vec3 u = (1.0 / rho) * d;
+    const double range = (e.range - (rho + b_range)) * e.range_inv_sigma;
+    const double rate = (e.rate - (Dot(u, v - e.sat_vel) + b_rate)) * e.rate_inv_sigma;
+    const double a1 = Dot(u, e.e1) * e.aoa_inv_sigma, a2 = Dot(u, e.e2) * e.aoa_inv_sigma;
+    f(e, range, rate, a1, a2);
+  }
+}
+
+Model::KindFit Model::FitByKind(const ParamVector& x) const {
+  KindFit fit;
+  const bool use_range = kinds_.Has(Kind::kRange), use_rate = kinds_.Has(Kind::kRangeRate),
+             use_aoa = kinds_.Has(Kind::kAoa);
+  ForEachEpochResidual(x, [&](const Epoch& e, double range, double rate, double a1, double a2) {
+    if (use_range && e.range_inv_sigma > 0.0) fit.squared[0].push_back(range * range);
+    if (use_rate && e.rate_inv_sigma > 0.0) fit.squared[1].push_back(rate * rate);
+    if (use_aoa && e.aoa_inv_sigma > 0.0) {
+      fit.squared[2].push_back(a1 * a1);
+      fit.squared[2].push_back(a2 * a2);
+    }
+  });
+  return fit;
+}
+
+Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],
+                        double outlier_z) const {
+  // outlier_z is in stated sigmas; a rescaled kind's bound scales with it.
+  Model out = *this;
+  const bool use_range = kinds_.Has(Kind::kRange), use_rate = kinds_.Has(Kind::kRangeRate),
+             use_aoa = kinds_.Has(Kind::kAoa);
+  std::vector<Epoch> epochs;
+  epochs.reserve(epochs_->size());
+  ForEachEpochResidual(x, [&](const Epoch& original, double range, double rate, double a1,
+                              double a2) {
+    Epoch e = original;
+    if (!use_range || std::abs(range) > outlier_z * sigma_scale[0]) e.range_inv_sigma = 0.0;
+    if (!use_rate || std::abs(rate) > outlier_z * sigma_scale[1]) e.rate_inv_sigma = 0.0;
+    if (!use_aoa || std::max(std::abs(a1), std::abs(a2)) > outlier_z * sigma_scale[2]) {
+      e.aoa_inv_sigma = 0.0;
+    }
+    e.range_inv_sigma /= sigma_scale[0];
+    e.rate_inv_sigma /= sigma_scale[1];
+    e.aoa_inv_sigma /= sigma_scale[2];
+    if (e.range_inv_sigma > 0.0 || e.rate_inv_sigma > 0.0 || e.aoa_inv_sigma > 0.0) {
+      epochs.push_back(e);
+    }
+  });
+  out.SetEpochs(std::move(epochs));
+  // A kind whose every row went is no longer present (and its offset no longer estimated).
+  KindSet kinds;
+  for (Kind k : {Kind::kRange, Kind::kRangeRate, Kind::kAoa}) {
+    if (!kinds_.Has(k)) continue;
+    for (const Epoch& e : *out.epochs_) {
+      const double w = k == Kind::kRange       ? e.range_inv_sigma
+                       : k == Kind::kRangeRate ? e.rate_inv_sigma
+                                               : e.aoa_inv_sigma;
+      if (w > 0.0) {
+        kinds.Add(k);
+        break;
+      }
+    }
+  }
+  for (const Bound& b : bounds_) kinds.Add(b.kind);
+  out.kinds_ = kinds;
+  out.range_offset_ = -1;
+  out.rate_offset_ = -1;
+  out.Finish();
+  return out;
+}
+
 std::optional<TerminalState> Model::MeanSatellite() const {
   TerminalState mean;
   int n = 0;

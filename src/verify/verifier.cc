@@ -272,12 +272,92 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
   a.crlb_h_m = std::sqrt(cov_enu(0, 0) + cov_enu(1, 1));
   a.strength_h_m = a.crlb_h_m;
   a.fix = fix;
+  a.fix_params = best->x;
   return a;
 }
 
 double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m, bool locate) {
   return Analyze(noiseless, kinds, surface_sigma_m, locate).statistic;
 }
+
+namespace {
+
+// The robust stage's verdict on one model at its free fix (VerifyOptions, "robust").
+struct Robustness {
+  std::optional<Model> model;  // reweighted; none when every kind fit as stated
+  int removed = 0;
+  double scale[3] = {1.0, 1.0, 1.0};
+  bool significant = false;  // a factor improbable under the stated model (rescale_alpha)
+  bool beyond_repair = false;
+};
+
+Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptions& o) {
+  Robustness r;
+  const int rows = model.equality_residuals();
+  if (rows <= model.num_params()) return r;
+  // Bonferroni over the rows: a report under the stated model loses one with probability
+  // at most outlier_alpha.
+  Normal normal;
+  const double z =
+      boost::math::quantile(boost::math::complement(normal, o.outlier_alpha / (2.0 * rows)));
+  // The median of chi-square with one degree of freedom.
+  constexpr double kChi2MedianOneDof = 0.454936423119572695;
+  Model::KindFit fit = model.FitByKind(x);
+  bool changed = false;
+  for (int k = 0; k < 3; ++k) {
+    std::vector<double>& squared = fit.squared[k];
+    const int n = static_cast<int>(squared.size());
+    if (n == 0) continue;
+    // The kind's share of the residual degrees of freedom.
+    const double dof = n * (1.0 - static_cast<double>(model.num_params()) / rows);
+    // A first scale from the median (an outlier cannot move it), only upwards, to tell the
+    // outliers; the factor itself from the mean of the others (efficient, consistent).
+    std::vector<double> sorted = squared;
+    std::nth_element(sorted.begin(), sorted.begin() + n / 2, sorted.end());
+    const double median_scale2 =
+        dof >= 1.0 ? sorted[n / 2] / kChi2MedianOneDof * n / dof : 1.0;
+    const double s = std::sqrt(std::max(1.0, median_scale2));
+    // Outliers beyond z such sigmas; the others' fit decides whether to rescale at all.
+    int outliers = 0;
+    double chi2 = 0.0;
+    for (double q : squared) {
+      if (q > z * z * s * s) {
+        ++outliers;
+      } else {
+        chi2 += q;
+      }
+    }
+    r.removed += k == 2 ? (outliers + 1) / 2 : outliers;  // aoa: two components a row
+    changed |= outliers > 0;
+    if (outliers > o.max_outlier_share * n) r.beyond_repair = true;
+    const int kept_dof = static_cast<int>(std::lround(dof * (n - outliers) / n));
+    if (kept_dof > 0 && chi2 > kept_dof) {
+      r.scale[k] = std::sqrt(chi2 / kept_dof);
+      changed = true;
+      r.significant |= ChiSquareSurvival(chi2, kept_dof) < o.rescale_alpha;
+      if (r.scale[k] > o.max_sigma_scale) r.beyond_repair = true;
+    }
+  }
+  if (changed) r.model = model.Reweighted(x, r.scale, z);
+  return r;
+}
+
+// delta' (info^-1 + sigma^2 I)^-1 delta: the offset of a fix from the claim tested when the
+// satellites' positions (and so the fix) are uncertain by sigma_m per axis beyond `info`.
+double InflatedStatistic(const Eigen::Vector3d& delta, const Eigen::Matrix3d& info,
+                         double sigma_m) {
+  const Eigen::Matrix3d cov =
+      info.inverse() + sigma_m * sigma_m * Eigen::Matrix3d::Identity();
+  return delta.dot(cov.ldlt().solve(delta));
+}
+
+// The information a window contributes to a history, with the ephemeris allowance.
+Eigen::Matrix3d EffectiveInformation(const Eigen::Matrix3d& info, double sigma_m) {
+  if (sigma_m <= 0.0) return info;
+  return (info.inverse() + sigma_m * sigma_m * Eigen::Matrix3d::Identity()).inverse();
+}
+
+}  // namespace
 
 Verifier::Verifier(VerifyOptions options) : options_(options) {}
 
@@ -293,9 +373,44 @@ Verdict Verifier::Verify(const Report& report) {
   const KindSet physical = present.Intersect(KindSet::Physical());
   const TerminalState claimed = ClaimedState(report.claimed);
   SubsetAnalysis all = Analyze(report, claimed, all_model);
+  // Robust stage: outliers out and sigmas rescaled where the free fix shows the stated
+  // model does not hold, then the analysis again (VerifyOptions::robust).
+  Robustness all_robust;
+  if (options_.robust && all.fix) {
+    all_robust = Robustify(all_model, all.fix_params, options_);
+    if (all_robust.model) all = Analyze(report, claimed, *all_robust.model);
+  }
   std::optional<SubsetAnalysis> phys;
+  Robustness phys_robust;
   if (present.HasForgeable() && !physical.Empty()) {
-    phys = Analyze(report, claimed, Model(all_model, KindSet::Physical()), /*locate=*/false);
+    Model phys_model(all_model, KindSet::Physical());
+    // The physical kinds judged at their own fix: a modified terminal's forged ranges spoil
+    // the fit over all kinds, not the angles'.
+    if (all_robust.model && phys_model.equality_residuals() > phys_model.num_params()) {
+      const SubsetAnalysis located = Analyze(report, claimed, phys_model);
+      if (located.fix) {
+        phys_robust = Robustify(phys_model, located.fix_params, options_);
+        if (phys_robust.model) phys_model = *phys_robust.model;
+      }
+    }
+    phys = Analyze(report, claimed, phys_model, /*locate=*/false);
+  }
+  // The ephemeris allowance for a static claim: the fix's offset from the claim tested
+  // against its covariance plus the satellites' position uncertainty.
+  const bool is_static_claim = !report.claimed.vel_enu_mps.has_value();
+  const double eph = options_.ephemeris_sigma_m;
+  if (eph > 0.0 && is_static_claim) {
+    if (all.fix && Invertible(all.position_information)) {
+      all.statistic = InflatedStatistic(ToEigen(all.fix->position_ecef_m - claimed.position_ecef_m),
+                                        all.position_information, eph);
+      all.dof = 3;
+      all.p_value = ChiSquareSurvival(all.statistic, all.dof);
+    }
+    if (phys && phys->dof == 3 && Invertible(phys->position_information)) {
+      const Eigen::Vector3d delta = phys->position_information.ldlt().solve(phys->position_score);
+      phys->statistic = InflatedStatistic(delta, phys->position_information, eph);
+      phys->p_value = ChiSquareSurvival(phys->statistic, phys->dof);
+    }
   }
 
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
@@ -310,13 +425,22 @@ Verdict Verifier::Verify(const Report& report) {
   }
   if (is_static && all.fix && !all.fix->ambiguous) {
     Eigen::Vector3d offset = ToEigen(all.fix->position_ecef_m - h.anchor_ecef_m);
-    h.all.information += all.position_information;
-    h.all.weighted_offset += all.position_information * offset;
+    const Eigen::Matrix3d w = EffectiveInformation(all.position_information, eph);
+    h.all.information += w;
+    h.all.weighted_offset += w * offset;
     ++h.all.windows;
   }
   if (is_static && phys && phys->dof == 3) {
-    h.physical.information += phys->position_information;
-    h.physical.weighted_offset += phys->position_score;
+    if (eph > 0.0 && Invertible(phys->position_information)) {
+      // The score is I delta; with the allowance, W delta.
+      const Eigen::Matrix3d w = EffectiveInformation(phys->position_information, eph);
+      h.physical.information += w;
+      h.physical.weighted_offset +=
+          w * phys->position_information.ldlt().solve(phys->position_score);
+    } else {
+      h.physical.information += phys->position_information;
+      h.physical.weighted_offset += phys->position_score;
+    }
     ++h.physical.windows;
   }
 
@@ -366,9 +490,28 @@ Verdict Verifier::Verify(const Report& report) {
     t->rejected = t->chi2_rejected || t->one_sided_rejected;
     if (deciding == nullptr || t->p_value < deciding->p_value) deciding = t;
   }
-  // A rejection on unforgeable kinds outranks one that a modified terminal could have caused.
-  if (v.physical_history.rejected) deciding = &v.physical_history;
-  if (v.physical.rejected) deciding = &v.physical;
+  // A test over kinds whose model is beyond repair (the robust stage) may not call a
+  // terminal spoofed; its rejection makes the verdict inconclusive instead.
+  const bool all_trusted = !all_robust.beyond_repair;
+  const bool phys_trusted = !phys_robust.beyond_repair;
+  auto counts = [&](const TestResult& t) {
+    const bool physical_test = &t == &v.physical || &t == &v.physical_history;
+    return t.rejected && (physical_test ? phys_trusted : all_trusted);
+  };
+  const bool rejected =
+      counts(v.all) || counts(v.physical) || counts(v.history) || counts(v.physical_history);
+  const bool mismatch_only = !rejected && (v.all.rejected || v.physical.rejected ||
+                                           v.history.rejected || v.physical_history.rejected);
+  if (rejected) {
+    // The rejecting test with the smallest p-value, except that one on unforgeable kinds
+    // outranks one that a modified terminal could have caused.
+    deciding = nullptr;
+    for (TestResult* t : {&v.all, &v.history, &v.physical_history, &v.physical}) {
+      if (!counts(*t)) continue;
+      const bool physical_test = t == &v.physical || t == &v.physical_history;
+      if (deciding == nullptr || physical_test || t->p_value < deciding->p_value) deciding = t;
+    }
+  }
 
   v.fix = all.fix;
   v.crlb_h_m = all.crlb_h_m;
@@ -378,8 +521,8 @@ Verdict Verifier::Verify(const Report& report) {
     v.p_value = std::min(1.0, deciding->p_value * tests);
   }
 
-  const bool rejected =
-      v.all.rejected || v.physical.rejected || v.history.rejected || v.physical_history.rejected;
+  v.outliers_removed = all_robust.removed;
+  for (int k = 0; k < 3; ++k) v.sigma_scale[k] = all_robust.scale[k];
   const bool strong = all.strength_h_m <= options_.max_crlb_h_m && v.all.ran;
   if (rejected) {
     v.outcome = Outcome::kSpoofed;
@@ -394,6 +537,9 @@ Verdict Verifier::Verify(const Report& report) {
     v.assurance.push_back("A1");
     // Evidence that rests on unforgeable kinds alone holds against a modified terminal too.
     if (!deciding->basis.HasForgeable()) v.assurance.push_back("A2");
+  } else if (mismatch_only) {
+    v.outcome = Outcome::kInconclusive;
+    v.basis = all.kinds;
   } else if (strong) {
     v.outcome = Outcome::kConsistent;
     v.basis = all.kinds;
@@ -415,7 +561,10 @@ Verdict Verifier::Verify(const Report& report) {
       ChiSquareSurvival(all.fix->chi2, all.fix->residual_dof) < options_.false_alarm) {
     v.flags.push_back("poor_fit");  // the measurements disagree among themselves
   }
-  if (v.outcome == Outcome::kInconclusive) v.flags.push_back("weak_geometry");
+  if (all_robust.beyond_repair || phys_robust.beyond_repair) v.flags.push_back("model_mismatch");
+  if (all_robust.removed > 0) v.flags.push_back("outliers_removed");
+  if (all_robust.significant) v.flags.push_back("sigmas_rescaled");
+  if (v.outcome == Outcome::kInconclusive && !mismatch_only) v.flags.push_back("weak_geometry");
   {
     double claimed_speed = 0.0;
     if (report.claimed.vel_enu_mps) {
@@ -484,6 +633,22 @@ std::string TestJson(const TestResult& t) {
 
 }  // namespace
 
+namespace {
+
+// The robust stage's doing, when it did anything: rows left out and sigma factors.
+std::string Robust(const Verdict& v) {
+  if (v.outliers_removed == 0 && v.sigma_scale[0] == 1.0 && v.sigma_scale[1] == 1.0 &&
+      v.sigma_scale[2] == 1.0) {
+    return "";
+  }
+  return absl::StrFormat(
+      ",\"robust\":{\"outliers_removed\":%d,\"sigma_scale\":{\"range\":%.4g,\"range_rate\":%.4g,"
+      "\"aoa\":%.4g}}",
+      v.outliers_removed, v.sigma_scale[0], v.sigma_scale[1], v.sigma_scale[2]);
+}
+
+}  // namespace
+
 std::string VerdictJson(const Verdict& v) {
   std::string fix = "null";
   if (v.fix) {
@@ -511,7 +676,7 @@ std::string VerdictJson(const Verdict& v) {
       ",\"basis\":", Names(v.basis.Names()), ",\"flags\":", Names(v.flags), ",\"line\":", v.line,
       ",\"tests\":{\"all\":", TestJson(v.all), ",\"physical\":", TestJson(v.physical),
       ",\"history\":", TestJson(v.history), ",\"physical_history\":", TestJson(v.physical_history),
-      "},\"history_windows\":", v.history_windows, "}");
+      "},\"history_windows\":", v.history_windows, Robust(v), "}");
 }
 
 }  // namespace satfence::verify

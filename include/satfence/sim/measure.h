@@ -53,6 +53,38 @@ struct MeasurementNoise {
   double ephemeris_sigma_m = 0.0;  // error of the satellite positions reported
 };
 
+// How the world departs from what the reports state, for judging the verifier under model
+// mismatch (docs/simulation.md, "Model mismatch"). The stated sigmas in the reports stay
+// those of MeasurementNoise; the errors drawn follow this.
+struct Mismatch {
+  // The true noise of range, range_rate and aoa is this many times the stated sigma.
+  double sigma_scale = 1.0;
+  // > 2: their noise is Student-t with this many degrees of freedom, scaled to the stated
+  // variance (heavier tails, the same spread).
+  double student_t_dof = 0.0;
+  // The share of range, range_rate and aoa measurements that are outliers, off by
+  // `outlier_sigmas` stated sigmas (either sign; for aoa, across the direction).
+  double outlier_fraction = 0.0;
+  double outlier_sigmas = 10.0;
+  // Satellite positions as a public element set gives them instead of the operator's
+  // ephemeris: each serving satellite's reported positions in a report are off by one
+  // constant vector, normal with this sigma per axis (element sets: ~1 km).
+  double ephemeris_bias_sigma_m = 0.0;
+  // The oscillator's offset drifts linearly over the window: range_rate gains this times
+  // the time from the report (m/s per s).
+  double rate_drift_mps_per_s = 0.0;
+  // Multipath on range: this share of range measurements carries an excess path,
+  // exponential with mean `multipath_mean_m` (a reflected path is only ever longer).
+  double multipath_fraction = 0.0;
+  double multipath_mean_m = 0.0;
+
+  bool Any() const {
+    return sigma_scale != 1.0 || student_t_dof > 0.0 || outlier_fraction > 0.0 ||
+           ephemeris_bias_sigma_m > 0.0 || rate_drift_mps_per_s != 0.0 ||
+           multipath_fraction > 0.0;
+  }
+};
+
 // The terminal's true state at any instant.
 struct TruthTrack {
   verify::TerminalState at_report;  // ECEF position and velocity at the report time
@@ -74,7 +106,8 @@ struct ReportSpec {
 // satellite change).
 verify::Report MeasureReport(const ReportSpec& spec, const TruthTrack& truth,
                              const std::vector<SatelliteSample>& samples,
-                             const MeasurementNoise& noise, Rng& rng);
+                             const MeasurementNoise& noise, Rng& rng,
+                             const Mismatch& mismatch = {});
 
 // The same measurements without any noise, offsets or delays: the mean the noisy ones scatter
 // around (for the test's noncentrality).

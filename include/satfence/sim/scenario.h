@@ -80,6 +80,7 @@ struct Scenario {
   verify::KindSet kinds;
   bool include_sat_states = true;
   MeasurementNoise noise;
+  Mismatch mismatch;  // [mismatch]: how the world departs from the stated model
   std::vector<Group> groups;
 };
 

@@ -93,6 +93,19 @@ class Model {
   // Largest squared one-sided violation (in sigmas) at `x`, and how many one-sided rows.
   double MaxViolation(const ParamVector& x) const;
 
+  // How the two-sided rows fit at `x`, kind by kind (index 0 range, 1 range_rate, 2 aoa):
+  // the squared whitened residual of each row (an aoa row gives its two components apart).
+  struct KindFit {
+    std::vector<double> squared[3];
+  };
+  KindFit FitByKind(const ParamVector& x) const;
+
+  // A copy of the model whose two-sided rows of kind k have their sigmas multiplied by
+  // `sigma_scale[k]` (k as in KindFit), and without the rows whose whitened residual at `x`
+  // is beyond `outlier_z` rescaled sigmas. Its equality_residuals() counts what is left, so
+  // the tests' degrees of freedom pay for the rows removed.
+  Model Reweighted(const ParamVector& x, const double (&sigma_scale)[3], double outlier_z) const;
+
   // Mean satellite position and velocity of the used measurements (for mirror starts).
   std::optional<TerminalState> MeanSatellite() const;
 
@@ -128,6 +141,10 @@ class Model {
   struct EpochBlock;
   void SetEpochs(std::vector<Epoch> epochs);
   void Finish();  // counts residuals, sets the parameter layout
+  // Calls f(epoch, range, rate, aoa1, aoa2) with each epoch's whitened residuals at `x`
+  // (a kind absent from the epoch gives 0).
+  template <typename F>
+  void ForEachEpochResidual(const ParamVector& x, F&& f) const;
   template <bool kMoving, bool kRange, bool kRate>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only) const;

@@ -51,6 +51,29 @@ struct VerifyOptions {
   // When > 0, fixes assume the terminal is on the ground: height 0 m above the ellipsoid
   // with this sigma (Model). Off by default: it biases fixes in high terrain.
   double surface_sigma_m = 0.0;
+
+  // Robust verification against a model that does not hold (docs/telemetry.md, "When the
+  // model does not hold"). At the free fix, a row whose whitened residual is beyond the
+  // Bonferroni bound for `outlier_alpha` over the report's rows is an outlier and is left
+  // out (its degrees of freedom with it); a kind whose remaining rows fit worse than stated
+  // (chi-square of their residuals above their degrees of freedom) has its sigmas scaled by
+  // the estimated factor sqrt(chi2 / dof), flagged `sigmas_rescaled` when that fit is
+  // improbable at `rescale_alpha`. Then the fix and the tests are made again. Rescaling only
+  // ever widens the sigmas, so under the stated model it lowers the false-alarm rate a
+  // little (and the power with it), never raises it. A kind needing a factor above
+  // `max_sigma_scale`, or losing more than `max_outlier_share` of its rows, is beyond
+  // repair: a test resting on it cannot call a terminal `spoofed` (`model_mismatch`).
+  bool robust = true;
+  double outlier_alpha = 0.01;
+  double rescale_alpha = 0.01;
+  double max_sigma_scale = 3.0;
+  double max_outlier_share = 0.05;
+  // How far off (per axis, m) the satellite positions in the reports may be: 0 for an
+  // operator's ephemeris (metres), ~1000 for states from public element sets. A fix is
+  // then uncertain by this much on top of its measurement noise, and the tests of a static
+  // claim (and its history) allow for it: the offset of fix from claim is tested against
+  // I^-1 + sigma^2 I3 instead of I^-1 (I the position information).
+  double ephemeris_sigma_m = 0.0;
 };
 
 enum class Outcome { kConsistent, kSpoofed, kInconclusive };
@@ -111,6 +134,11 @@ struct Verdict {
   TestResult history;   // the static history over every kind, when there is one
   TestResult physical_history;  // and over the unforgeable kinds (score test, summed)
   int history_windows = 0;
+  // Robust verification: rows left out as outliers, and the sigma factor of each kind
+  // (range, range_rate, aoa; 1 when untouched: the fit was as good as stated or better),
+  // for the test over all kinds.
+  int outliers_removed = 0;
+  double sigma_scale[3] = {1.0, 1.0, 1.0};
 };
 
 // The analysis of one subset of a report's kinds: fix, CRLB and the test's two parts.
@@ -135,6 +163,7 @@ struct SubsetAnalysis {
   Eigen::Matrix3d position_information = Eigen::Matrix3d::Zero();  // reduced, at the fix
   // Without `locate`: the score (J^T r, offsets profiled) for the position at the claim.
   Eigen::Vector3d position_score = Eigen::Vector3d::Zero();
+  ParamVector fix_params;  // with `locate` and a fix: the model's unknowns there
 };
 //
 // Without `locate` there is no fix: the two-sided part is Rao's score test at the claim,
