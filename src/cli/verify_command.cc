@@ -24,6 +24,7 @@ struct VerifyArgs {
   double speed_limit_kmh = 90.0;
   std::optional<double> ephemeris_sigma_m;
   bool no_robust = false;
+  bool stable_oscillator = false;
 };
 
 // Public element sets place a LEO satellite to about a kilometre (SGP4 from a fresh TLE).
@@ -61,6 +62,7 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   verify::VerifyOptions options = args.options;
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   options.robust = !args.no_robust;
+  options.rate_drift = !args.stable_oscillator;
   options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(
       args.catalog.empty() ? 0.0 : kElementSetEphemerisSigma_m);
   verify::Verifier verifier(options);
@@ -117,6 +119,9 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
                   "How far off the satellite positions may be, per axis (m); default 0 (the "
                   "operator's ephemeris), 1000 with --catalog (public element sets)")
       ->check(CLI::Range(0.0, 1e6));
+  cmd->add_flag("--stable-oscillator", args->stable_oscillator,
+                "The range-rate offset does not drift within a window (no drift unknown: "
+                "Doppler-only fixes are sharper, a drift shows as a displacement)");
   cmd->add_flag("--no-robust", args->no_robust,
                 "Trust the stated sigmas: no outlier removal, no rescaling (for comparison)");
   cmd->add_option("-o,--output", args->output, "Write verdicts here instead of stdout");

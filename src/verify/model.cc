@@ -101,6 +101,10 @@ ParamVector SolveSymmetric(const ParamMatrix& a, const ParamVector& b) {
       return SolveSymmetricFixed<6>(a, b);
     case 7:
       return SolveSymmetricFixed<7>(a, b);
+    case 8:
+      return SolveSymmetricFixed<8>(a, b);
+    case 9:
+      return SolveSymmetricFixed<9>(a, b);
     default:
       return a.ldlt().solve(b);
   }
@@ -117,8 +121,11 @@ TerminalState ClaimedState(const Claim& claim) {
   return s;
 }
 
-Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m)
-    : moving_(moving), surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
+Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m,
+             bool rate_drift)
+    : moving_(moving),
+      rate_drift_(rate_drift),
+      surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   std::vector<Epoch> epochs;
   epochs.reserve(report.measurements.size());
   for (const Measurement& m : report.measurements) {
@@ -175,7 +182,9 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
 }
 
 Model::Model(const Model& model, KindSet kinds)
-    : moving_(model.moving_), surface_inv_sigma_(model.surface_inv_sigma_) {
+    : moving_(model.moving_),
+      rate_drift_(model.rate_drift_),
+      surface_inv_sigma_(model.surface_inv_sigma_) {
   const bool keep_range = kinds.Has(Kind::kRange), keep_rate = kinds.Has(Kind::kRangeRate),
              keep_aoa = kinds.Has(Kind::kAoa);
   bool shareable = keep_aoa || !model.kinds_.Has(Kind::kAoa);
@@ -253,7 +262,10 @@ void Model::Finish() {
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
   num_params_ = moving_ ? 6 : 3;
   if (kinds_.Has(Kind::kRange)) range_offset_ = num_params_++;
-  if (kinds_.Has(Kind::kRangeRate)) rate_offset_ = num_params_++;
+  if (kinds_.Has(Kind::kRangeRate)) {
+    rate_offset_ = num_params_++;
+    if (rate_drift_) ++num_params_;  // the offset's drift
+  }
 }
 
 ParamVector Model::Pack(const TerminalState& s) const {
@@ -278,41 +290,45 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only) const {
-  const int layout = (moving_ ? 4 : 0) + (range_offset_ >= 0 ? 2 : 0) + (rate_offset_ >= 0 ? 1 : 0);
+  const bool rate = rate_offset_ >= 0, drift = rate && rate_drift_;
+  const int layout = (moving_ ? 8 : 0) + (range_offset_ >= 0 ? 4 : 0) + (rate ? 2 : 0) + drift;
   switch (layout) {
-    case 0:
-      return EvaluateFixed<false, false, false>(x, info, gradient, equality_only);
-    case 1:
-      return EvaluateFixed<false, false, true>(x, info, gradient, equality_only);
-    case 2:
-      return EvaluateFixed<false, true, false>(x, info, gradient, equality_only);
-    case 3:
-      return EvaluateFixed<false, true, true>(x, info, gradient, equality_only);
-    case 4:
-      return EvaluateFixed<true, false, false>(x, info, gradient, equality_only);
-    case 5:
-      return EvaluateFixed<true, false, true>(x, info, gradient, equality_only);
-    case 6:
-      return EvaluateFixed<true, true, false>(x, info, gradient, equality_only);
+#define SATFENCE_LAYOUT(n, m, r, q, d) \
+  case n:                              \
+    return EvaluateFixed<m, r, q, d>(x, info, gradient, equality_only);
+    SATFENCE_LAYOUT(0, false, false, false, false)
+    SATFENCE_LAYOUT(2, false, false, true, false)
+    SATFENCE_LAYOUT(3, false, false, true, true)
+    SATFENCE_LAYOUT(4, false, true, false, false)
+    SATFENCE_LAYOUT(6, false, true, true, false)
+    SATFENCE_LAYOUT(7, false, true, true, true)
+    SATFENCE_LAYOUT(8, true, false, false, false)
+    SATFENCE_LAYOUT(10, true, false, true, false)
+    SATFENCE_LAYOUT(11, true, false, true, true)
+    SATFENCE_LAYOUT(12, true, true, false, false)
+    SATFENCE_LAYOUT(14, true, true, true, false)
     default:
-      return EvaluateFixed<true, true, true>(x, info, gradient, equality_only);
+      return EvaluateFixed<true, true, true, true>(x, info, gradient, equality_only);
+#undef SATFENCE_LAYOUT
   }
 }
 
 // The parameter layout fixed at compile time, so the normal-equation updates unroll and the
 // Jacobian row stays in registers: position, velocity when moving, then the offsets present.
-template <bool kMoving, bool kRange, bool kRate>
+template <bool kMoving, bool kRange, bool kRate, bool kDrift>
 double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                             bool equality_only) const {
   constexpr int kBase = kMoving ? 6 : 3;
   constexpr int kRangeIndex = kBase;
   constexpr int kRateIndex = kBase + (kRange ? 1 : 0);
-  constexpr int N = kBase + (kRange ? 1 : 0) + (kRate ? 1 : 0);
+  constexpr int kDriftIndex = kRateIndex + 1;
+  constexpr int N = kBase + (kRange ? 1 : 0) + (kRate ? 1 : 0) + (kDrift ? 1 : 0);
   const Vec3 p{x(0), x(1), x(2)};
   Vec3 v;
   if constexpr (kMoving) v = {x(3), x(4), x(5)};
   const double b_range = kRange ? x(kRangeIndex) : 0.0;
   const double b_rate = kRate ? x(kRateIndex) : 0.0;
+  const double drift = kDrift ? x(kDriftIndex) : 0.0;
   const bool want = info != nullptr;
   constexpr int kState = kMoving ? 6 : 3;  // position, and velocity when moving
   double a[N][N] = {};
@@ -342,6 +358,8 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
   Lanes lane_a[N][N] = {};
   Lanes lane_g[N] = {};
   Lanes lane_chi2 = {};
+  // `offset` (when >= 0) is the column of the row's offset, of derivative w_offset; a rate
+  // row's drift column follows it, of derivative w_offset * dt.
   auto lane_row = [&](const Lanes jp[3], Lanes dt, const Lanes jv[3], int offset, Lanes w_offset,
                       Lanes res) __attribute__((always_inline)) {
     Lanes jl[N];
@@ -365,6 +383,16 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       for (int i = 0; i < kState; ++i) lane_a[i][offset] += jl[i] * w_offset;
       lane_a[offset][offset] += w_offset * w_offset;
     }
+    if constexpr (kDrift) {
+      if (offset == kRateIndex) {
+        const Lanes w_drift = w_offset * dt;
+        lane_g[kDriftIndex] += w_drift * res;
+#pragma GCC unroll 8
+        for (int i = 0; i < kState; ++i) lane_a[i][kDriftIndex] += jl[i] * w_drift;
+        lane_a[kRateIndex][kDriftIndex] += w_offset * w_drift;
+        lane_a[kDriftIndex][kDriftIndex] += w_drift * w_drift;
+      }
+    }
   };
   const Lanes lanes_zero = {};
   const Lanes no_velocity[3] = {lanes_zero, lanes_zero, lanes_zero};
@@ -386,7 +414,7 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       const Lanes w = e.rate_w;
       const Lanes rel[3] = {v.x - e.sat_vel[0], v.y - e.sat_vel[1], v.z - e.sat_vel[2]};
       const Lanes uw = u[0] * rel[0] + u[1] * rel[1] + u[2] * rel[2];
-      const Lanes res = (e.rate - uw - b_rate) * w;
+      const Lanes res = (e.rate - uw - b_rate - drift * e.dt) * w;
       lane_chi2 += res * res;
       if (want) {
         Lanes jp[3], jv[3];
@@ -469,6 +497,7 @@ void Model::ProfileOffsets(ParamVector& x) const {
   const bool range = range_offset_ >= 0, rate = rate_offset_ >= 0;
   // Four epochs at a time, as in the evaluation (absent kinds weigh zero).
   Lanes range_sum = {}, range_w = {}, rate_sum = {}, rate_w = {};
+  Lanes rate_wt = {}, rate_wtt = {}, rate_sum_t = {};  // for the drift: sums with dt, dt^2
   for (const EpochBlock& e : *blocks_) {
     Lanes d[3], rho;
     if (moving_) {
@@ -489,10 +518,27 @@ void Model::ProfileOffsets(ParamVector& x) const {
                        (inv_rho * d[2]) * (v.z - e.sat_vel[2]);
       rate_sum += w * (e.rate - uw);
       rate_w += w;
+      rate_wt += w * e.dt;
+      rate_wtt += w * e.dt * e.dt;
+      rate_sum_t += w * e.dt * (e.rate - uw);
     }
   }
   if (range) x(range_offset_) = SumLanes(range_sum) / SumLanes(range_w);
-  if (rate) x(rate_offset_) = SumLanes(rate_sum) / SumLanes(rate_w);
+  if (rate) {
+    // Weighted least squares of the rate residuals on (1, dt): the offset and its drift.
+    const double s0 = SumLanes(rate_w), s1 = SumLanes(rate_wt), s2 = SumLanes(rate_wtt);
+    const double t0 = SumLanes(rate_sum), t1 = SumLanes(rate_sum_t);
+    const double det = s0 * s2 - s1 * s1;
+    if (!rate_drift_) {
+      x(rate_offset_) = t0 / s0;
+    } else if (det > 1e-12 * s0 * s2) {
+      x(rate_offset_) = (s2 * t0 - s1 * t1) / det;
+      x(rate_offset_ + 1) = (s0 * t1 - s1 * t0) / det;
+    } else {  // every rate at one instant: no drift to see
+      x(rate_offset_) = t0 / s0;
+      x(rate_offset_ + 1) = 0.0;
+    }
+  }
 }
 
 double Model::MaxViolation(const ParamVector& x) const {
@@ -519,13 +565,15 @@ void Model::ForEachEpochResidual(const ParamVector& x, F&& f) const {
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   const double b_range = range_offset_ >= 0 ? x(range_offset_) : 0.0;
   const double b_rate = rate_offset_ >= 0 ? x(rate_offset_) : 0.0;
+  const double drift = rate_drift_index() >= 0 ? x(rate_drift_index()) : 0.0;
   for (const Epoch& e : *epochs_) {
     const Vec3 r = moving_ ? p + e.dt_s * v : p;
     const Vec3 d = r - e.sat_pos;
     const double rho = Norm(d);
     const Vec3 u = (1.0 / rho) * d;
     const double range = (e.range - (rho + b_range)) * e.range_inv_sigma;
-    const double rate = (e.rate - (Dot(u, v - e.sat_vel) + b_rate)) * e.rate_inv_sigma;
+    const double rate =
+        (e.rate - (Dot(u, v - e.sat_vel) + b_rate + drift * e.dt_s)) * e.rate_inv_sigma;
     const double a1 = Dot(u, e.e1) * e.aoa_inv_sigma, a2 = Dot(u, e.e2) * e.aoa_inv_sigma;
     f(e, range, rate, a1, a2);
   }

@@ -68,10 +68,11 @@ TEST_P(ModelDerivatives, GradientAndInformationMatchFiniteDifferences) {
   const bool moving = GetParam();
   Report report = TwoSatelliteReport(moving);
   Model model(report, KindSet::All(), moving);
-  ASSERT_EQ(model.num_params(), (moving ? 6 : 3) + 2);
+  ASSERT_EQ(model.num_params(), (moving ? 6 : 3) + 3);  // range offset, rate offset and drift
   ParamVector x = model.Pack(ClaimedState(report.claimed));
   x(model.range_offset_index()) = 80.0;
   x(model.rate_offset_index()) = 2.5;
+  x(model.rate_drift_index()) = 0.03;
   x(0) += 1500.0;  // off the claim, so every kind has a non-zero residual
   x(2) -= 700.0;
 
@@ -112,6 +113,7 @@ TEST(Model, ProfiledOffsetsZeroTheirGradient) {
   model.Evaluate(x, &info, &gradient);
   EXPECT_NEAR(gradient(model.range_offset_index()), 0.0, 1e-9);
   EXPECT_NEAR(gradient(model.rate_offset_index()), 0.0, 1e-9);
+  EXPECT_NEAR(gradient(model.rate_drift_index()), 0.0, 1e-9);
 }
 
 TEST(Model, OneSidedRowsCountOnlyWhenViolated) {

@@ -368,7 +368,7 @@ Verdict Verifier::Verify(const Report& report) {
   v.line = report.line;
 
   const Model all_model(report, KindSet::All(), report.claimed.vel_enu_mps.has_value(),
-                        options_.surface_sigma_m);
+                        options_.surface_sigma_m, options_.rate_drift);
   const KindSet present = all_model.kinds();
   const KindSet physical = present.Intersect(KindSet::Physical());
   const TerminalState claimed = ClaimedState(report.claimed);

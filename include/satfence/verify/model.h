@@ -3,11 +3,13 @@
 // Unknowns, in this order: the terminal's ECEF position at the report time (m); when moving,
 // its ECEF velocity (m/s, constant over the window, so the terminal is at p + v dt at a
 // measurement dt seconds from the report time); the report's range offset (m) when it has
-// `range` measurements; its range-rate offset (m/s) when it has `range_rate` ones.
+// `range` measurements; its range-rate offset (m/s) and that offset's drift (m/s per s: an
+// oscillator drifting linearly over the window, offset b + d dt) when it has `range_rate`
+// ones.
 //
 // Each measurement contributes a whitened residual (measured - predicted) / sigma:
 //   range       |r - s| + b_range
-//   range_rate  u . (v_r - v_s) + b_rate,         u = (r - s) / |r - s|
+//   range_rate  u . (v_r - v_s) + b_rate + d dt,   u = (r - s) / |r - s|
 //   aoa         the predicted direction u in two axes orthogonal to the measured one
 //               (small-angle components, rad / sigma)
 //   range_bound one-sided: (bound - |r - s|) / sigma when the range exceeds the bound, else 0
@@ -35,7 +37,7 @@
 
 namespace satfence::verify {
 
-inline constexpr int kMaxParams = 8;
+inline constexpr int kMaxParams = 9;
 using ParamVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxParams, 1>;
 using ParamMatrix =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxParams, kMaxParams>;
@@ -56,7 +58,11 @@ class Model {
   // `surface_sigma_m` > 0 adds one more residual: the terminal's height above the
   // ellipsoid is 0 m with that standard deviation ("it is on the ground"; no terrain model).
   // It resolves the height a single satellite pass cannot, and with it the pass's mirror pair.
-  Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0);
+  // `rate_drift`: the range-rate offset may drift over the window (one more unknown). A
+  // stable oscillator (false) leaves the Doppler curve's slope to place the terminal, which
+  // matters when little else does (one satellite's ranges and rates, no angles).
+  Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0,
+        bool rate_drift = true);
 
   // The rows of `model` whose kind is in `kinds` (same motion and surface settings), without
   // deriving anything again. When the rows left out are only ranges or range rates and no
@@ -69,6 +75,7 @@ class Model {
   bool moving() const { return moving_; }
   int range_offset_index() const { return range_offset_; }
   int rate_offset_index() const { return rate_offset_; }
+  int rate_drift_index() const { return rate_offset_ >= 0 && rate_drift_ ? rate_offset_ + 1 : -1; }
   // Kinds actually present among the used measurements.
   KindSet kinds() const { return kinds_; }
   // Residual components of the two-sided kinds (aoa counts two): the chi-square budget.
@@ -86,8 +93,8 @@ class Model {
   double Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                   bool equality_only = false) const;
 
-  // Sets the offsets in `x` to their least-squares values for its position and velocity
-  // (they enter linearly, so this is exact).
+  // Sets the offsets (and the rate drift) in `x` to their least-squares values for its
+  // position and velocity (they enter linearly, so this is exact).
   void ProfileOffsets(ParamVector& x) const;
 
   // Largest squared one-sided violation (in sigmas) at `x`, and how many one-sided rows.
@@ -145,7 +152,7 @@ class Model {
   // (a kind absent from the epoch gives 0).
   template <typename F>
   void ForEachEpochResidual(const ParamVector& x, F&& f) const;
-  template <bool kMoving, bool kRange, bool kRate>
+  template <bool kMoving, bool kRange, bool kRate, bool kDrift>
   double EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only) const;
 
@@ -155,6 +162,7 @@ class Model {
   std::vector<Bound> bounds_;
   KindSet kinds_;
   bool moving_;
+  bool rate_drift_ = true;
   double surface_inv_sigma_ = 0.0;
   int num_params_ = 3;
   int range_offset_ = -1;

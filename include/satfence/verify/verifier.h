@@ -51,6 +51,10 @@ struct VerifyOptions {
   // When > 0, fixes assume the terminal is on the ground: height 0 m above the ellipsoid
   // with this sigma (Model). Off by default: it biases fixes in high terrain.
   double surface_sigma_m = 0.0;
+  // The range-rate offset (oscillator) may drift linearly over a window: one more unknown
+  // beside it (model.h). It costs a little of what the Doppler curve's slope says about the
+  // position; with a stable oscillator (false), a drift shows as a displacement.
+  bool rate_drift = true;
 
   // Robust verification against a model that does not hold (docs/telemetry.md, "When the
   // model does not hold"). At the free fix, a row whose whitened residual is beyond the
