@@ -128,6 +128,7 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
       surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   std::vector<Epoch> epochs;
   epochs.reserve(report.measurements.size());
+  std::vector<std::string_view> satellites;  // ids in order of first appearance
   for (const Measurement& m : report.measurements) {
     if (!kinds.Has(m.kind)) continue;
     kinds_.Add(m.kind);
@@ -161,6 +162,9 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
       e->dt_s = dt_s;
       e->sat_pos = m.sat_pos_ecef_m;
       e->sat_vel = m.sat_vel_ecef_mps;
+      const auto known = std::find(satellites.begin(), satellites.end(), m.sat);
+      e->satellite = static_cast<int>(known - satellites.begin());
+      if (known == satellites.end()) satellites.push_back(m.sat);
     }
     switch (m.kind) {
       case Kind::kRange:
@@ -592,6 +596,27 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
     }
   });
   return fit;
+}
+
+std::vector<ParamMatrix> Model::InformationBySatellite(const ParamVector& x) const {
+  int count = 0;
+  for (const Epoch& e : *epochs_) count = std::max(count, e.satellite + 1);
+  std::vector<ParamMatrix> out;
+  for (int k = 0; k < count; ++k) {
+    std::vector<Epoch> own;
+    for (const Epoch& e : *epochs_) {
+      if (e.satellite == k) own.push_back(e);
+    }
+    Model part = *this;
+    part.bounds_.clear();
+    part.surface_inv_sigma_ = 0.0;
+    part.SetEpochs(std::move(own));
+    ParamMatrix info;
+    ParamVector gradient;
+    part.Evaluate(x, &info, &gradient, /*equality_only=*/true);
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],

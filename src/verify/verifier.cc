@@ -342,19 +342,39 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
   return r;
 }
 
-// delta' (info^-1 + sigma^2 I)^-1 delta: the offset of a fix from the claim tested when the
-// satellites' positions (and so the fix) are uncertain by sigma_m per axis beyond `info`.
+// How far a fix's position moves, as a covariance, when each satellite's positions in the
+// report are off by one constant vector of sigma_m per axis (independent between
+// satellites): a "consider" analysis (Tapley, Schutz and Born, Statistical Orbit
+// Determination, 2004, sec. 6.3). A bias b_k of satellite k moves the rows by -J_k,pos b_k,
+// so the least-squares unknowns by -I^-1 C_k b_k, C_k the position columns of satellite
+// k's information; at low elevation that is more than b_k itself on the ground.
+// `x`: where the model is linearised (the fix, or the claim for the score test).
+Eigen::Matrix3d EphemerisCovariance(const Model& model, const ParamVector& x, double sigma_m) {
+  ParamMatrix info;
+  ParamVector gradient;
+  model.Evaluate(x, &info, &gradient, /*equality_only=*/true);
+  const ParamMatrix info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
+  Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
+  for (const ParamMatrix& ik : model.InformationBySatellite(x)) {
+    const Eigen::MatrixXd moved = info_inv * ik.leftCols(3);  // unknowns per unit bias
+    const Eigen::Matrix3d position = moved.topRows(3);
+    cov += sigma_m * sigma_m * position * position.transpose();
+  }
+  return cov;
+}
+
+// delta' (info^-1 + allowance)^-1 delta: the offset of a fix from the claim tested when the
+// fix is uncertain by `allowance` beyond `info`.
 double InflatedStatistic(const Eigen::Vector3d& delta, const Eigen::Matrix3d& info,
-                         double sigma_m) {
-  const Eigen::Matrix3d cov =
-      info.inverse() + sigma_m * sigma_m * Eigen::Matrix3d::Identity();
+                         const Eigen::Matrix3d& allowance) {
+  const Eigen::Matrix3d cov = info.inverse() + allowance;
   return delta.dot(cov.ldlt().solve(delta));
 }
 
-// The information a window contributes to a history, with the ephemeris allowance.
-Eigen::Matrix3d EffectiveInformation(const Eigen::Matrix3d& info, double sigma_m) {
-  if (sigma_m <= 0.0) return info;
-  return (info.inverse() + sigma_m * sigma_m * Eigen::Matrix3d::Identity()).inverse();
+// The information a window contributes to a history, with the allowance.
+Eigen::Matrix3d EffectiveInformation(const Eigen::Matrix3d& info,
+                                     const Eigen::Matrix3d& allowance) {
+  return (info.inverse() + allowance).inverse();
 }
 
 }  // namespace
@@ -382,6 +402,7 @@ Verdict Verifier::Verify(const Report& report) {
   }
   std::optional<SubsetAnalysis> phys;
   Robustness phys_robust;
+  std::optional<Model> phys_used;
   if (present.HasForgeable() && !physical.Empty()) {
     Model phys_model(all_model, KindSet::Physical());
     // The physical kinds judged at their own fix: a modified terminal's forged ranges spoil
@@ -394,21 +415,28 @@ Verdict Verifier::Verify(const Report& report) {
       }
     }
     phys = Analyze(report, claimed, phys_model, /*locate=*/false);
+    phys_used = std::move(phys_model);
   }
   // The ephemeris allowance for a static claim: the fix's offset from the claim tested
   // against its covariance plus the satellites' position uncertainty.
   const bool is_static_claim = !report.claimed.vel_enu_mps.has_value();
   const double eph = options_.ephemeris_sigma_m;
+  const Model& all_used = all_robust.model ? *all_robust.model : all_model;
+  Eigen::Matrix3d all_allowance = Eigen::Matrix3d::Zero(), phys_allowance = all_allowance;
   if (eph > 0.0 && is_static_claim) {
     if (all.fix && Invertible(all.position_information)) {
+      all_allowance = EphemerisCovariance(all_used, all.fix_params, eph);
       all.statistic = InflatedStatistic(ToEigen(all.fix->position_ecef_m - claimed.position_ecef_m),
-                                        all.position_information, eph);
+                                        all.position_information, all_allowance);
       all.dof = 3;
       all.p_value = ChiSquareSurvival(all.statistic, all.dof);
     }
     if (phys && phys->dof == 3 && Invertible(phys->position_information)) {
+      ParamVector at_claim = phys_used->Pack(claimed);
+      phys_used->ProfileOffsets(at_claim);
+      phys_allowance = EphemerisCovariance(*phys_used, at_claim, eph);
       const Eigen::Vector3d delta = phys->position_information.ldlt().solve(phys->position_score);
-      phys->statistic = InflatedStatistic(delta, phys->position_information, eph);
+      phys->statistic = InflatedStatistic(delta, phys->position_information, phys_allowance);
       phys->p_value = ChiSquareSurvival(phys->statistic, phys->dof);
     }
   }
@@ -425,7 +453,9 @@ Verdict Verifier::Verify(const Report& report) {
   }
   if (is_static && all.fix && !all.fix->ambiguous) {
     Eigen::Vector3d offset = ToEigen(all.fix->position_ecef_m - h.anchor_ecef_m);
-    const Eigen::Matrix3d w = EffectiveInformation(all.position_information, eph);
+    const Eigen::Matrix3d w = eph > 0.0
+                                  ? EffectiveInformation(all.position_information, all_allowance)
+                                  : all.position_information;
     h.all.information += w;
     h.all.weighted_offset += w * offset;
     ++h.all.windows;
@@ -433,7 +463,7 @@ Verdict Verifier::Verify(const Report& report) {
   if (is_static && phys && phys->dof == 3) {
     if (eph > 0.0 && Invertible(phys->position_information)) {
       // The score is I delta; with the allowance, W delta.
-      const Eigen::Matrix3d w = EffectiveInformation(phys->position_information, eph);
+      const Eigen::Matrix3d w = EffectiveInformation(phys->position_information, phys_allowance);
       h.physical.information += w;
       h.physical.weighted_offset +=
           w * phys->position_information.ldlt().solve(phys->position_score);

@@ -86,6 +86,8 @@ CASES = [
     ("element-set ephemeris (~1 km a pass), --ephemeris-sigma-m 1000",
      "ephemeris_bias_sigma_m = 577", ["--ephemeris-sigma-m", "1000"]),
     ("oscillator drift 0.02 m/s per s", "rate_drift_mps_per_s = 0.02", []),
+    ("ephemeris off ~100 m a pass, --ephemeris-sigma-m 100", "ephemeris_bias_sigma_m = 58",
+     ["--ephemeris-sigma-m", "100"]),
     ("multipath: 5% of ranges, +60 m mean", "multipath_fraction = 0.05\nmultipath_mean_m = 60", []),
 ]
 

@@ -107,6 +107,12 @@ class Model {
   };
   KindFit FitByKind(const ParamVector& x) const;
 
+  // The Fisher information (J^T J of the two-sided rows, as Evaluate gives it) that each
+  // satellite's rows contribute at `x`, satellites in order of first appearance. The
+  // verifier's ephemeris allowance reads it: the rows' derivative by a satellite's position
+  // is minus their derivative by the terminal's.
+  std::vector<ParamMatrix> InformationBySatellite(const ParamVector& x) const;
+
   // A copy of the model whose two-sided rows of kind k have their sigmas multiplied by
   // `sigma_scale[k]` (k as in KindFit), and without the rows whose whitened residual at `x`
   // is beyond `outlier_z` rescaled sigmas. Its equality_residuals() counts what is left, so
@@ -132,6 +138,7 @@ class Model {
     double rate = 0.0, rate_inv_sigma = 0.0;
     geo::Vec3 e1, e2;  // aoa: orthonormal axes across the measured direction
     double aoa_inv_sigma = 0.0;
+    int satellite = 0;  // which of the report's satellites (in order of appearance)
   };
   // A one-sided measurement: a range bound (satellite state) or a beam (centre, vertical).
   struct Bound {
