@@ -128,7 +128,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
 }
 
 SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const Model& model,
-                       bool locate) {
+                       bool locate, const ParamVector* start) {
   const bool moving = model.moving();
   SubsetAnalysis a;
   a.kinds = model.kinds();
@@ -184,8 +184,12 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
 
   // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
   std::vector<Solution> solutions;
-  for (const Vec3& s : model.MeasurementStarts()) {
-    solutions.push_back(Solve(model, model.Pack({s, {}})));
+  if (start != nullptr) {
+    solutions.push_back(Solve(model, *start));
+  } else {
+    for (const Vec3& s : model.MeasurementStarts()) {
+      solutions.push_back(Solve(model, model.Pack({s, {}})));
+    }
   }
   auto best_of = [&]() {
     return std::min_element(solutions.begin(), solutions.end(),
@@ -398,7 +402,12 @@ Verdict Verifier::Verify(const Report& report) {
   Robustness all_robust;
   if (options_.robust && all.fix) {
     all_robust = Robustify(all_model, all.fix_params, options_);
-    if (all_robust.model) all = Analyze(report, claimed, *all_robust.model);
+    if (all_robust.model) {
+      // The same layout of unknowns unless a kind lost every row: then start afresh.
+      const bool same_layout = all_robust.model->num_params() == all_model.num_params();
+      const ParamVector start = all.fix_params;
+      all = Analyze(report, claimed, *all_robust.model, true, same_layout ? &start : nullptr);
+    }
   }
   std::optional<SubsetAnalysis> phys;
   Robustness phys_robust;
@@ -407,7 +416,8 @@ Verdict Verifier::Verify(const Report& report) {
     Model phys_model(all_model, KindSet::Physical());
     // The physical kinds judged at their own fix: a modified terminal's forged ranges spoil
     // the fit over all kinds, not the angles'.
-    if (all_robust.model && phys_model.equality_residuals() > phys_model.num_params()) {
+    if ((all_robust.significant || all_robust.removed > 0) &&
+        phys_model.equality_residuals() > phys_model.num_params()) {
       const SubsetAnalysis located = Analyze(report, claimed, phys_model);
       if (located.fix) {
         phys_robust = Robustify(phys_model, located.fix_params, options_);
