@@ -27,8 +27,6 @@ struct VerifyArgs {
   bool stable_oscillator = false;
 };
 
-// Public element sets place a LEO satellite to about a kilometre (SGP4 from a fresh TLE).
-constexpr double kElementSetEphemerisSigma_m = 1000.0;
 
 void Verify(const VerifyArgs& args, ExitCode& exit) {
   std::unique_ptr<verify::SatelliteCatalog> catalog;
@@ -63,8 +61,7 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   options.robust = !args.no_robust;
   options.rate_drift = !args.stable_oscillator;
-  options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(
-      args.catalog.empty() ? 0.0 : kElementSetEphemerisSigma_m);
+  options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(0.0);
   verify::Verifier verifier(options);
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int rejected = 0;
@@ -116,8 +113,8 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
       ->check(CLI::Range(0.0, 1e5))
       ->capture_default_str();
   cmd->add_option("--ephemeris-sigma-m", args->ephemeris_sigma_m,
-                  "How far off the satellite positions may be, per axis (m); default 0 (the "
-                  "operator's ephemeris), 1000 with --catalog (public element sets)")
+                  "How far off every satellite position may be, per axis (m), at least; reports "
+                  "declare their own (sat_pos_sigma_m), and --catalog states carry 1000")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_flag("--stable-oscillator", args->stable_oscillator,
                 "The range-rate offset does not drift within a window (no drift unknown: "

@@ -1,5 +1,7 @@
 #include "satfence/verify/catalog.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
@@ -48,6 +50,7 @@ bool FillSatelliteStates(Report& report, const SatelliteCatalog* catalog, Record
     orbit::EcefState ecef = orbit::TemeToEcef(r.state, m.time);
     m.sat_pos_ecef_m = 1000.0 * ecef.position_km;
     m.sat_vel_ecef_mps = 1000.0 * ecef.velocity_km_s;
+    m.sat_pos_sigma_m = std::max(m.sat_pos_sigma_m, kElementSetPositionSigma_m);
     m.has_sat_state = true;
   }
   return true;

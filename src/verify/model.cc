@@ -164,8 +164,12 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
       e->sat_vel = m.sat_vel_ecef_mps;
       const auto known = std::find(satellites.begin(), satellites.end(), m.sat);
       e->satellite = static_cast<int>(known - satellites.begin());
-      if (known == satellites.end()) satellites.push_back(m.sat);
+      if (known == satellites.end()) {
+        satellites.push_back(m.sat);
+        satellite_sigma_m_.push_back(0.0);
+      }
     }
+    satellite_sigma_m_[e->satellite] = std::max(satellite_sigma_m_[e->satellite], m.sat_pos_sigma_m);
     switch (m.kind) {
       case Kind::kRange:
         e->range = m.value;
@@ -186,7 +190,8 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
 }
 
 Model::Model(const Model& model, KindSet kinds)
-    : moving_(model.moving_),
+    : satellite_sigma_m_(model.satellite_sigma_m_),
+      moving_(model.moving_),
       rate_drift_(model.rate_drift_),
       surface_inv_sigma_(model.surface_inv_sigma_) {
   const bool keep_range = kinds.Has(Kind::kRange), keep_rate = kinds.Has(Kind::kRangeRate),
@@ -596,6 +601,12 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
     }
   });
   return fit;
+}
+
+double Model::MaxSatellitePositionSigma() const {
+  double largest = 0.0;
+  for (double s : satellite_sigma_m_) largest = std::max(largest, s);
+  return largest;
 }
 
 std::vector<ParamMatrix> Model::InformationBySatellite(const ParamVector& x) const {

@@ -26,6 +26,7 @@ using simdjson::dom::object;
 constexpr double kMinSatRadius_m = 6.4e6;
 constexpr double kMaxSatRadius_m = 5.0e7;
 constexpr double kMaxSatSpeed_mps = 2.0e4;
+constexpr double kMaxSatPosSigma_m = 1.0e6;
 constexpr double kMaxRange_m = 5.0e7;
 constexpr double kMaxTerminalSpeed_mps = 1.0e4;
 constexpr double kMinAltitude_m = -12'000.0;
@@ -295,6 +296,13 @@ bool ParseMeasurement(LineReader& in, element e, int index, UtcTime report_time,
     }
     m.has_sat_state = true;
   }
+  element pos_sigma;
+  if (o["sat_pos_sigma_m"].get(pos_sigma) == simdjson::SUCCESS && !pos_sigma.is_null()) {
+    if (!in.NumberIn(pos_sigma, F("sat_pos_sigma_m"), 0.0, kMaxSatPosSigma_m,
+                     m.sat_pos_sigma_m)) {
+      return false;
+    }
+  }
 
   element value;
   if (!in.Member(o, "value", F("value"), value)) return false;
@@ -533,6 +541,10 @@ std::string ReportJson(const Report& r) {
       AppendVec(out, m.sat_pos_ecef_m);
       out += ",\"sat_vel_mps\":";
       AppendVec(out, m.sat_vel_ecef_mps);
+    }
+    if (m.sat_pos_sigma_m > 0.0) {
+      out += ",\"sat_pos_sigma_m\":";
+      AppendDouble(out, m.sat_pos_sigma_m);
     }
     out += ",\"kind\":\"";
     out += KindName(m.kind);

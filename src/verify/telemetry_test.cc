@@ -65,12 +65,16 @@ TEST(Telemetry, WritesWhatItReadsExactly) {
   ASSERT_EQ(r.records.size(), 1u);
   Report original = r.records[0];
   original.claimed.vel_enu_mps = geo::Vec3{0.1, -22.0 / 7.0, 1e-3};
+  original.measurements[1].sat_pos_sigma_m = 12.5;  // a declared ephemeris accuracy
   std::string line = ReportJson(original);
   ReadResult<Report> back = ReadTelemetry(line, "again.jsonl");
   ASSERT_TRUE(back.errors.empty()) << back.errors[0].ToString();
   ASSERT_EQ(back.records.size(), 1u);
   EXPECT_EQ(ReportJson(back.records[0]), line);
   EXPECT_EQ(back.records[0].claimed.vel_enu_mps->y, -22.0 / 7.0);
+  EXPECT_EQ(back.records[0].measurements[1].sat_pos_sigma_m, 12.5);
+  EXPECT_EQ(back.records[0].measurements[0].sat_pos_sigma_m, 0.0);
+  EXPECT_NE(line.find("\"sat_pos_sigma_m\":12.5"), std::string::npos) << line;
 }
 
 struct BadLine {
@@ -113,6 +117,8 @@ TEST(Telemetry, EachBadLineIsLocatedAndTheRestIsRead) {
       {replace("[0.12, -0.53, -0.84]", "[0.12, -0.53, -0.74]"), "measurements[2].value",
        "not a unit vector"},
       {replace("\"sigma\": 0.5", "\"sigma\": -0.5"), "measurements[1].sigma", "outside"},
+      {replace("\"kind\": \"range_rate\"", "\"sat_pos_sigma_m\": -3, \"kind\": \"range_rate\""),
+       "measurements[1].sat_pos_sigma_m", "-3 is outside [0, 1e+06]"},
       {replace("\"sat_vel_mps\": [-4512.3, 5123.4, 1234.5],", ""), "measurements[0].sat_vel_mps",
        "missing"},
       {replace("\"2026-03-01T11:49:04Z\"", "\"2026-03-01T15:49:04Z\""), "measurements[3].time",

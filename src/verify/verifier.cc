@@ -352,17 +352,21 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
 // Determination, 2004, sec. 6.3). A bias b_k of satellite k moves the rows by -J_k,pos b_k,
 // so the least-squares unknowns by -I^-1 C_k b_k, C_k the position columns of satellite
 // k's information; at low elevation that is more than b_k itself on the ground.
-// `x`: where the model is linearised (the fix, or the claim for the score test).
+// `x`: where the model is linearised (the fix, or the claim for the score test). Each
+// satellite's sigma is the larger of `sigma_m` and what its measurements declare.
 Eigen::Matrix3d EphemerisCovariance(const Model& model, const ParamVector& x, double sigma_m) {
   ParamMatrix info;
   ParamVector gradient;
   model.Evaluate(x, &info, &gradient, /*equality_only=*/true);
   const ParamMatrix info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
   Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
-  for (const ParamMatrix& ik : model.InformationBySatellite(x)) {
-    const Eigen::MatrixXd moved = info_inv * ik.leftCols(3);  // unknowns per unit bias
+  const std::vector<ParamMatrix> by_satellite = model.InformationBySatellite(x);
+  for (size_t k = 0; k < by_satellite.size(); ++k) {
+    const double sigma = std::max(sigma_m, model.SatellitePositionSigma(static_cast<int>(k)));
+    if (sigma <= 0.0) continue;
+    const Eigen::MatrixXd moved = info_inv * by_satellite[k].leftCols(3);  // per unit bias
     const Eigen::Matrix3d position = moved.topRows(3);
-    cov += sigma_m * sigma_m * position * position.transpose();
+    cov += sigma * sigma * position * position.transpose();
   }
   return cov;
 }
@@ -430,12 +434,13 @@ Verdict Verifier::Verify(const Report& report) {
   // The ephemeris allowance for a static claim: the fix's offset from the claim tested
   // against its covariance plus the satellites' position uncertainty.
   const bool is_static_claim = !report.claimed.vel_enu_mps.has_value();
-  const double eph = options_.ephemeris_sigma_m;
   const Model& all_used = all_robust.model ? *all_robust.model : all_model;
+  // The allowance applies when the options or the report declare satellite position errors.
+  const double eph = std::max(options_.ephemeris_sigma_m, all_model.MaxSatellitePositionSigma());
   Eigen::Matrix3d all_allowance = Eigen::Matrix3d::Zero(), phys_allowance = all_allowance;
   if (eph > 0.0 && is_static_claim) {
     if (all.fix && Invertible(all.position_information)) {
-      all_allowance = EphemerisCovariance(all_used, all.fix_params, eph);
+      all_allowance = EphemerisCovariance(all_used, all.fix_params, options_.ephemeris_sigma_m);
       all.statistic = InflatedStatistic(ToEigen(all.fix->position_ecef_m - claimed.position_ecef_m),
                                         all.position_information, all_allowance);
       all.dof = 3;
@@ -444,7 +449,7 @@ Verdict Verifier::Verify(const Report& report) {
     if (phys && phys->dof == 3 && Invertible(phys->position_information)) {
       ParamVector at_claim = phys_used->Pack(claimed);
       phys_used->ProfileOffsets(at_claim);
-      phys_allowance = EphemerisCovariance(*phys_used, at_claim, eph);
+      phys_allowance = EphemerisCovariance(*phys_used, at_claim, options_.ephemeris_sigma_m);
       const Eigen::Vector3d delta = phys->position_information.ldlt().solve(phys->position_score);
       phys->statistic = InflatedStatistic(delta, phys->position_information, phys_allowance);
       phys->p_value = ChiSquareSurvival(phys->statistic, phys->dof);

@@ -372,8 +372,10 @@ struct MismatchRun {
   double mean_scale[3] = {0.0, 0.0, 0.0};  // the factor's mean over those
 };
 
+// `ephemeris_sigma_m` goes to the options, `declared_sigma_m` into every measurement's
+// sat_pos_sigma_m (as a report would declare it).
 MismatchRun HonestUnder(const sim::Mismatch& mismatch, unsigned seed, int reports,
-                        double ephemeris_sigma_m = 0.0) {
+                        double ephemeris_sigma_m = 0.0, double declared_sigma_m = 0.0) {
   Rng rng(seed);
   MismatchRun run;
   VerifyOptions robust{.false_alarm = 0.05, .ephemeris_sigma_m = ephemeris_sigma_m};
@@ -382,8 +384,9 @@ MismatchRun HonestUnder(const sim::Mismatch& mismatch, unsigned seed, int report
   plain.ephemeris_sigma_m = 0.0;
   for (int i = 0; i < reports; ++i) {
     const geo::Geodetic where = RandomPlace(rng);
-    const Case c = Make(rng, RandomTime(rng), where, where, std::nullopt, kRangeRateAoaBeam, false,
-                        {}, mismatch);
+    Case c = Make(rng, RandomTime(rng), where, where, std::nullopt, kRangeRateAoaBeam, false, {},
+                  mismatch);
+    for (Measurement& m : c.report.measurements) m.sat_pos_sigma_m = declared_sigma_m;
     const Verdict v = Verifier(robust).Verify(c.report);
     run.robust_spoofed += v.outcome == Outcome::kSpoofed;
     run.inconclusive += v.outcome == Outcome::kInconclusive;
@@ -444,6 +447,12 @@ TEST(VerifierRobust, ElementSetEphemerisIsAllowedFor) {
   MismatchRun run = HonestUnder({.ephemeris_bias_sigma_m = 577.0}, 34, 200, 1000.0);
   ExpectAtMostTheConfiguredRate(run.robust_spoofed, run.reports);
   EXPECT_GT(run.plain_spoofed, run.reports / 2) << run.plain_spoofed;
+  // The same declared by the reports themselves (sat_pos_sigma_m), not the options.
+  MismatchRun declared = HonestUnder({.ephemeris_bias_sigma_m = 577.0}, 34, 200, 0.0, 1000.0);
+  ExpectAtMostTheConfiguredRate(declared.robust_spoofed, declared.reports);
+  // Undeclared, the fixes move with the satellites and read as displacements.
+  MismatchRun undeclared = HonestUnder({.ephemeris_bias_sigma_m = 577.0}, 34, 200);
+  EXPECT_GT(undeclared.robust_spoofed, undeclared.reports / 2) << undeclared.robust_spoofed;
 }
 
 }  // namespace

@@ -112,6 +112,12 @@ class Model {
   // verifier's ephemeris allowance reads it: the rows' derivative by a satellite's position
   // is minus their derivative by the terminal's.
   std::vector<ParamMatrix> InformationBySatellite(const ParamVector& x) const;
+  // The declared accuracy of satellite k's positions (Measurement::sat_pos_sigma_m, the
+  // largest over its measurements; 0 when none was stated), k as above.
+  double SatellitePositionSigma(int k) const {
+    return k < static_cast<int>(satellite_sigma_m_.size()) ? satellite_sigma_m_[k] : 0.0;
+  }
+  double MaxSatellitePositionSigma() const;
 
   // A copy of the model whose two-sided rows of kind k have their sigmas multiplied by
   // `sigma_scale[k]` (k as in KindFit), and without the rows whose whitened residual at `x`
@@ -168,6 +174,7 @@ class Model {
   std::shared_ptr<const std::vector<EpochBlock>> blocks_;
   std::vector<Bound> bounds_;
   KindSet kinds_;
+  std::vector<double> satellite_sigma_m_;  // by satellite index (Epoch::satellite)
   bool moving_;
   bool rate_drift_ = true;
   double surface_inv_sigma_ = 0.0;

@@ -70,6 +70,9 @@ struct Measurement {
   bool has_sat_state = false;
   geo::Vec3 sat_pos_ecef_m;
   geo::Vec3 sat_vel_ecef_mps;
+  // How far off sat_pos_ecef_m may be, per axis (m), as its source declares it: the same
+  // for the whole pass (an ephemeris error is a bias, not noise). 0: not stated.
+  double sat_pos_sigma_m = 0.0;
   // kRange, kRangeBound: metres; kRangeRate: m/s.
   double value = 0.0;
   // kAoa: unit vector from the satellite towards the terminal, ECEF.
