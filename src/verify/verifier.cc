@@ -322,19 +322,26 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
         dof >= 1.0 ? sorted[n / 2] / kChi2MedianOneDof * n / dof : 1.0;
     const double s = std::sqrt(std::max(1.0, median_scale2));
     // Outliers beyond z such sigmas; the others' fit decides whether to rescale at all.
-    int outliers = 0;
+    // A row (an aoa row: its two components together) is an outlier when any component is.
+    const int per_row = k == 2 ? 2 : 1;
+    int outliers = 0;  // rows
     double chi2 = 0.0;
-    for (double q : squared) {
-      if (q > z * z * s * s) {
+    for (int i = 0; i + per_row <= n; i += per_row) {
+      double largest = 0.0, row = 0.0;
+      for (int c = 0; c < per_row; ++c) {
+        largest = std::max(largest, squared[i + c]);
+        row += squared[i + c];
+      }
+      if (largest > z * z * s * s) {
         ++outliers;
       } else {
-        chi2 += q;
+        chi2 += row;
       }
     }
-    r.removed += k == 2 ? (outliers + 1) / 2 : outliers;  // aoa: two components a row
+    r.removed += outliers;
     changed |= outliers > 0;
-    if (outliers > o.max_outlier_share * n) r.beyond_repair = true;
-    const int kept_dof = static_cast<int>(std::lround(dof * (n - outliers) / n));
+    if (outliers * per_row > o.max_outlier_share * n) r.beyond_repair = true;
+    const int kept_dof = static_cast<int>(std::lround(dof * (n - outliers * per_row) / n));
     if (kept_dof > 0 && chi2 > kept_dof) {
       r.scale[k] = std::sqrt(chi2 / kept_dof);
       changed = true;
