@@ -60,7 +60,7 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   verify::VerifyOptions options = args.options;
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   options.robust = !args.no_robust;
-  options.rate_drift = !args.stable_oscillator;
+  if (args.stable_oscillator) options.rate_drift_sigma_mps_per_s = 0.0;
   options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(0.0);
   verify::Verifier verifier(options);
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
@@ -116,9 +116,13 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
                   "How far off every satellite position may be, per axis (m), at least; reports "
                   "declare their own (sat_pos_sigma_m), and --catalog states carry 1000")
       ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--drift-sigma", args->options.rate_drift_sigma_mps_per_s,
+                  "How fast the range-rate offset may drift, one sigma (m/s per s)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   cmd->add_flag("--stable-oscillator", args->stable_oscillator,
-                "The range-rate offset does not drift within a window (no drift unknown: "
-                "Doppler-only fixes are sharper, a drift shows as a displacement)");
+                "The range-rate offset does not drift (as --drift-sigma 0: Doppler-only fixes "
+                "are sharper, a drift shows as a displacement)");
   cmd->add_flag("--no-robust", args->no_robust,
                 "Trust the stated sigmas: no outlier removal, no rescaling (for comparison)");
   cmd->add_option("-o,--output", args->output, "Write verdicts here instead of stdout");

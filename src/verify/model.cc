@@ -122,9 +122,10 @@ TerminalState ClaimedState(const Claim& claim) {
 }
 
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m,
-             bool rate_drift)
+             double drift_sigma_mps_per_s)
     : moving_(moving),
-      rate_drift_(rate_drift),
+      rate_drift_(drift_sigma_mps_per_s > 0.0),
+      drift_inv_sigma_(drift_sigma_mps_per_s > 0.0 ? 1.0 / drift_sigma_mps_per_s : 0.0),
       surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   std::vector<Epoch> epochs;
   epochs.reserve(report.measurements.size());
@@ -193,6 +194,7 @@ Model::Model(const Model& model, KindSet kinds)
     : satellite_sigma_m_(model.satellite_sigma_m_),
       moving_(model.moving_),
       rate_drift_(model.rate_drift_),
+      drift_inv_sigma_(model.drift_inv_sigma_),
       surface_inv_sigma_(model.surface_inv_sigma_) {
   const bool keep_range = kinds.Has(Kind::kRange), keep_rate = kinds.Has(Kind::kRangeRate),
              keep_aoa = kinds.Has(Kind::kAoa);
@@ -269,6 +271,7 @@ void Model::Finish() {
   }
   inequality_count_ = static_cast<int>(bounds_.size());
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
+  if (rate_drift_ && kinds_.Has(Kind::kRangeRate)) ++equality_residuals_;  // the drift's prior
   num_params_ = moving_ ? 6 : 3;
   if (kinds_.Has(Kind::kRange)) range_offset_ = num_params_++;
   if (kinds_.Has(Kind::kRangeRate)) {
@@ -476,6 +479,15 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
       if (want) row(b.inv_sigma * ((1.0 / length) * dir), b.dt_s, res);
     }
   }
+  if constexpr (kDrift) {
+    // The drift's prior: 0 with sigma 1 / drift_inv_sigma_.
+    const double res = -drift * drift_inv_sigma_;
+    chi2 += res * res;
+    if (want) {
+      g[kDriftIndex] += drift_inv_sigma_ * res;
+      a[kDriftIndex][kDriftIndex] += drift_inv_sigma_ * drift_inv_sigma_;
+    }
+  }
   if (surface_inv_sigma_ > 0.0 && !empty()) {
     // Height above the ellipsoid; its gradient is the ellipsoid normal at the point.
     geo::Geodetic gd = geo::EcefToGeodetic(p);
@@ -535,7 +547,8 @@ void Model::ProfileOffsets(ParamVector& x) const {
   if (range) x(range_offset_) = SumLanes(range_sum) / SumLanes(range_w);
   if (rate) {
     // Weighted least squares of the rate residuals on (1, dt): the offset and its drift.
-    const double s0 = SumLanes(rate_w), s1 = SumLanes(rate_wt), s2 = SumLanes(rate_wtt);
+    const double s0 = SumLanes(rate_w), s1 = SumLanes(rate_wt),
+                 s2 = SumLanes(rate_wtt) + drift_inv_sigma_ * drift_inv_sigma_;  // the prior
     const double t0 = SumLanes(rate_sum), t1 = SumLanes(rate_sum_t);
     const double det = s0 * s2 - s1 * s1;
     if (!rate_drift_) {

@@ -67,7 +67,8 @@ class ModelDerivatives : public ::testing::TestWithParam<bool> {};
 TEST_P(ModelDerivatives, GradientAndInformationMatchFiniteDifferences) {
   const bool moving = GetParam();
   Report report = TwoSatelliteReport(moving);
-  Model model(report, KindSet::All(), moving);
+  // With a drifting oscillator (prior sigma 0.02 m/s per s): every column is exercised.
+  Model model(report, KindSet::All(), moving, 0.0, 0.02);
   ASSERT_EQ(model.num_params(), (moving ? 6 : 3) + 3);  // range offset, rate offset and drift
   ParamVector x = model.Pack(ClaimedState(report.claimed));
   x(model.range_offset_index()) = 80.0;
@@ -105,7 +106,7 @@ INSTANTIATE_TEST_SUITE_P(StaticAndMoving, ModelDerivatives, ::testing::Values(fa
 
 TEST(Model, ProfiledOffsetsZeroTheirGradient) {
   Report report = TwoSatelliteReport(false);
-  Model model(report, KindSet::All(), false);
+  Model model(report, KindSet::All(), false, 0.0, 0.02);
   ParamVector x = model.Pack(ClaimedState(report.claimed));
   model.ProfileOffsets(x);
   ParamMatrix info;

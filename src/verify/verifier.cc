@@ -117,9 +117,11 @@ std::string_view OutcomeName(Outcome o) {
   return "unknown";
 }
 
-SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m, bool locate) {
+SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m, bool locate,
+                       double drift_sigma_mps_per_s) {
   return Analyze(report,
-                 Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m),
+                 Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m,
+                       drift_sigma_mps_per_s),
                  locate);
 }
 
@@ -280,8 +282,9 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
   return a;
 }
 
-double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m, bool locate) {
-  return Analyze(noiseless, kinds, surface_sigma_m, locate).statistic;
+double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m, bool locate,
+                     double drift_sigma_mps_per_s) {
+  return Analyze(noiseless, kinds, surface_sigma_m, locate, drift_sigma_mps_per_s).statistic;
 }
 
 namespace {
@@ -403,7 +406,7 @@ Verdict Verifier::Verify(const Report& report) {
   v.line = report.line;
 
   const Model all_model(report, KindSet::All(), report.claimed.vel_enu_mps.has_value(),
-                        options_.surface_sigma_m, options_.rate_drift);
+                        options_.surface_sigma_m, options_.rate_drift_sigma_mps_per_s);
   const KindSet present = all_model.kinds();
   const KindSet physical = present.Intersect(KindSet::Physical());
   const TerminalState claimed = ClaimedState(report.claimed);

@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   // oscillator drift (what robustness costs, in the same run).
   verify::VerifyOptions plain;
   plain.robust = false;
-  plain.rate_drift = false;
+  plain.rate_drift_sigma_mps_per_s = 0.0;
   const double plain_rate = verify_rate_with(plain, plain_spoofed);
 
   std::printf("parse  (simdjson DOM):    %10.0f reports/s  (%.0f MB/s)\n", parse_rate,

@@ -58,11 +58,12 @@ class Model {
   // `surface_sigma_m` > 0 adds one more residual: the terminal's height above the
   // ellipsoid is 0 m with that standard deviation ("it is on the ground"; no terrain model).
   // It resolves the height a single satellite pass cannot, and with it the pass's mirror pair.
-  // `rate_drift`: the range-rate offset may drift over the window (one more unknown). A
-  // stable oscillator (false) leaves the Doppler curve's slope to place the terminal, which
-  // matters when little else does (one satellite's ranges and rates, no angles).
+  // `drift_sigma_mps_per_s` > 0: the range-rate offset may drift over the window, with
+  // this prior sigma on the drift (one more unknown, and one more residual: the drift is 0
+  // with that sigma). 0: a stable oscillator, whose Doppler slope alone places the terminal
+  // along the track (which matters when little else does: one satellite, no angles).
   Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0,
-        bool rate_drift = true);
+        double drift_sigma_mps_per_s = 0.0);
 
   // The rows of `model` whose kind is in `kinds` (same motion and surface settings), without
   // deriving anything again. When the rows left out are only ranges or range rates and no
@@ -176,7 +177,8 @@ class Model {
   KindSet kinds_;
   std::vector<double> satellite_sigma_m_;  // by satellite index (Epoch::satellite)
   bool moving_;
-  bool rate_drift_ = true;
+  bool rate_drift_ = false;
+  double drift_inv_sigma_ = 0.0;
   double surface_inv_sigma_ = 0.0;
   int num_params_ = 3;
   int range_offset_ = -1;

@@ -42,6 +42,9 @@
 
 namespace satfence::verify {
 
+// The verifier's default prior on an oscillator's drift (VerifyOptions), one sigma.
+inline constexpr double kDefaultDriftSigma_mps_per_s = 0.02;
+
 struct VerifyOptions {
   double false_alarm = 1e-3;               // per report, over all tests
   double speed_limit_mps = 25.0;           // 90 km/h: above it, flag `speed_limit`
@@ -51,10 +54,12 @@ struct VerifyOptions {
   // When > 0, fixes assume the terminal is on the ground: height 0 m above the ellipsoid
   // with this sigma (Model). Off by default: it biases fixes in high terrain.
   double surface_sigma_m = 0.0;
-  // The range-rate offset (oscillator) may drift linearly over a window: one more unknown
-  // beside it (model.h). It costs a little of what the Doppler curve's slope says about the
-  // position; with a stable oscillator (false), a drift shows as a displacement.
-  bool rate_drift = true;
+  // How fast the range-rate offset (the oscillator) may drift over a window, one sigma
+  // (m/s per s): the drift is an unknown with this prior (model.h). A drift is confounded
+  // with an along-track displacement in the range rates, so without it a drifting
+  // oscillator reads as a spoof; with it, fixes lose part of what the Doppler slope says
+  // (the prior keeps most: docs/telemetry.md). 0: a stable oscillator.
+  double rate_drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s;
 
   // Robust verification against a model that does not hold (docs/telemetry.md, "When the
   // model does not hold"). At the free fix, a row whose whitened residual is beyond the
@@ -71,7 +76,7 @@ struct VerifyOptions {
   double outlier_alpha = 0.01;
   double rescale_alpha = 0.01;
   double max_sigma_scale = 3.0;
-  double max_outlier_share = 0.05;
+  double max_outlier_share = 0.10;
   // How far off (per axis, m) the satellite positions in the reports may be: 0 for an
   // operator's ephemeris (metres), ~1000 for states from public element sets. A fix is
   // then uncertain by this much on top of its measurement noise, and the tests of a static
@@ -174,8 +179,10 @@ struct SubsetAnalysis {
 // T = g' I^-1 g from the gradient g and Fisher information I there (offsets profiled), which
 // has the likelihood-ratio statistic's distribution to first order and costs one pass over
 // the measurements. The verifier uses it for the physical test, whose fix it does not report.
+// `drift_sigma_mps_per_s` as Model takes it; the verifier's default unless told.
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0,
-                       bool locate = true);
+                       bool locate = true,
+                       double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s);
 // The same for a model already built from `report`.
 SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate = true);
 // The same with the claimed state already in ECEF (ClaimedState(report.claimed)).
@@ -188,7 +195,8 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
 // minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
 // of the noncentral chi-square the test statistic follows (to first order).
 double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m = 0.0,
-                     bool locate = true);
+                     bool locate = true,
+                     double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s);
 
 class Verifier {
  public:
