@@ -124,7 +124,6 @@ TerminalState ClaimedState(const Claim& claim) {
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m,
              double drift_sigma_mps_per_s)
     : moving_(moving),
-      rate_drift_(drift_sigma_mps_per_s > 0.0),
       drift_inv_sigma_(drift_sigma_mps_per_s > 0.0 ? 1.0 / drift_sigma_mps_per_s : 0.0),
       surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
   std::vector<Epoch> epochs;
@@ -193,7 +192,6 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
 Model::Model(const Model& model, KindSet kinds)
     : satellite_sigma_m_(model.satellite_sigma_m_),
       moving_(model.moving_),
-      rate_drift_(model.rate_drift_),
       drift_inv_sigma_(model.drift_inv_sigma_),
       surface_inv_sigma_(model.surface_inv_sigma_) {
   const bool keep_range = kinds.Has(Kind::kRange), keep_rate = kinds.Has(Kind::kRangeRate),
@@ -271,12 +269,12 @@ void Model::Finish() {
   }
   inequality_count_ = static_cast<int>(bounds_.size());
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
-  if (rate_drift_ && kinds_.Has(Kind::kRangeRate)) ++equality_residuals_;  // the drift's prior
+  if (drifts() && kinds_.Has(Kind::kRangeRate)) ++equality_residuals_;  // the drift's prior
   num_params_ = moving_ ? 6 : 3;
   if (kinds_.Has(Kind::kRange)) range_offset_ = num_params_++;
   if (kinds_.Has(Kind::kRangeRate)) {
     rate_offset_ = num_params_++;
-    if (rate_drift_) ++num_params_;  // the offset's drift
+    if (drifts()) ++num_params_;  // the offset's drift
   }
 }
 
@@ -302,7 +300,7 @@ TerminalState Model::Unpack(const ParamVector& x) const {
 
 double Model::Evaluate(const ParamVector& x, ParamMatrix* info, ParamVector* gradient,
                        bool equality_only) const {
-  const bool rate = rate_offset_ >= 0, drift = rate && rate_drift_;
+  const bool rate = rate_offset_ >= 0, drift = rate && drifts();
   const int layout = (moving_ ? 8 : 0) + (range_offset_ >= 0 ? 4 : 0) + (rate ? 2 : 0) + drift;
   switch (layout) {
 #define SATFENCE_LAYOUT(n, m, r, q, d) \
@@ -551,7 +549,7 @@ void Model::ProfileOffsets(ParamVector& x) const {
                  s2 = SumLanes(rate_wtt) + drift_inv_sigma_ * drift_inv_sigma_;  // the prior
     const double t0 = SumLanes(rate_sum), t1 = SumLanes(rate_sum_t);
     const double det = s0 * s2 - s1 * s1;
-    if (!rate_drift_) {
+    if (!drifts()) {
       x(rate_offset_) = t0 / s0;
     } else if (det > 1e-12 * s0 * s2) {
       x(rate_offset_) = (s2 * t0 - s1 * t1) / det;

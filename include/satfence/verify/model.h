@@ -76,7 +76,7 @@ class Model {
   bool moving() const { return moving_; }
   int range_offset_index() const { return range_offset_; }
   int rate_offset_index() const { return rate_offset_; }
-  int rate_drift_index() const { return rate_offset_ >= 0 && rate_drift_ ? rate_offset_ + 1 : -1; }
+  int rate_drift_index() const { return rate_offset_ >= 0 && drifts() ? rate_offset_ + 1 : -1; }
   // Kinds actually present among the used measurements.
   KindSet kinds() const { return kinds_; }
   // Residual components of the two-sided kinds (aoa counts two): the chi-square budget.
@@ -177,8 +177,8 @@ class Model {
   KindSet kinds_;
   std::vector<double> satellite_sigma_m_;  // by satellite index (Epoch::satellite)
   bool moving_;
-  bool rate_drift_ = false;
-  double drift_inv_sigma_ = 0.0;
+  double drift_inv_sigma_ = 0.0;  // the drift's prior; 0: no drift unknown
+  bool drifts() const { return drift_inv_sigma_ > 0.0; }
   double surface_inv_sigma_ = 0.0;
   int num_params_ = 3;
   int range_offset_ = -1;
