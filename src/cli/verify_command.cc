@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -22,7 +21,6 @@ struct VerifyArgs {
   std::string output;
   verify::VerifyOptions options;
   double speed_limit_kmh = 90.0;
-  std::optional<double> ephemeris_sigma_m;
   bool no_robust = false;
   bool stable_oscillator = false;
 };
@@ -61,7 +59,6 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   options.robust = !args.no_robust;
   if (args.stable_oscillator) options.rate_drift_sigma_mps_per_s = 0.0;
-  options.ephemeris_sigma_m = args.ephemeris_sigma_m.value_or(0.0);
   verify::Verifier verifier(options);
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int rejected = 0;
@@ -112,10 +109,11 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
                   "Assume terminals are on the ground (height 0 m, this sigma); 0 = off")
       ->check(CLI::Range(0.0, 1e5))
       ->capture_default_str();
-  cmd->add_option("--ephemeris-sigma-m", args->ephemeris_sigma_m,
+  cmd->add_option("--ephemeris-sigma-m", args->options.ephemeris_sigma_m,
                   "How far off every satellite position may be, per axis (m), at least; reports "
                   "declare their own (sat_pos_sigma_m), and --catalog states carry 1000")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   cmd->add_option("--drift-sigma", args->options.rate_drift_sigma_mps_per_s,
                   "How fast the range-rate offset may drift, one sigma (m/s per s)")
       ->check(CLI::Range(0.0, 100.0))

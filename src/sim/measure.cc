@@ -27,16 +27,21 @@ Vec3 GaussianVec(Rng& rng, double sigma) {
   return {x, y, z};
 }
 
-// A unit vector at angle ~N(0, sigma) per axis from `u` (small angles).
-Vec3 PerturbDirection(Vec3 u, double sigma, Rng& rng) {
+// The unit vector `u` tilted by the small angles a and b (rad) along two axes across it.
+Vec3 Tilted(Vec3 u, double a, double b) {
   Vec3 helper = std::abs(u.z) < 0.9 ? Vec3{0, 0, 1} : Vec3{1, 0, 0};
   Vec3 e1 = geo::Cross(helper, u);
   e1 = (1.0 / Norm(e1)) * e1;
   Vec3 e2 = geo::Cross(u, e1);
-  std::normal_distribution<double> n(0.0, sigma);
-  double a = n(rng), b = n(rng);
   Vec3 w = u + a * e1 + b * e2;
   return (1.0 / Norm(w)) * w;
+}
+
+// A unit vector at angle ~N(0, sigma) per axis from `u` (small angles).
+Vec3 PerturbDirection(Vec3 u, double sigma, Rng& rng) {
+  std::normal_distribution<double> n(0.0, sigma);
+  double a = n(rng), b = n(rng);
+  return Tilted(u, a, b);
 }
 
 struct Draws {
@@ -142,13 +147,11 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       } else if (draws.mismatch == nullptr) {
         m.direction_ecef = PerturbDirection(u, m.sigma, *draws.rng);
       } else {
-        // Two independent errors across the direction, each as Error draws them.
-        Vec3 helper = std::abs(u.z) < 0.9 ? Vec3{0, 0, 1} : Vec3{1, 0, 0};
-        Vec3 e1 = geo::Cross(helper, u);
-        e1 = (1.0 / Norm(e1)) * e1;
-        const Vec3 e2 = geo::Cross(u, e1);
-        const Vec3 w = u + draws.Error(m.sigma) * e1 + draws.Error(m.sigma) * e2;
-        m.direction_ecef = (1.0 / Norm(w)) * w;
+        // Two independent errors across the direction, each as Error draws them (drawn in
+        // turn: the order of a draw is part of the seed's telemetry).
+        const double a = draws.Error(m.sigma);
+        const double b = draws.Error(m.sigma);
+        m.direction_ecef = Tilted(u, a, b);
       }
       report.measurements.push_back(m);
     }

@@ -130,7 +130,7 @@ SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate) {
 }
 
 SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const Model& model,
-                       bool locate, const ParamVector* start) {
+                       bool locate, const ParamVector* fix_start) {
   const bool moving = model.moving();
   SubsetAnalysis a;
   a.kinds = model.kinds();
@@ -186,8 +186,8 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
 
   // The two-sided part. Starts from the measurements (model.h, MeasurementStarts).
   std::vector<Solution> solutions;
-  if (start != nullptr) {
-    solutions.push_back(Solve(model, *start));
+  if (fix_start != nullptr) {
+    solutions.push_back(Solve(model, *fix_start));
   } else {
     for (const Vec3& s : model.MeasurementStarts()) {
       solutions.push_back(Solve(model, model.Pack({s, {}})));
@@ -324,8 +324,8 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
     const double median_scale2 =
         dof >= 1.0 ? sorted[n / 2] / kChi2MedianOneDof * n / dof : 1.0;
     const double s = std::sqrt(std::max(1.0, median_scale2));
-    // Outliers beyond z such sigmas; the others' fit decides whether to rescale at all.
-    // A row (an aoa row: its two components together) is an outlier when any component is.
+    // Outliers: rows beyond z such sigmas (an aoa row, its two components together, when
+    // either is). The others are rescaled when they fit worse than stated.
     const int per_row = k == 2 ? 2 : 1;
     int outliers = 0;  // rows
     double chi2 = 0.0;
@@ -685,10 +685,6 @@ std::string TestJson(const TestResult& t) {
       ",\"one_sided\":", t.one_sided_count, ",\"one_sided_z\":", Number(t.one_sided_z),
       ",\"one_sided_rejected\":", t.one_sided_rejected ? "true" : "false", "}");
 }
-
-}  // namespace
-
-namespace {
 
 // The robust stage's doing, when it did anything: rows left out and sigma factors.
 std::string Robust(const Verdict& v) {

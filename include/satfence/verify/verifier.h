@@ -186,10 +186,10 @@ SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma
 // The same for a model already built from `report`.
 SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate = true);
 // The same with the claimed state already in ECEF (ClaimedState(report.claimed)).
-// With `start`, the fix is sought from there alone (and from the claim when that fits
+// With `fix_start`, the fix is sought from there alone (and from the claim when that fits
 // better): for a model reweighted near a fix already found.
 SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const Model& model,
-                       bool locate = true, const ParamVector* start = nullptr);
+                       bool locate = true, const ParamVector* fix_start = nullptr);
 
 // The noncentrality of the test of `kinds` for measurements without noise: chi2 at the claim
 // minus chi2 at the best fit. With noiseless measurements of the truth this is the lambda
