@@ -46,10 +46,11 @@ absl::StatusOr<DataDir> LookUpData();
 // Telemetry from `in` (named `source` in errors), each report with its missing satellite
 // states filled from `catalog` (may be null). A line that is malformed, or whose states
 // cannot be filled, goes to `error` (the first already printed form: file:line: ...), every
-// other report to `each`; the reading goes on. Returns the number of reports handed on.
+// other report to `each` with its line as received (verify::ForEachReport); the reading goes
+// on. Returns the number of reports handed on.
 int ForEachTelemetryReport(std::istream& in, const std::string& source,
                            const verify::SatelliteCatalog* catalog,
-                           const std::function<void(verify::Report&&)>& each,
+                           const std::function<void(verify::Report&&, std::string_view line)>& each,
                            const std::function<void(RecordError&&)>& error);
 
 // Element sets for --catalog: errors on stderr; none when the file holds none (the verb's

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
-#include "decision_pipeline.h"
 #include "satfence/base/file.h"
 #include "satfence/orbit/elements_file.h"
+#include "satfence/pipeline/pipeline.h"
 #include "satfence/verify/catalog.h"
 #include "satfence/verify/telemetry.h"
 #include "zone_files.h"
@@ -69,11 +69,19 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
   verify::VerifyOptions options;
   options.false_alarm = args.false_alarm;
   options.speed_limit_mps = policy->land_speed_limit_kmh / 3.6;
-  for (const std::string& id : UnknownPolicyZones(*policy, set)) {
+  for (const std::string& id : pipeline::UnknownPolicyZones(*policy, set)) {
     std::fprintf(stderr, "satfence decide: %s: zones.\"%s\": no zone with that id is loaded\n",
                  args.policy.c_str(), id.c_str());
   }
-  DecisionPipeline pipeline({*policy, set, index, registry, db.get(), options});
+  const verify::Verifier verifier(options);
+  // With a store, each terminal resumes from its state there (decisions of an earlier run).
+  std::unique_ptr<pipeline::TerminalStates> states;
+  if (db) {
+    states = std::make_unique<pipeline::StoredTerminalStates>(*db);
+  } else {
+    states = std::make_unique<pipeline::InMemoryTerminalStates>();
+  }
+  pipeline::Pipeline pipeline({*policy, set, index, registry, verifier}, *states, db.get());
   if (absl::Status s = pipeline.StoreVersions(
           *policy_text, absl::StrFormat("%d zones from %d files", set.size(),
                                         static_cast<int>(args.zones.files.size())));
@@ -104,9 +112,9 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
   int bad_lines = 0;
   const int accepted = ForEachTelemetryReport(
       *in, source, catalog.get(),
-      [&](verify::Report&& report) {
-        const ProcessedReport p = pipeline.Process(report);
-        *out << DecisionLine(report, p, *policy, set) << '\n';
+      [&](verify::Report&& report, std::string_view line) {
+        const pipeline::Decided p = pipeline.Process(report, pipeline::DigestOf(line));
+        *out << pipeline::DecisionLine(report, p, *policy, set) << '\n';
         if (verdicts.is_open()) verdicts << verify::VerdictJson(p.verdict) << '\n';
       },
       [&](RecordError&& e) {
@@ -115,7 +123,15 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
       });
   out->flush();
   if (absl::Status s = pipeline.Flush(); !s.ok()) return fail(absl::StrCat("store: ", s.message()));
-  const PipelineCounts& c = pipeline.counts();
+  if (const auto* stored = dynamic_cast<const pipeline::StoredTerminalStates*>(states.get());
+      stored != nullptr && stored->unreadable() > 0) {
+    std::fprintf(stderr,
+                 "satfence decide: %s: %d terminals' stored states could not be read and were "
+                 "started afresh; the last: %s\n",
+                 args.store.c_str(), stored->unreadable(),
+                 std::string(stored->last_error().message()).c_str());
+  }
+  const pipeline::Counts& c = pipeline.counts();
   std::fprintf(
       stderr,
       "satfence decide: %d reports decided (%d allow, %d review, %d deny; published "

@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "commands.h"
-#include "decision_pipeline.h"
+#include "satfence/pipeline/pipeline.h"
 #include "satfence/analytics/diversion.h"
 #include "satfence/audit/merkle.h"
 #include "satfence/audit/note.h"
@@ -268,19 +268,21 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
     // run. Without zones, verdicts only.
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store_path + suffix);
     std::unique_ptr<store::Store> db;
-    std::unique_ptr<DecisionPipeline> pipeline;
+    std::unique_ptr<pipeline::Pipeline> pipeline;
+    pipeline::InMemoryTerminalStates states;
     verify::Verifier verifier;
     if (zones_at.index != nullptr) {
       absl::StatusOr<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(store_path);
       absl::Status s = opened.status();
       if (opened.ok()) {
         db = *std::move(opened);
-        for (const std::string& id : UnknownPolicyZones(*policy, *zones_at.set)) {
+        for (const std::string& id : pipeline::UnknownPolicyZones(*policy, *zones_at.set)) {
           std::fprintf(stderr, "satfence demo: %s: zones.\"%s\": no zone with that id is loaded\n",
                        policy_path.c_str(), id.c_str());
         }
-        pipeline = std::make_unique<DecisionPipeline>(
-            PipelineInputs{*policy, *zones_at.set, *zones_at.index, registry, db.get()});
+        pipeline = std::make_unique<pipeline::Pipeline>(
+            pipeline::Inputs{*policy, *zones_at.set, *zones_at.index, registry, verifier}, states,
+            db.get());
         absl::StatusOr<std::string> policy_text = ReadFileLimited(policy_path, 1 << 20);
         s = pipeline->StoreVersions(
             policy_text.ok() ? *policy_text : "",
@@ -294,14 +296,14 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
     int outcomes[3] = {0, 0, 0};
     verify::TelemetryCounts counts = verify::ForEachReport(
         in, telemetry_path, parser,
-        [&](verify::Report&& r) {
+        [&](verify::Report&& r, std::string_view line) {
           if (const int done = outcomes[0] + outcomes[1] + outcomes[2]; done % 500 == 0) {
             std::printf("\r         %3.0f%%", 100.0 * done / std::max(simulated_reports, 1));
             std::fflush(stdout);
           }
-          ProcessedReport p;
+          pipeline::Decided p;
           if (pipeline) {
-            p = pipeline->Process(r);
+            p = pipeline->Process(r, pipeline::DigestOf(line));
           } else {
             p.verdict = verifier.Verify(r);
           }
@@ -309,7 +311,7 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
           ++outcomes[static_cast<int>(v.outcome)];
           out << verify::VerdictJson(v) << '\n';
           if (!pipeline) return;
-          decisions << DecisionLine(r, p, *policy, *zones_at.set) << '\n';
+          decisions << pipeline::DecisionLine(r, p, *policy, *zones_at.set) << '\n';
           // For the report: the terminal as last decided.
           report::TerminalMark& mark = marks[r.terminal];
           mark.id = r.terminal;
@@ -340,7 +342,7 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
         std::fprintf(stderr, "satfence demo: store: %s\n", std::string(s.message()).c_str());
         return false;
       }
-      const PipelineCounts& c = pipeline->counts();
+      const pipeline::Counts& c = pipeline->counts();
       std::printf("[decide] policy %s (version %.12s...), stored in %s (%lld decisions):\n",
                   policy_path.c_str(), policy->version.c_str(), store_path.c_str(),
                   static_cast<long long>(db->DecisionCount().value_or(-1)));

@@ -24,13 +24,13 @@ std::optional<DataDir> FindData(const char* verb, ExitCode& exit) {
 
 int ForEachTelemetryReport(std::istream& in, const std::string& source,
                            const verify::SatelliteCatalog* catalog,
-                           const std::function<void(verify::Report&&)>& each,
+                           const std::function<void(verify::Report&&, std::string_view line)>& each,
                            const std::function<void(RecordError&&)>& error) {
   verify::TelemetryParser parser;
   int handed = 0;
   verify::ForEachReport(
       in, source, parser,
-      [&](verify::Report&& report) {
+      [&](verify::Report&& report, std::string_view line) {
         RecordError e;
         if (!verify::FillSatelliteStates(report, catalog, e)) {
           e.source = source;
@@ -38,7 +38,7 @@ int ForEachTelemetryReport(std::istream& in, const std::string& source,
           return;
         }
         ++handed;
-        each(std::move(report));
+        each(std::move(report), line);
       },
       [&](RecordError&& e) { error(std::move(e)); });
   return handed;

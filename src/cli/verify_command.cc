@@ -65,7 +65,7 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   int outcomes[3] = {0, 0, 0};
   const int accepted = ForEachTelemetryReport(
       *in, source, catalog.get(),
-      [&](verify::Report&& report) {
+      [&](verify::Report&& report, std::string_view) {
         verify::Verdict v = verifier.Verify(report);
         ++outcomes[static_cast<int>(v.outcome)];
         *out << verify::VerdictJson(v) << '\n';

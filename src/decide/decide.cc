@@ -308,10 +308,10 @@ Decision Decide(const Policy& policy, const Evidence& e) {
   return d;
 }
 
-TerminalDecision Decider::Apply(const std::string& terminal, Decision decision) {
+TerminalDecision Decider::Apply(DecisionState& s, Decision decision) const {
   TerminalDecision out;
-  auto [it, first] = states_.try_emplace(terminal);
-  State& s = it->second;
+  const bool first = s.reports == 0;
+  ++s.reports;
   if (decision.abroad_day) {
     auto at = std::lower_bound(s.days_abroad.begin(), s.days_abroad.end(), *decision.abroad_day);
     if (at == s.days_abroad.end() || *at != *decision.abroad_day) {

@@ -49,6 +49,13 @@ CREATE TABLE log(idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,
 CREATE UNIQUE INDEX log_by_row ON log(kind, ref);
 CREATE TABLE checkpoints(n INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL);
 )sql",
+    // 3: terminal states beside the decisions they follow from; events name their decision;
+    // decisions found by the digest of their report.
+    R"sql(
+CREATE TABLE terminal_states(terminal TEXT PRIMARY KEY, state BLOB NOT NULL);
+ALTER TABLE events ADD COLUMN decision_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX decisions_by_digest ON decisions(report_digest);
+)sql",
 };
 constexpr int kAuditLogVersion = 2;
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -230,6 +237,67 @@ class SqliteStore final : public Store {
                      [](EventRecord&) { return absl::OkStatus(); });
   }
 
+  absl::Status PutBatch(Batch& batch) override {
+    if (absl::Status s = Begin(); !s.ok()) return s;
+    if (absl::Status s = InsertRows(kInsertDecision, batch.decisions, BindDecision,
+                                    "storing a decision",
+                                    [this](DecisionRecord& d) {
+                                      return AppendLog(kDecisionKind, std::to_string(d.seq),
+                                                       DecisionLogRecord(d));
+                                    });
+        !s.ok()) {
+      return Abort(s);
+    }
+    absl::StatusOr<Statement> events = Prepare(kInsertEvent);
+    if (!events.ok()) return Abort(events.status());
+    for (Batch::Event& e : batch.events) {
+      if (e.decision >= batch.decisions.size()) {
+        return Abort(absl::InvalidArgumentError("an event names a decision not in its batch"));
+      }
+      e.event.decision_seq = batch.decisions[e.decision].seq;
+      sqlite3_reset(events->get());
+      BindEvent(events->get(), e.event);
+      if (sqlite3_step(events->get()) != SQLITE_DONE) return Abort(Error("storing an event"));
+      e.event.seq = sqlite3_last_insert_rowid(db_.get());
+    }
+    absl::StatusOr<Statement> states =
+        Prepare("INSERT OR REPLACE INTO terminal_states(terminal, state) VALUES(?, ?)");
+    if (!states.ok()) return Abort(states.status());
+    for (const TerminalStateRecord& t : batch.states) {
+      sqlite3_reset(states->get());
+      sqlite3_bind_text(states->get(), 1, t.terminal.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(states->get(), 2, t.state.data(), static_cast<int>(t.state.size()),
+                        SQLITE_TRANSIENT);
+      if (sqlite3_step(states->get()) != SQLITE_DONE) {
+        return Abort(Error("storing a terminal's state"));
+      }
+    }
+    return Commit();
+  }
+
+  absl::StatusOr<std::optional<DecisionRecord>> DecisionByDigest(
+      const std::string& report_digest) const override {
+    absl::StatusOr<Statement> st =
+        Prepare("SELECT * FROM decisions WHERE report_digest = ? ORDER BY seq LIMIT 1");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, report_digest.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::optional<DecisionRecord>();
+    return std::optional<DecisionRecord>(ReadDecision(st->get()));
+  }
+
+  absl::StatusOr<std::optional<std::string>> TerminalState(
+      const std::string& terminal) const override {
+    absl::StatusOr<Statement> st =
+        Prepare("SELECT state FROM terminal_states WHERE terminal = ?");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::optional<std::string>();
+    const void* blob = sqlite3_column_blob(st->get(), 0);
+    const int n = sqlite3_column_bytes(st->get(), 0);
+    return std::optional<std::string>(
+        blob ? std::string(static_cast<const char*>(blob), static_cast<size_t>(n)) : "");
+  }
+
   absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
                                                         int limit) const override {
     absl::StatusOr<Statement> st =
@@ -254,13 +322,15 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const override {
     absl::StatusOr<Statement> st = Prepare(
-        "SELECT seq, terminal, time, kind, detail FROM events WHERE terminal = ? ORDER BY seq");
+        "SELECT seq, terminal, time, kind, detail, decision_seq FROM events WHERE terminal = ? "
+        "ORDER BY seq");
     if (!st.ok()) return st.status();
     sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<EventRecord> out;
     while (sqlite3_step(st->get()) == SQLITE_ROW) {
       sqlite3_stmt* s = st->get();
-      out.push_back({sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4)});
+      out.push_back({sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4),
+                     sqlite3_column_int64(s, 5)});
     }
     return out;
   }
@@ -380,13 +450,14 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   static constexpr const char* kInsertEvent =
-      "INSERT INTO events(terminal, time, kind, detail) VALUES(?, ?, ?, ?)";
+      "INSERT INTO events(terminal, time, kind, detail, decision_seq) VALUES(?, ?, ?, ?, ?)";
 
   static void BindEvent(sqlite3_stmt* s, const EventRecord& e) {
     int i = 1;
     for (const std::string* v : {&e.terminal, &e.time, &e.kind, &e.detail}) {
       sqlite3_bind_text(s, i++, v->c_str(), -1, SQLITE_TRANSIENT);
     }
+    sqlite3_bind_int64(s, i++, e.decision_seq);
   }
 
   static void BindDecision(sqlite3_stmt* s, const DecisionRecord& d) {
@@ -568,16 +639,23 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
   absl::Status InsertAll(const char* sql, std::vector<Record>& records,
                          void (*bind)(sqlite3_stmt*, const Record&), const char* what, Log log) {
     if (absl::Status s = Begin(); !s.ok()) return s;
+    if (absl::Status s = InsertRows(sql, records, bind, what, log); !s.ok()) return Abort(s);
+    return Commit();
+  }
+  // The same within a transaction the caller opened (and aborts on error).
+  template <typename Record, typename Log>
+  absl::Status InsertRows(const char* sql, std::vector<Record>& records,
+                          void (*bind)(sqlite3_stmt*, const Record&), const char* what, Log log) {
     absl::StatusOr<Statement> st = Prepare(sql);
-    if (!st.ok()) return Abort(st.status());
+    if (!st.ok()) return st.status();
     for (Record& r : records) {
       sqlite3_reset(st->get());
       bind(st->get(), r);
-      if (sqlite3_step(st->get()) != SQLITE_DONE) return Abort(Error(what));
+      if (sqlite3_step(st->get()) != SQLITE_DONE) return Error(what);
       r.seq = sqlite3_last_insert_rowid(db_.get());
-      if (absl::Status s = log(r); !s.ok()) return Abort(s);
+      if (absl::Status s = log(r); !s.ok()) return s;
     }
-    return Commit();
+    return absl::OkStatus();
   }
 
   absl::Status Error(const std::string& what) const {

@@ -113,6 +113,51 @@ TEST_P(StoreContract, WhatIsPutComesBackAfterReopening) {
   EXPECT_EQ(s.Events("KIT-1")->size(), 1u);
 }
 
+TEST_P(StoreContract, ABatchIsWrittenWholeWithItsEventsAndStates) {
+  const std::string path = FreshPath("batch");
+  {
+    std::unique_ptr<Store> s = *Open(path);
+    ASSERT_TRUE(s->PutDecision(Sample(0)).ok());
+    Batch batch;
+    batch.decisions = {Sample(1), Sample(2)};
+    batch.events.push_back({1, {0, "KIT-2", "2026-03-01T11:50:12Z", "enter", "rule:UKR"}});
+    batch.events.push_back({0, {0, "KIT-1", "2026-03-01T11:50:11Z", "exit", "rule:UKR"}});
+    batch.states = {{"KIT-1", "state one"}, {"KIT-2", std::string("state\0two", 9)}};
+    ASSERT_TRUE(s->PutBatch(batch).ok());
+    EXPECT_EQ(batch.decisions[0].seq, 2);
+    EXPECT_EQ(batch.decisions[1].seq, 3);
+    EXPECT_EQ(batch.events[0].event.decision_seq, 3);
+    EXPECT_EQ(batch.events[1].event.decision_seq, 2);
+    EXPECT_LT(batch.events[0].event.seq, batch.events[1].event.seq);
+    // A later batch replaces a terminal's state.
+    Batch next;
+    next.decisions = {Sample(8)};
+    next.states = {{"KIT-1", "state one, later"}};
+    ASSERT_TRUE(s->PutBatch(next).ok());
+    // An event naming a decision outside its batch: nothing of the batch is written.
+    Batch bad;
+    bad.decisions = {Sample(9)};
+    bad.events.push_back({1, {0, "KIT-2", "2026-03-01T11:50:19Z", "enter", "rule:UKR"}});
+    bad.states = {{"KIT-2", "never"}};
+    EXPECT_FALSE(s->PutBatch(bad).ok());
+  }
+  std::unique_ptr<Store> s = *Open(path);
+  EXPECT_EQ(*s->DecisionCount(), 4);
+  EXPECT_EQ(**s->TerminalState("KIT-1"), "state one, later");
+  EXPECT_EQ(**s->TerminalState("KIT-2"), std::string("state\0two", 9));
+  EXPECT_FALSE(s->TerminalState("KIT-3")->has_value());
+  std::vector<EventRecord> events = *s->Events("KIT-2");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].decision_seq, 3);
+  EXPECT_EQ(events[0].kind, "enter");
+  // The decision for a report, found by the report's digest (the first when repeated).
+  std::optional<DecisionRecord> by_digest = *s->DecisionByDigest(Sample(2).report_digest);
+  ASSERT_TRUE(by_digest.has_value());
+  EXPECT_EQ(by_digest->seq, 3);
+  EXPECT_EQ(by_digest->terminal, Sample(2).terminal);
+  EXPECT_FALSE(s->DecisionByDigest(std::string(64, '0'))->has_value());
+}
+
 TEST(SqliteStore, RefusesASchemaFromTheFuture) {
   const std::string path = FreshPath("future");
   sqlite3* db = nullptr;
@@ -122,7 +167,7 @@ TEST(SqliteStore, RefusesASchemaFromTheFuture) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
   // Version 2 added the audit log (audit_log_test.cc migrates a version 1 store).
-  EXPECT_NE(store.status().message().find("version 99, newer than this satfence's 2"),
+  EXPECT_NE(store.status().message().find("version 99, newer than this satfence's 3"),
             std::string::npos)
       << store.status();
 }
@@ -180,8 +225,8 @@ TEST_P(StoreContract, StoredDecisionsSurviveKillDashNine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return std::string(info.param.label);
+                         [](const ::testing::TestParamInfo<Backend>& param_info) {
+                           return std::string(param_info.param.label);
                          });
 
 }  // namespace

@@ -434,7 +434,7 @@ bool TelemetryParser::Parse(std::string_view line, int line_number, std::string_
 }
 
 TelemetryCounts ForEachReport(std::istream& in, std::string_view source, TelemetryParser& parser,
-                              const std::function<void(Report&&)>& on_report,
+                              const std::function<void(Report&&, std::string_view line)>& on_report,
                               const std::function<void(RecordError&&)>& on_error) {
   TelemetryCounts counts;
   std::string line;
@@ -458,7 +458,7 @@ TelemetryCounts ForEachReport(std::istream& in, std::string_view source, Telemet
     } else if (!Trim(text).empty()) {
       if (parser.Parse(text, line_number, source, report, error)) {
         ++counts.accepted;
-        on_report(std::move(report));
+        on_report(std::move(report), text);
         report = Report();
       } else {
         ++counts.rejected;
@@ -578,7 +578,7 @@ ReadResult<Report> ReadTelemetry(std::string_view text, std::string_view source)
   TelemetryParser parser;
   std::istringstream in{std::string(text)};
   ForEachReport(
-      in, source, parser, [&](Report&& r) { result.records.push_back(std::move(r)); },
+      in, source, parser, [&](Report&& r, std::string_view) { result.records.push_back(std::move(r)); },
       [&](RecordError&& e) { result.errors.push_back(std::move(e)); });
   return result;
 }

@@ -400,6 +400,10 @@ Eigen::Matrix3d EffectiveInformation(const Eigen::Matrix3d& info,
 Verifier::Verifier(VerifyOptions options) : options_(options) {}
 
 Verdict Verifier::Verify(const Report& report) {
+  return Verify(report, history_[report.terminal]);
+}
+
+Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   Verdict v;
   v.terminal = report.terminal;
   v.time = report.time;
@@ -468,12 +472,12 @@ Verdict Verifier::Verify(const Report& report) {
 
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
   const bool is_static = !report.claimed.vel_enu_mps.has_value();
-  auto [it, is_new] = history_.try_emplace(report.terminal);
-  History& h = it->second;
+  const bool is_new = h.reports == 0;
+  ++h.reports;
   if (is_new || !is_static ||
       Norm(claimed.position_ecef_m - h.anchor_ecef_m) > options_.history_tolerance_m) {
-    h.all = Accumulator{};
-    h.physical = Accumulator{};
+    h.all = HistoryAccumulator{};
+    h.physical = HistoryAccumulator{};
     h.anchor_ecef_m = claimed.position_ecef_m;
   }
   if (is_static && all.fix && !all.fix->ambiguous) {

@@ -116,6 +116,17 @@ struct TerminalDecision {
   std::vector<ZoneEvent> events;  // exits first, then entries, each in zone-id order
 };
 
+// What the decider keeps of a terminal between its reports. Plain values, so it can be
+// stored or moved to another machine (pipeline/terminal_state.h encodes it).
+struct DecisionState {
+  std::int64_t reports = 0;  // decided so far; 0: nothing below is set
+  Action published = Action::kAllow;
+  Action candidate = Action::kAllow;
+  int agreeing = 0;                       // successive reports for `candidate`
+  std::vector<std::string> zones;         // the last report's deciding zones, sorted
+  std::vector<std::int64_t> days_abroad;  // sorted, distinct
+};
+
 // Per-terminal state: a terminal's published action changes only after
 // `policy.hysteresis_reports` successive reports agree on a new one (its first report sets it
 // at once), so a single noisy report does not flap service. It also counts the distinct
@@ -124,18 +135,17 @@ struct TerminalDecision {
 class Decider {
  public:
   explicit Decider(const Policy& policy) : policy_(policy) {}
-  TerminalDecision Apply(const std::string& terminal, Decision decision);
+  // Applies `decision` to the terminal's `state` and updates it. Safe to call from several
+  // threads on different states.
+  TerminalDecision Apply(DecisionState& state, Decision decision) const;
+  // The same with the states kept here, by terminal id.
+  TerminalDecision Apply(const std::string& terminal, Decision decision) {
+    return Apply(states_[terminal], std::move(decision));
+  }
 
  private:
-  struct State {
-    Action published = Action::kAllow;
-    Action candidate = Action::kAllow;
-    int agreeing = 0;
-    std::vector<std::string> zones;
-    std::vector<std::int64_t> days_abroad;  // sorted
-  };
   const Policy& policy_;
-  std::unordered_map<std::string, State> states_;
+  std::unordered_map<std::string, DecisionState> states_;
 };
 
 }  // namespace satfence::decide

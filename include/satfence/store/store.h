@@ -16,6 +16,7 @@
 #ifndef SATFENCE_STORE_STORE_H_
 #define SATFENCE_STORE_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -51,6 +52,33 @@ struct EventRecord {
   std::string time;
   std::string kind;  // "enter", "exit", "published" (the action changed)
   std::string detail;
+  std::int64_t decision_seq = 0;  // the decision it follows from; 0: none
+};
+
+// A terminal's pipeline state after a batch, in pipeline/terminal_state.h's encoding.
+struct TerminalStateRecord {
+  std::string terminal;
+  std::string state;
+};
+
+// Decisions, the events they raise and the terminal states they leave, written in one
+// transaction (all or none): a restart finds each terminal's state as of its last stored
+// decision. Each event names its decision by index in `decisions`; PutBatch fills in the
+// sequence numbers of both.
+struct Batch {
+  struct Event {
+    std::size_t decision = 0;
+    EventRecord event;
+  };
+  std::vector<DecisionRecord> decisions;
+  std::vector<Event> events;
+  std::vector<TerminalStateRecord> states;  // replacing what is stored for each terminal
+  bool empty() const { return decisions.empty() && events.empty() && states.empty(); }
+  void clear() {
+    decisions.clear();
+    events.clear();
+    states.clear();
+  }
 };
 
 // One leaf of the audit log: which row it records and the hash it was given when appended.
@@ -82,12 +110,19 @@ class Store {
   // Several at once, in one transaction (all or none); their `seq` are filled in.
   virtual absl::Status PutDecisions(std::vector<DecisionRecord>& decisions) = 0;
   virtual absl::Status PutEvents(std::vector<EventRecord>& events) = 0;
+  virtual absl::Status PutBatch(Batch& batch) = 0;
 
   virtual absl::StatusOr<std::vector<DecisionRecord>> Decisions(std::int64_t after_seq,
                                                                 int limit) const = 0;
   virtual absl::StatusOr<std::optional<DecisionRecord>> LatestDecision(
       const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const = 0;
+  // The decision made on the report with this digest (hex), the first if several.
+  virtual absl::StatusOr<std::optional<DecisionRecord>> DecisionByDigest(
+      const std::string& report_digest) const = 0;
+  // The terminal's state as of its last stored batch; nothing when none was stored.
+  virtual absl::StatusOr<std::optional<std::string>> TerminalState(
+      const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::int64_t> DecisionCount() const = 0;
 
   // --- The audit log ---

@@ -55,13 +55,14 @@ class TelemetryParser {
 // Calls `on_report` for each good line and `on_error` for each bad one, in order, reading a
 // file or stdin. Blank lines are skipped. Reports are handed over one at a time and at most
 // kMaxLineBytes of any line is held (a longer line is skipped to its end and reported), so a
-// stream of any length runs in constant memory.
+// stream of any length runs in constant memory. `on_report` also gets the line as received,
+// without its terminator ("\n" or "\r\n"): the bytes a report's digest is taken of.
 struct TelemetryCounts {
   int accepted = 0;
   int rejected = 0;
 };
 TelemetryCounts ForEachReport(std::istream& in, std::string_view source, TelemetryParser& parser,
-                              const std::function<void(Report&&)>& on_report,
+                              const std::function<void(Report&&, std::string_view line)>& on_report,
                               const std::function<void(RecordError&&)>& on_error);
 
 // One report as a v1 line (no trailing newline). Numbers are written in their shortest form

@@ -28,6 +28,7 @@
 #define SATFENCE_VERIFY_VERIFIER_H_
 
 #include <Eigen/Dense>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -198,29 +199,39 @@ double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigm
                      bool locate = true,
                      double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s);
 
+// What the verifier keeps of a terminal between its reports: the last claim and fix (for
+// jumps and clones) and, while the claim stays put, the information-weighted offsets of the
+// fixes from it (the history tests). Plain values, so a terminal's history can be stored or
+// moved to another machine (pipeline/terminal_state.h encodes it).
+struct HistoryAccumulator {
+  Eigen::Matrix3d information = Eigen::Matrix3d::Zero();
+  Eigen::Vector3d weighted_offset = Eigen::Vector3d::Zero();
+  int windows = 0;
+};
+struct TerminalHistory {
+  std::int64_t reports = 0;  // verified so far; 0: nothing below is set
+  UtcTime last_time;
+  geo::Vec3 last_claim_ecef_m;
+  std::optional<geo::Vec3> last_fix_ecef_m;
+  double last_fix_sigma_m = 0.0;
+  geo::Vec3 anchor_ecef_m;      // the static claim the accumulators refer to
+  HistoryAccumulator all;       // information and information-weighted fix offsets
+  HistoryAccumulator physical;  // information and scores at the claim (unforgeable kinds)
+};
+
 class Verifier {
  public:
   explicit Verifier(VerifyOptions options = {});
+  // Verifies `report` against its terminal's `history` and updates it. Reports of one
+  // terminal in time order. Safe to call from several threads on different histories.
+  Verdict Verify(const Report& report, TerminalHistory& history) const;
+  // The same with the histories kept here, by terminal id.
   Verdict Verify(const Report& report);
   const VerifyOptions& options() const { return options_; }
 
  private:
-  struct Accumulator {
-    Eigen::Matrix3d information = Eigen::Matrix3d::Zero();
-    Eigen::Vector3d weighted_offset = Eigen::Vector3d::Zero();
-    int windows = 0;
-  };
-  struct History {
-    UtcTime last_time;
-    geo::Vec3 last_claim_ecef_m;
-    std::optional<geo::Vec3> last_fix_ecef_m;
-    double last_fix_sigma_m = 0.0;
-    geo::Vec3 anchor_ecef_m;  // the static claim the accumulators refer to
-    Accumulator all;          // information and information-weighted fix offsets
-    Accumulator physical;     // information and scores at the claim (unforgeable kinds)
-  };
   VerifyOptions options_;
-  absl::flat_hash_map<std::string, History> history_;
+  absl::flat_hash_map<std::string, TerminalHistory> history_;
 };
 
 // One line of `satfence verify` output (no trailing newline).
