@@ -9,26 +9,19 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
-#include "satfence/base/file.h"
-#include "satfence/orbit/elements_file.h"
+#include "decision_inputs.h"
 #include "satfence/pipeline/pipeline.h"
-#include "satfence/verify/catalog.h"
 #include "satfence/verify/telemetry.h"
-#include "zone_files.h"
 
 namespace satfence::cli {
 namespace {
 
 struct DecideArgs {
   std::string input;
-  LoadOptions zones;
-  std::string policy;
-  std::string registry;
+  DecisionInputArgs inputs;
   std::string store;
   std::string output;
   std::string verdicts;
-  std::string catalog;
-  double false_alarm = 1e-3;
 };
 
 void Decide(const DecideArgs& args, ExitCode& exit) {
@@ -36,29 +29,13 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
     std::fprintf(stderr, "satfence decide: %s\n", why.c_str());
     exit.value = 2;
   };
-  bool rejected = false;  // some input record was bad: exit status 1 at the end
-
-  absl::StatusOr<decide::Policy> policy = decide::LoadPolicy(args.policy);
-  if (!policy.ok()) return fail(std::string(policy.status().message()));
-  absl::StatusOr<std::string> policy_text = ReadFileLimited(args.policy, 1 << 20);
-  if (!policy_text.ok()) return fail(std::string(policy_text.status().message()));
-
-  Loaded loaded = LoadFiles(args.zones);
-  rejected |= loaded.rejected;
-  if (loaded.zones.empty()) return fail("no zones loaded");
-  const zones::ZoneSet set(std::move(loaded.zones));
-  const zones::ZoneIndex index(set);
-
-  ReadResult<registry::Terminal> terminals = registry::ReadRegistryFile(args.registry);
-  for (const RecordError& e : terminals.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  rejected |= !terminals.errors.empty();
-  const registry::Registry registry(std::move(terminals.records));
-
-  std::unique_ptr<verify::SatelliteCatalog> catalog;
-  if (!args.catalog.empty()) {
-    catalog = LoadCatalog(args.catalog, "decide", exit);
-    if (catalog == nullptr) return;
+  LoadedInputs loaded = LoadDecisionInputs(args.inputs, "decide");
+  if (loaded.config == nullptr) {
+    exit.value = 2;
+    return;
   }
+  bool rejected = loaded.rejected;  // some input record was bad: exit status 1 at the end
+  const pipeline::Configuration& config = *loaded.config;
 
   std::unique_ptr<store::Store> db;
   if (!args.store.empty()) {
@@ -66,14 +43,6 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
     if (!opened.ok()) return fail(std::string(opened.status().message()));
     db = *std::move(opened);
   }
-  verify::VerifyOptions options;
-  options.false_alarm = args.false_alarm;
-  options.speed_limit_mps = policy->land_speed_limit_kmh / 3.6;
-  for (const std::string& id : pipeline::UnknownPolicyZones(*policy, set)) {
-    std::fprintf(stderr, "satfence decide: %s: zones.\"%s\": no zone with that id is loaded\n",
-                 args.policy.c_str(), id.c_str());
-  }
-  const verify::Verifier verifier(options);
   // With a store, each terminal resumes from its state there (decisions of an earlier run).
   std::unique_ptr<pipeline::TerminalStates> states;
   if (db) {
@@ -81,10 +50,8 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
   } else {
     states = std::make_unique<pipeline::InMemoryTerminalStates>();
   }
-  pipeline::Pipeline pipeline({*policy, set, index, registry, verifier}, *states, db.get());
-  if (absl::Status s = pipeline.StoreVersions(
-          *policy_text, absl::StrFormat("%d zones from %d files", set.size(),
-                                        static_cast<int>(args.zones.files.size())));
+  pipeline::Pipeline pipeline(config.inputs(), *states, db.get());
+  if (absl::Status s = pipeline.StoreVersions(config.policy_text, config.zone_set_description);
       !s.ok()) {
     return fail(absl::StrCat("store: ", s.message()));
   }
@@ -111,10 +78,10 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int bad_lines = 0;
   const int accepted = ForEachTelemetryReport(
-      *in, source, catalog.get(),
+      *in, source, config.catalog.get(),
       [&](verify::Report&& report, std::string_view line) {
         const pipeline::Decided p = pipeline.Process(report, pipeline::DigestOf(line));
-        *out << pipeline::DecisionLine(report, p, *policy, set) << '\n';
+        *out << pipeline::DecisionLine(report, p, config.policy, *config.zones) << '\n';
         if (verdicts.is_open()) verdicts << verify::VerdictJson(p.verdict) << '\n';
       },
       [&](RecordError&& e) {
@@ -152,25 +119,10 @@ void RegisterDecideCommand(CLI::App& app, ExitCode& exit) {
       "(one decision per line, JSON); with --store, keep decisions, events and versions in the "
       "store and its audit log");
   cmd->add_option("input", args->input, "Telemetry file (JSON Lines), or - for stdin")->required();
-  cmd->add_option("--zones", args->zones.files,
-                  "Zone files in order (later files may refer to countries in earlier ones)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  AddLoadOptions(cmd, args->zones);
-  cmd->add_option("--policy", args->policy, "Policy (TOML, docs/policy.md)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--registry", args->registry, "Terminal registry (CSV, docs/registry.md)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  AddDecisionInputOptions(cmd, args->inputs);
   cmd->add_option("--store", args->store, "Keep everything in this store (SQLite)");
   cmd->add_option("-o,--output", args->output, "Write decisions here instead of stdout");
   cmd->add_option("--verdicts", args->verdicts, "Also write the verifier's verdicts here");
-  cmd->add_option("--catalog", args->catalog,
-                  "Element sets (TLE/3LE or OMM) for measurements without satellite states");
-  cmd->add_option("--false-alarm", args->false_alarm, "False-alarm probability per report")
-      ->check(CLI::Range(1e-12, 0.5))
-      ->capture_default_str();
   cmd->callback([args, &exit] { Decide(*args, exit); });
 }
 

@@ -114,18 +114,32 @@ std::vector<std::string> UnknownPolicyZones(const decide::Policy& policy,
   return unknown;
 }
 
+namespace {
+
+std::string Line(std::string_view terminal, std::string_view time, std::string_view action,
+                 std::string_view published, const std::vector<std::string>& reasons,
+                 const std::vector<std::string>& zones, std::string_view policy,
+                 std::string_view zone_set) {
+  nlohmann::ordered_json j = {{"terminal", terminal}, {"time", time},
+                              {"action", action},     {"published", published},
+                              {"reasons", reasons},   {"zones", zones},
+                              {"policy", policy},     {"zone_set", zone_set}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string DecisionLine(const verify::Report& r, const Decided& d, const decide::Policy& policy,
                          const zones::ZoneSet& zones) {
   const decide::TerminalDecision& td = d.decision;
-  nlohmann::ordered_json j = {{"terminal", r.terminal},
-                              {"time", FormatRfc3339(r.time)},
-                              {"action", decide::ActionName(td.decision.action)},
-                              {"published", decide::ActionName(td.published)},
-                              {"reasons", td.decision.reasons},
-                              {"zones", td.decision.zones},
-                              {"policy", policy.version},
-                              {"zone_set", zones.version()}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return Line(r.terminal, FormatRfc3339(r.time), decide::ActionName(td.decision.action),
+              decide::ActionName(td.published), td.decision.reasons, td.decision.zones,
+              policy.version, zones.version());
+}
+
+std::string DecisionLine(const store::DecisionRecord& d) {
+  return Line(d.terminal, d.time, d.action, d.published, d.reasons, d.zones, d.policy_version,
+              d.zone_set_version);
 }
 
 }  // namespace satfence::pipeline

@@ -320,6 +320,50 @@ class SqliteStore final : public Store {
     return std::optional<DecisionRecord>(ReadDecision(st->get()));
   }
 
+  absl::StatusOr<std::vector<DecisionRecord>> TerminalDecisions(const std::string& terminal,
+                                                                std::int64_t after_seq,
+                                                                int limit) const override {
+    absl::StatusOr<Statement> st = Prepare(
+        "SELECT * FROM decisions WHERE terminal = ? AND seq > ? ORDER BY seq LIMIT ?");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st->get(), 2, after_seq);
+    sqlite3_bind_int(st->get(), 3, limit);
+    std::vector<DecisionRecord> out;
+    while (sqlite3_step(st->get()) == SQLITE_ROW) out.push_back(ReadDecision(st->get()));
+    return out;
+  }
+
+  absl::StatusOr<TerminalCounts> CountsFor(const std::string& terminal) const override {
+    TerminalCounts c;
+    struct Column {
+      const char* name;
+      std::map<std::string, std::int64_t>* into;
+    };
+    for (const Column& column : {Column{"action", &c.actions}, Column{"published", &c.published},
+                                 Column{"verdict", &c.verdicts}}) {
+      const std::string sql = absl::StrCat("SELECT ", column.name,
+                                           ", count(*) FROM decisions WHERE terminal = ? GROUP BY ",
+                                           column.name);
+      absl::StatusOr<Statement> st = Prepare(sql.c_str());
+      if (!st.ok()) return st.status();
+      sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
+      while (sqlite3_step(st->get()) == SQLITE_ROW) {
+        (*column.into)[Text(st->get(), 0)] = sqlite3_column_int64(st->get(), 1);
+      }
+    }
+    absl::StatusOr<Statement> st = Prepare(
+        "SELECT count(*), min(time), max(time) FROM decisions WHERE terminal = ?");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st->get()) == SQLITE_ROW) {
+      c.decisions = sqlite3_column_int64(st->get(), 0);
+      c.first_time = Text(st->get(), 1);
+      c.last_time = Text(st->get(), 2);
+    }
+    return c;
+  }
+
   absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const override {
     absl::StatusOr<Statement> st = Prepare(
         "SELECT seq, terminal, time, kind, detail, decision_seq FROM events WHERE terminal = ? "

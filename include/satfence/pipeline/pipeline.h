@@ -24,6 +24,7 @@
 #define SATFENCE_PIPELINE_PIPELINE_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "satfence/pipeline/terminal_state.h"
 #include "satfence/registry/registry.h"
 #include "satfence/store/store.h"
+#include "satfence/verify/catalog.h"
 #include "satfence/verify/report.h"
 #include "satfence/verify/verifier.h"
 #include "satfence/zones/zone_index.h"
@@ -53,6 +55,21 @@ struct Inputs {
   const zones::ZoneIndex& index;
   const registry::Registry& registry;
   const verify::Verifier& verifier;
+};
+
+// The owning form of Inputs, with what they were read from: what a long-running process
+// decides under, replaced whole when the operator changes any part.
+struct Configuration {
+  decide::Policy policy;
+  std::string policy_text;
+  std::unique_ptr<const zones::ZoneSet> zones;  // the index refers to it
+  std::unique_ptr<const zones::ZoneIndex> index;
+  std::string zone_set_description;
+  registry::Registry registry;
+  verify::Verifier verifier;
+  std::shared_ptr<const verify::SatelliteCatalog> catalog;  // may be null
+
+  Inputs inputs() const { return {policy, *zones, *index, registry, verifier}; }
 };
 
 struct Decided {
@@ -116,6 +133,8 @@ std::vector<std::string> UnknownPolicyZones(const decide::Policy& policy,
 // zone-set versions (JSON, escaped).
 std::string DecisionLine(const verify::Report& report, const Decided& decided,
                          const decide::Policy& policy, const zones::ZoneSet& zones);
+// The same line from the stored decision (byte for byte what the first form gave).
+std::string DecisionLine(const store::DecisionRecord& stored);
 
 }  // namespace satfence::pipeline
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,15 @@ struct Batch {
   }
 };
 
+// A terminal's decisions in sum.
+struct TerminalCounts {
+  std::int64_t decisions = 0;
+  std::map<std::string, std::int64_t> actions;    // this report's action -> decisions
+  std::map<std::string, std::int64_t> published;  // published action -> decisions
+  std::map<std::string, std::int64_t> verdicts;   // verdict -> decisions
+  std::string first_time, last_time;              // RFC 3339, of the reports
+};
+
 // One leaf of the audit log: which row it records and the hash it was given when appended.
 struct LogEntry {
   std::uint64_t index = 0;  // zero-based leaf index
@@ -116,6 +126,10 @@ class Store {
                                                                 int limit) const = 0;
   virtual absl::StatusOr<std::optional<DecisionRecord>> LatestDecision(
       const std::string& terminal) const = 0;
+  // One terminal's decisions after `after_seq`, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<DecisionRecord>> TerminalDecisions(
+      const std::string& terminal, std::int64_t after_seq, int limit) const = 0;
+  virtual absl::StatusOr<TerminalCounts> CountsFor(const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const = 0;
   // The decision made on the report with this digest (hex), the first if several.
   virtual absl::StatusOr<std::optional<DecisionRecord>> DecisionByDigest(

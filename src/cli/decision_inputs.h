@@ -1,0 +1,36 @@
+// What `satfence decide` and `satfence serve` decide under, from the same flags: zone files
+// and their mapping, the policy, the registry, an optional element-set catalog and the
+// false-alarm probability, loaded into a pipeline::Configuration.
+#ifndef SATFENCE_CLI_DECISION_INPUTS_H_
+#define SATFENCE_CLI_DECISION_INPUTS_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "satfence/pipeline/pipeline.h"
+#include "zone_files.h"
+
+namespace satfence::cli {
+
+struct DecisionInputArgs {
+  LoadOptions zones;
+  std::string policy;
+  std::string registry;
+  std::string catalog;
+  double false_alarm = 1e-3;
+};
+
+// --zones, the zone mapping options, --policy, --registry, --catalog, --false-alarm.
+void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args);
+
+struct LoadedInputs {
+  std::shared_ptr<pipeline::Configuration> config;  // null when something could not be used
+  bool rejected = false;  // some zone or registry record was bad (each said on stderr)
+};
+// Loads everything, saying what is wrong on stderr as "satfence VERB: ...".
+LoadedInputs LoadDecisionInputs(const DecisionInputArgs& args, const char* verb);
+
+}  // namespace satfence::cli
+
+#endif  // SATFENCE_CLI_DECISION_INPUTS_H_

@@ -1,0 +1,187 @@
+// `satfence serve`: the decision pipeline as a service on one machine: reports in over HTTP
+// (JSON Lines), each answered with its decision once the decision, its events and its
+// audit-log leaf are committed; reads, health and metrics. docs/serve.md is the reference.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "commands.h"
+#include "decision_inputs.h"
+#include "satfence/audit/note.h"
+#include "satfence/base/file.h"
+#include "satfence/base/text.h"
+#include "satfence/serve/http_server.h"
+#include "satfence/serve/service.h"
+
+namespace satfence::cli {
+namespace {
+
+struct ServeArgs {
+  DecisionInputArgs inputs;
+  std::string http = "127.0.0.1:8080";
+  std::string store = "satfence.db";
+  std::string audit_key;
+  int workers = 0;
+  std::size_t max_queued_reports = 16'384;
+  std::size_t max_body_bytes = 64 << 20;
+  std::size_t max_reports_per_request = 10'000;
+  int http_threads = 16;
+  double checkpoint_interval_s = 10.0;
+};
+
+// One structured log line on stderr: {"time", "level", "msg", ...fields}.
+void Log(const char* level, const char* msg, nlohmann::ordered_json fields = {}) {
+  nlohmann::ordered_json j = {
+      {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
+      {"level", level},
+      {"msg", msg}};
+  if (fields.is_object()) {
+    for (auto& [k, v] : fields.items()) j[k] = v;
+  }
+  std::fprintf(stderr, "%s\n",
+               j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+// "ADDR:PORT", "[IPv6]:PORT" or ":PORT" (loopback).
+bool SplitAddress(const std::string& text, std::string& host, int& port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "127.0.0.1";
+  return absl::SimpleAtoi(text.substr(colon + 1), &port) && port >= 0 && port <= 65535;
+}
+
+void Serve(const ServeArgs& args, ExitCode& exit) {
+  auto fail = [&](const std::string& why) {
+    Log("error", "cannot serve", {{"reason", why}});
+    exit.value = 2;
+  };
+  serve::HttpOptions http;
+  if (!SplitAddress(args.http, http.address, http.port)) {
+    return fail(absl::StrCat("--http ", args.http, ": expected ADDR:PORT"));
+  }
+  http.max_body_bytes = args.max_body_bytes;
+  http.max_reports_per_request = args.max_reports_per_request;
+  http.threads = args.http_threads;
+  serve::ServiceOptions options;
+  options.store_path = args.store;
+  options.workers = args.workers;
+  options.max_queued_reports = std::max(args.max_queued_reports, args.max_reports_per_request);
+  options.checkpoint_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args.checkpoint_interval_s * 1000));
+  if (!args.audit_key.empty()) {
+    absl::StatusOr<std::string> text = ReadFileLimited(args.audit_key, 4096);
+    if (!text.ok()) return fail(absl::StrCat("--audit-key: ", text.status().message()));
+    absl::StatusOr<audit::SignerKey> key = audit::ParseSignerKey(Trim(*text));
+    if (!key.ok()) return fail(absl::StrCat("--audit-key ", args.audit_key, ": ", key.status().message()));
+    options.audit_keys.push_back(*std::move(key));
+  }
+
+  // SIGTERM and SIGINT are taken by sigwait below, in this thread only.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // Listening first: health answers while the zones load; the rest says "not ready".
+  std::atomic<serve::Service*> service{nullptr};
+  serve::HttpServer server(service, http);
+  if (absl::Status s = server.Bind(); !s.ok()) return fail(std::string(s.message()));
+  std::thread listener([&server] { server.Serve(); });
+  Log("info", "listening", {{"http", absl::StrCat(http.address, ":", server.port())}});
+
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadedInputs loaded = LoadDecisionInputs(args.inputs, "serve");
+  std::unique_ptr<serve::Service> running;
+  if (loaded.config != nullptr) {
+    absl::StatusOr<std::unique_ptr<serve::Service>> opened =
+        serve::Service::Open(loaded.config, options);
+    if (opened.ok()) {
+      running = *std::move(opened);
+    } else {
+      Log("error", "cannot open the store",
+          {{"store", args.store}, {"reason", std::string(opened.status().message())}});
+    }
+  }
+  if (running == nullptr) {
+    server.Stop();
+    listener.join();
+    exit.value = 2;
+    return;
+  }
+  service = running.get();
+  Log("info", "ready",
+      {{"zones", running->configuration()->zones->size()},
+       {"zone_set", running->configuration()->zones->version()},
+       {"policy", running->configuration()->policy.version},
+       {"terminals", running->configuration()->registry.terminals().size()},
+       {"store", args.store},
+       {"load_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  Log("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Stop();  // no new requests; those in progress finish
+  listener.join();
+  running->Drain();
+  const serve::Metrics& m = running->metrics();
+  Log("info", "stopped",
+      {{"reports", m.reports_received.value()},
+       {"decisions", m.decisions[0].value() + m.decisions[1].value() + m.decisions[2].value()}});
+  service = nullptr;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the decision pipeline as a service: telemetry in over HTTP, each report answered "
+      "with its decision once it is committed to the store (docs/serve.md)");
+  cmd->set_config("--config", "", "TOML file setting any of these options by name (flags win)");
+  AddDecisionInputOptions(cmd, args->inputs);
+  cmd->add_option("--http", args->http, "Listen for HTTP on ADDR:PORT ([::1]:PORT for IPv6)")
+      ->capture_default_str();
+  cmd->add_option("--store", args->store, "The store (SQLite)")->capture_default_str();
+  cmd->add_option("--audit-key", args->audit_key,
+                  "Sign audit-log checkpoints with this key (from `satfence audit keygen`)");
+  cmd->add_option("--workers", args->workers, "Deciding threads (0: one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--max-queued-reports", args->max_queued_reports,
+                  "Reports accepted and not yet answered; beyond, 429")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", args->max_body_bytes, "Largest request body; beyond, 413")
+      ->check(CLI::Range(1024, 1 << 30))
+      ->capture_default_str();
+  cmd->add_option("--max-reports-per-request", args->max_reports_per_request,
+                  "Most lines in one request; beyond, 413")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--http-threads", args->http_threads, "HTTP connections served at once")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-interval", args->checkpoint_interval_s,
+                  "Seconds between signed checkpoints while the log grows (with --audit-key)")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  cmd->callback([args, &exit] { Serve(*args, exit); });
+}
+
+}  // namespace satfence::cli
