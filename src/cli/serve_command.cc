@@ -19,6 +19,7 @@
 #include "satfence/audit/note.h"
 #include "satfence/base/file.h"
 #include "satfence/base/text.h"
+#include "satfence/serve/grpc_server.h"
 #include "satfence/serve/http_server.h"
 #include "satfence/serve/service.h"
 
@@ -28,6 +29,7 @@ namespace {
 struct ServeArgs {
   DecisionInputArgs inputs;
   std::string http = "127.0.0.1:8080";
+  std::string grpc = "127.0.0.1:50051";
   std::string store = "satfence.db";
   std::string audit_key;
   int workers = 0;
@@ -75,6 +77,10 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   http.max_body_bytes = args.max_body_bytes;
   http.max_reports_per_request = args.max_reports_per_request;
   http.threads = args.http_threads;
+  serve::GrpcOptions grpc;
+  grpc.address = args.grpc;
+  grpc.max_message_bytes = static_cast<int>(args.max_body_bytes);
+  grpc.max_reports_per_request = args.max_reports_per_request;
   serve::ServiceOptions options;
   options.store_path = args.store;
   options.workers = args.workers;
@@ -101,8 +107,17 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   std::atomic<serve::Service*> service{nullptr};
   serve::HttpServer server(service, http);
   if (absl::Status s = server.Bind(); !s.ok()) return fail(std::string(s.message()));
+  std::unique_ptr<serve::GrpcServer> grpc_server;
+  if (args.grpc != "off") {
+    grpc_server = std::make_unique<serve::GrpcServer>(service, grpc);
+    if (absl::Status s = grpc_server->Start(); !s.ok()) return fail(std::string(s.message()));
+  }
   std::thread listener([&server] { server.Serve(); });
-  Log("info", "listening", {{"http", absl::StrCat(http.address, ":", server.port())}});
+  nlohmann::ordered_json where = {{"http", absl::StrCat(http.address, ":", server.port())}};
+  if (grpc_server) {
+    where["grpc"] = absl::StrCat(args.grpc.substr(0, args.grpc.rfind(':')), ":", grpc_server->port());
+  }
+  Log("info", "listening", where);
 
   const auto t0 = std::chrono::steady_clock::now();
   LoadedInputs loaded = LoadDecisionInputs(args.inputs, "serve");
@@ -118,12 +133,14 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
     }
   }
   if (running == nullptr) {
+    if (grpc_server) grpc_server->Stop();
     server.Stop();
     listener.join();
     exit.value = 2;
     return;
   }
   service = running.get();
+  if (grpc_server) grpc_server->SetServing(true);
   Log("info", "ready",
       {{"zones", running->configuration()->zones->size()},
        {"zone_set", running->configuration()->zones->version()},
@@ -137,6 +154,7 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   Log("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();  // no new requests; those in progress finish
   listener.join();
+  if (grpc_server) grpc_server->Stop();
   running->Drain();
   const serve::Metrics& m = running->metrics();
   Log("info", "stopped",
@@ -156,6 +174,9 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
   cmd->set_config("--config", "", "TOML file setting any of these options by name (flags win)");
   AddDecisionInputOptions(cmd, args->inputs);
   cmd->add_option("--http", args->http, "Listen for HTTP on ADDR:PORT ([::1]:PORT for IPv6)")
+      ->capture_default_str();
+  cmd->add_option("--grpc", args->grpc,
+                  "Listen for gRPC (satfence.v1.Telemetry) on ADDR:PORT, or off")
       ->capture_default_str();
   cmd->add_option("--store", args->store, "The store (SQLite)")->capture_default_str();
   cmd->add_option("--audit-key", args->audit_key,

@@ -208,6 +208,8 @@ void Service::Work(Shard& shard) {
       Answer a;
       a.decision_line = pipeline::DecisionLine(**stored);
       a.seq = (*stored)->seq;
+      a.record = **std::move(stored);
+      a.record.verdict_json.clear();
       a.duplicate = true;
       Finish(*item, std::move(a));
       continue;
@@ -295,6 +297,8 @@ void Service::Commit(std::vector<std::unique_ptr<Item>>& items) {
     if (s.ok()) {
       a.decision_line = item->decision_line;
       a.seq = batch.decisions[at].seq;
+      a.record = batch.decisions[at];
+      a.record.verdict_json.clear();
       const std::string& action = batch.decisions[at].action;
       metrics_.decisions[action == "allow" ? 0 : action == "review" ? 1 : 2].Add();
     } else {

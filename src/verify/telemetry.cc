@@ -22,18 +22,6 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-// Satellites sit between the surface and beyond GEO; anything else is a unit mistake.
-constexpr double kMinSatRadius_m = 6.4e6;
-constexpr double kMaxSatRadius_m = 5.0e7;
-constexpr double kMaxSatSpeed_mps = 2.0e4;
-constexpr double kMaxSatPosSigma_m = 1.0e6;
-constexpr double kMaxRange_m = 5.0e7;
-constexpr double kMaxTerminalSpeed_mps = 1.0e4;
-constexpr double kMinAltitude_m = -12'000.0;
-constexpr double kMaxAltitude_m = 100'000.0;
-constexpr double kMaxBeamRadius_m = 5.0e6;
-constexpr double kUnitTolerance = 1e-3;  // |aoa| must be 1 within this
-
 const char* TypeName(element_type t) {
   switch (t) {
     case element_type::ARRAY:

@@ -59,6 +59,7 @@ struct Submission {
 struct Answer {
   absl::Status status;        // not OK: not decided (the store failed, or shutting down)
   std::string decision_line;  // as `satfence decide` writes it
+  store::DecisionRecord record;  // its fields (without the verdict's JSON)
   std::int64_t seq = 0;       // the stored decision's sequence number
   bool duplicate = false;     // decided earlier: the stored decision
 };

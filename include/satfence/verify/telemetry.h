@@ -34,6 +34,19 @@ inline constexpr size_t kMaxJsonDepth = 16;
 inline constexpr size_t kMaxTerminalIdBytes = 128;
 // Measurements further than this from the report time are rejected.
 inline constexpr double kMaxMeasurementOffset_s = 3600.0;
+// Value ranges, the same for every encoding of a report (JSON here, protobuf in serve).
+// Satellites sit between the surface and beyond GEO; anything else is a unit mistake.
+inline constexpr double kMinSatRadius_m = 6.4e6;
+inline constexpr double kMaxSatRadius_m = 5.0e7;
+inline constexpr double kMaxSatSpeed_mps = 2.0e4;
+inline constexpr double kMaxSatPosSigma_m = 1.0e6;
+inline constexpr double kMaxRange_m = 5.0e7;
+inline constexpr double kMaxTerminalSpeed_mps = 1.0e4;
+inline constexpr double kMinAltitude_m = -12'000.0;
+inline constexpr double kMaxAltitude_m = 100'000.0;
+inline constexpr double kMaxBeamRadius_m = 5.0e6;
+inline constexpr double kUnitTolerance = 1e-3;  // |aoa| must be 1 within this
+inline constexpr size_t kMaxSatIdBytes = 32;
 
 class TelemetryParser {
  public:
