@@ -34,6 +34,7 @@ void RegisterRegistryCommands(CLI::App& app, ExitCode& exit);
 void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
 void RegisterDecideCommand(CLI::App& app, ExitCode& exit);
 void RegisterServeCommand(CLI::App& app, ExitCode& exit);
+void RegisterLoadCommand(CLI::App& app, ExitCode& exit);
 void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 
 // The data directory (satfence/base/data_dir.h) from --data-dir or its defaults. When there

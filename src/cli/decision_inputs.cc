@@ -8,17 +8,17 @@
 
 namespace satfence::cli {
 
-void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args) {
+void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args, bool required) {
   cmd->add_option("--zones", args.zones.files,
                   "Zone files in order (later files may refer to countries in earlier ones)")
-      ->required()
+      ->required(required)
       ->check(CLI::ExistingFile);
   AddLoadOptions(cmd, args.zones);
   cmd->add_option("--policy", args.policy, "Policy (TOML, docs/policy.md)")
-      ->required()
+      ->required(required)
       ->check(CLI::ExistingFile);
   cmd->add_option("--registry", args.registry, "Terminal registry (CSV, docs/registry.md)")
-      ->required()
+      ->required(required)
       ->check(CLI::ExistingFile);
   cmd->add_option("--catalog", args.catalog,
                   "Element sets (TLE/3LE or OMM) for measurements without satellite states");

@@ -21,8 +21,10 @@ struct DecisionInputArgs {
   double false_alarm = 1e-3;
 };
 
-// --zones, the zone mapping options, --policy, --registry, --catalog, --false-alarm.
-void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args);
+// --zones, the zone mapping options, --policy, --registry, --catalog, --false-alarm. With
+// `required` false, the caller checks that zones, policy and registry were given (serve: they
+// may come from its config file).
+void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args, bool required = true);
 
 struct LoadedInputs {
   std::shared_ptr<pipeline::Configuration> config;  // null when something could not be used

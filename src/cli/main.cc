@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   satfence::cli::RegisterRegistryCommands(app, exit);
   satfence::cli::RegisterDecideCommand(app, exit);
   satfence::cli::RegisterServeCommand(app, exit);
+  satfence::cli::RegisterLoadCommand(app, exit);
   satfence::cli::RegisterAnalyticsCommands(app, exit);
   satfence::cli::RegisterAuditCommands(app, exit);
   satfence::cli::RegisterDemoCommand(app, exit);

@@ -10,7 +10,10 @@
 #include <string>
 #include <thread>
 
+#include <toml++/toml.h>
+
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -27,6 +30,7 @@ namespace satfence::cli {
 namespace {
 
 struct ServeArgs {
+  std::string config;
   DecisionInputArgs inputs;
   std::string http = "127.0.0.1:8080";
   std::string grpc = "127.0.0.1:50051";
@@ -51,6 +55,57 @@ void Log(const char* level, const char* msg, nlohmann::ordered_json fields = {})
   }
   std::fprintf(stderr, "%s\n",
                j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+// Sets the options of `cmd` that the command line left unset from the TOML file at `path`,
+// keyed by long option name without its dashes; each value is checked as the option checks
+// its argument. Errors name the file, line and key.
+absl::Status ApplyConfigFile(CLI::App& cmd, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileLimited(path, 1 << 20);
+  if (!text.ok()) return text.status();
+  toml::table root;
+  try {
+    root = toml::parse(*text, path);
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s", path, e.source().begin.line,
+                                                      std::string(e.description())));
+  }
+  for (const auto& [key, node] : root) {
+    const std::string name(key.str());
+    const int line = static_cast<int>(node.source().begin.line);
+    auto fail = [&](const std::string& why) {
+      return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s: %s", path, line, name, why));
+    };
+    CLI::Option* option = name == "config" ? nullptr : cmd.get_option_no_throw("--" + name);
+    if (option == nullptr) return fail("not an option of satfence serve");
+    if (option->count() > 0) continue;  // the command line wins
+    std::vector<std::string> values;
+    auto text_of = [](const toml::node& n) -> std::optional<std::string> {
+      if (auto s = n.value_exact<std::string>()) return *s;
+      if (auto b = n.value_exact<bool>()) return *b ? "true" : "false";
+      if (auto i = n.value_exact<std::int64_t>()) return std::to_string(*i);
+      if (auto d = n.value_exact<double>()) return absl::StrFormat("%.17g", *d);
+      return std::nullopt;
+    };
+    if (const toml::array* list = node.as_array()) {
+      for (const toml::node& item : *list) {
+        std::optional<std::string> v = text_of(item);
+        if (!v) return fail("expected strings or numbers in the list");
+        values.push_back(*v);
+      }
+    } else if (std::optional<std::string> v = text_of(node)) {
+      values.push_back(*v);
+    } else {
+      return fail("expected a string, number, boolean or list");
+    }
+    try {
+      option->add_result(values);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      return fail(e.what());
+    }
+  }
+  return absl::OkStatus();
 }
 
 // "ADDR:PORT", "[IPv6]:PORT" or ":PORT" (loopback).
@@ -171,8 +226,10 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
       "serve",
       "Run the decision pipeline as a service: telemetry in over HTTP, each report answered "
       "with its decision once it is committed to the store (docs/serve.md)");
-  cmd->set_config("--config", "", "TOML file setting any of these options by name (flags win)");
-  AddDecisionInputOptions(cmd, args->inputs);
+  cmd->add_option("--config", args->config,
+                  "TOML file setting any of these options by name (the command line wins)")
+      ->check(CLI::ExistingFile);
+  AddDecisionInputOptions(cmd, args->inputs, /*required=*/false);
   cmd->add_option("--http", args->http, "Listen for HTTP on ADDR:PORT ([::1]:PORT for IPv6)")
       ->capture_default_str();
   cmd->add_option("--grpc", args->grpc,
@@ -202,7 +259,24 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
                   "Seconds between signed checkpoints while the log grows (with --audit-key)")
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
-  cmd->callback([args, &exit] { Serve(*args, exit); });
+  cmd->callback([cmd, args, &exit] {
+    if (!args->config.empty()) {
+      if (absl::Status s = ApplyConfigFile(*cmd, args->config); !s.ok()) {
+        std::fprintf(stderr, "satfence serve: %s\n", std::string(s.message()).c_str());
+        exit.value = 2;
+        return;
+      }
+    }
+    for (const char* name : {"zones", "policy", "registry"}) {
+      if (cmd->get_option(std::string("--") + name)->count() == 0) {
+        std::fprintf(stderr, "satfence serve: --%s is required (on the command line or as %s "
+                     "in --config)\n", name, name);
+        exit.value = 2;
+        return;
+      }
+    }
+    Serve(*args, exit);
+  });
 }
 
 }  // namespace satfence::cli

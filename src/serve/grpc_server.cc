@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "proto_report.h"
+#include "satfence/serve/proto_report.h"
 #include "satfence/v1/telemetry.grpc.pb.h"
 
 namespace satfence::serve {

@@ -1,4 +1,4 @@
-#include "proto_report.h"
+#include "satfence/serve/proto_report.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
@@ -238,6 +238,65 @@ bool TopLevelFields(std::string_view message, int field, std::vector<std::string
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return false;
     }
+  }
+}
+
+namespace {
+
+void TimeToProto(UtcTime t, google::protobuf::Timestamp& out) {
+  const std::int64_t us = t.time_since_epoch().count();
+  std::int64_t s = us / 1'000'000, rem = us % 1'000'000;
+  if (rem < 0) {
+    rem += 1'000'000;
+    s -= 1;
+  }
+  out.set_seconds(s);
+  out.set_nanos(static_cast<int>(rem * 1000));
+}
+
+void VecToProto(const geo::Vec3& v, pb::Vector3& out) {
+  out.set_x(v.x);
+  out.set_y(v.y);
+  out.set_z(v.z);
+}
+
+}  // namespace
+
+void ReportToProto(const verify::Report& in, pb::Report& out) {
+  out.Clear();
+  out.set_terminal(in.terminal);
+  TimeToProto(in.time, *out.mutable_time());
+  pb::Claim& c = *out.mutable_claimed();
+  c.set_lat_deg(in.claimed.position.lat_deg);
+  c.set_lon_deg(in.claimed.position.lon_deg);
+  c.set_alt_m(in.claimed.position.height_m);
+  if (in.claimed.vel_enu_mps) VecToProto(*in.claimed.vel_enu_mps, *c.mutable_vel_enu_mps());
+  for (const verify::Measurement& m : in.measurements) {
+    pb::Measurement& p = *out.add_measurements();
+    switch (m.kind) {
+      case verify::Kind::kRange: p.set_kind(pb::RANGE); break;
+      case verify::Kind::kRangeRate: p.set_kind(pb::RANGE_RATE); break;
+      case verify::Kind::kRangeBound: p.set_kind(pb::RANGE_BOUND); break;
+      case verify::Kind::kAoa: p.set_kind(pb::AOA); break;
+      case verify::Kind::kBeam: p.set_kind(pb::BEAM); break;
+    }
+    TimeToProto(m.time, *p.mutable_time());
+    p.set_sat(m.sat);
+    if (m.has_sat_state) {
+      VecToProto(m.sat_pos_ecef_m, *p.mutable_sat_pos_m());
+      VecToProto(m.sat_vel_ecef_mps, *p.mutable_sat_vel_mps());
+    }
+    p.set_sat_pos_sigma_m(m.sat_pos_sigma_m);
+    switch (m.kind) {
+      case verify::Kind::kAoa: VecToProto(m.direction_ecef, *p.mutable_direction()); break;
+      case verify::Kind::kBeam:
+        p.mutable_beam()->set_lat_deg(m.beam_centre.lat_deg);
+        p.mutable_beam()->set_lon_deg(m.beam_centre.lon_deg);
+        p.mutable_beam()->set_radius_m(m.beam_radius_m);
+        break;
+      default: p.set_scalar(m.value); break;
+    }
+    p.set_sigma(m.sigma);
   }
 }
 

@@ -2,7 +2,7 @@
 // (compared through ReportJson, which writes every double exactly), and the same field and
 // message when one value is wrong, for each check the telemetry reader makes. The JSON reader
 // is the reference (docs/telemetry.md); the protobuf reader was written to match it.
-#include "proto_report.h"
+#include "satfence/serve/proto_report.h"
 
 #include <gtest/gtest.h>
 
@@ -121,6 +121,16 @@ TEST(ProtoReport, AGoodReportReadsAsFromJson) {
   const std::string j = FromJson(GoodJson());
   ASSERT_EQ(j.substr(0, 2), "ok") << j;
   EXPECT_EQ(FromProto(GoodProto()), j);
+}
+
+TEST(ProtoReport, ReportToProtoReadsBackExactly) {
+  verify::TelemetryParser parser;
+  verify::Report r;
+  RecordError e;
+  ASSERT_TRUE(parser.Parse(GoodJson().dump(), 1, "test", r, e)) << e.ToString();
+  pb::Report p;
+  ReportToProto(r, p);
+  EXPECT_EQ(FromProto(p), "ok " + verify::ReportJson(r));
 }
 
 struct Mutation {

@@ -82,13 +82,13 @@ verifier = open(os.path.join(work, "log.pub")).read()
 
 
 class Server:
-    def __init__(self, name, store, *extra):
+    def __init__(self, name, store, *extra, inputs=INPUTS):
         self.log_path = os.path.join(work, name + ".log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [satfence, "serve", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--store", store,
              "--audit-key", os.path.join(work, "log.key"), "--checkpoint-interval", "0.2"]
-            + INPUTS + list(extra), stderr=self.log, stdout=subprocess.DEVNULL)
+            + inputs + list(extra), stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
         deadline = time.time() + 60
         while self.port is None and time.time() < deadline:
@@ -311,8 +311,26 @@ channel.close()
 check(g.stop() == 0, "SIGTERM with gRPC: exit status not 0")
 
 # --- bad input at the door ----------------------------------------------------------------------
-b = Server("b", os.path.join(work, "b.db"), "--max-body-bytes", str(1 << 20),
-           "--max-reports-per-request", "60")
+# The inputs and limits from a config file; the command line wins over it.
+config = os.path.join(work, "serve.toml")
+with open(config, "w") as f:
+    f.write(f"""zones = ["{os.path.join(src, 'data/zones/ukraine_scenario.geojson')}"]
+id-property = "A3"
+kind = "territorial_waters"
+action = "allow"
+policy = "{os.path.join(src, 'examples/policy.toml')}"
+registry = "{os.path.join(demo, 'registry.csv')}"
+max-body-bytes = {1 << 20}
+max-reports-per-request = 5
+""")
+b = Server("b", os.path.join(work, "b.db"), "--config", config, "--max-reports-per-request",
+           "60", inputs=[])
+with open(os.path.join(work, "typo.toml"), "w") as f:
+    f.write('http = "127.0.0.1:0"\nmax-reports-per-requests = 5\n')
+p = subprocess.run([satfence, "serve", "--config", os.path.join(work, "typo.toml")] + INPUTS,
+                   capture_output=True, text=True, timeout=60)
+check(p.returncode == 2 and "typo.toml:2: max-reports-per-requests: not an option" in p.stderr,
+      f"a config file with an unknown key: {p.returncode} {p.stderr[-300:]}")
 bad = [lines[0], b'{"version": 1, "terminal": 42}', lines[1][: len(lines[1]) // 2], b"",
        b"not json", lines[2]]
 status, body = b.post(bad)

@@ -19,6 +19,9 @@ namespace satfence::serve {
 // Fills `out` from `in`; on a problem returns false with `error.field` and `error.message`.
 bool ReportFromProto(const satfence::v1::Report& in, verify::Report& out, RecordError& error);
 
+// The reverse: `in` as a protobuf Report (ReportFromProto of it gives `in` back).
+void ReportToProto(const verify::Report& in, satfence::v1::Report& out);
+
 // The length-delimited fields numbered `field` at the top level of a serialized message, as
 // byte ranges of it (the bytes a report's digest is taken of). False when the message is not
 // well-formed protobuf.
