@@ -43,6 +43,7 @@ struct LoadArgs {
   int connections = 8;
   int batch = 1;  // reports per request
   int max_reports = 100'000;
+  std::string id_prefix;  // default: "load<start time>", so runs never repeat a report
   std::string json;
 };
 
@@ -59,6 +60,7 @@ struct Run {
   std::vector<Template> templates;
   int file_terminals = 0;
   int fleet = 0;
+  std::string prefix;
   std::atomic<std::int64_t> next{0};
   std::int64_t total = 0;  // reports to send (open loop), or unbounded (closed loop)
   Clock::time_point start, stop;
@@ -74,7 +76,7 @@ struct Run {
     const std::int64_t pass = k / n;
     const Template& t = templates[static_cast<size_t>(k % n)];
     const std::int64_t id = (t.terminal + pass * file_terminals) % fleet;
-    return absl::StrFormat("load-%07d-p%d", id, pass);
+    return absl::StrFormat("%s-%07d-p%d", prefix, id, pass);
   }
   void Failed(const std::string& why, bool overloaded) {
     (overloaded ? refused : failed).fetch_add(1);
@@ -233,6 +235,11 @@ void Load(const LoadArgs& args, ExitCode& exit) {
     return;
   }
   run.fleet = args.terminals > 0 ? args.terminals : run.file_terminals;
+  run.prefix = !args.id_prefix.empty()
+                   ? args.id_prefix
+                   : absl::StrCat("load", std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
   run.rate = args.rate;
   run.total = static_cast<std::int64_t>(args.rate * args.duration_s);
   std::fprintf(stderr, "satfence load: %zu reports of %d terminals from %s, fleet of %d, %s\n",
@@ -344,6 +351,8 @@ void RegisterLoadCommand(CLI::App& app, ExitCode& exit) {
   cmd->add_option("--max-reports", args->max_reports, "Read at most this many reports of the file")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
+  cmd->add_option("--id-prefix", args->id_prefix,
+                  "Terminal ids PREFIX-NNNNNNN-pPASS (default: load<unix time>: a new fleet per run)");
   cmd->add_option("--json", args->json, "Also write the figures here (JSON)");
   cmd->callback([args, &exit] { Load(*args, exit); });
 }
