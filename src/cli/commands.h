@@ -35,6 +35,7 @@ void RegisterAuditCommands(CLI::App& app, ExitCode& exit);
 void RegisterDecideCommand(CLI::App& app, ExitCode& exit);
 void RegisterServeCommand(CLI::App& app, ExitCode& exit);
 void RegisterLoadCommand(CLI::App& app, ExitCode& exit);
+void RegisterTokenCommand(CLI::App& app, ExitCode& exit);
 void RegisterAnalyticsCommands(CLI::App& app, ExitCode& exit);
 
 // The data directory (satfence/base/data_dir.h) from --data-dir or its defaults. When there

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   satfence::cli::RegisterDecideCommand(app, exit);
   satfence::cli::RegisterServeCommand(app, exit);
   satfence::cli::RegisterLoadCommand(app, exit);
+  satfence::cli::RegisterTokenCommand(app, exit);
   satfence::cli::RegisterAnalyticsCommands(app, exit);
   satfence::cli::RegisterAuditCommands(app, exit);
   satfence::cli::RegisterDemoCommand(app, exit);

@@ -22,6 +22,7 @@
 #include "satfence/audit/note.h"
 #include "satfence/base/file.h"
 #include "satfence/base/text.h"
+#include "satfence/serve/auth.h"
 #include "satfence/serve/grpc_server.h"
 #include "satfence/serve/http_server.h"
 #include "satfence/serve/service.h"
@@ -42,6 +43,7 @@ struct ServeArgs {
   std::size_t max_reports_per_request = 10'000;
   int http_threads = 16;
   double checkpoint_interval_s = 10.0;
+  std::vector<std::string> tokens;  // "ROLE:SHA256"
 };
 
 // One structured log line on stderr: {"time", "level", "msg", ...fields}.
@@ -136,6 +138,12 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   grpc.address = args.grpc;
   grpc.max_message_bytes = static_cast<int>(args.max_body_bytes);
   grpc.max_reports_per_request = args.max_reports_per_request;
+  absl::StatusOr<serve::Authenticator> auth = serve::Authenticator::FromEntries(args.tokens);
+  if (!auth.ok()) return fail(absl::StrCat("--token: ", auth.status().message()));
+  http.auth = grpc.auth = std::make_shared<const serve::Authenticator>(*std::move(auth));
+  if (http.auth->open()) {
+    Log("warn", "no --token: anyone who reaches the listeners may send and read");
+  }
   serve::ServiceOptions options;
   options.store_path = args.store;
   options.workers = args.workers;
@@ -220,6 +228,21 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
 
 }  // namespace
 
+void RegisterTokenCommand(CLI::App& app, ExitCode& exit) {
+  auto role = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "token", "Make a bearer token for `satfence serve`: prints the token (give it to the "
+               "client) and its --token entry (keep it in the service's config)");
+  cmd->add_option("--role", *role, "ingest, operator, reviewer or auditor")
+      ->required()
+      ->check(CLI::IsMember({"ingest", "operator", "reviewer", "auditor"}));
+  cmd->callback([role, &exit] {
+    const serve::NewToken t = serve::MakeToken(*serve::ParseRole(*role));
+    std::printf("token: %s\n--token %s\n", t.token.c_str(), t.entry.c_str());
+    exit.value = 0;
+  });
+}
+
 void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
@@ -238,6 +261,9 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
   cmd->add_option("--store", args->store, "The store (SQLite)")->capture_default_str();
   cmd->add_option("--audit-key", args->audit_key,
                   "Sign audit-log checkpoints with this key (from `satfence audit keygen`)");
+  cmd->add_option("--token", args->tokens,
+                  "A client's bearer token as ROLE:SHA256 (ingest, operator, reviewer, auditor; "
+                  "`satfence token` makes one); repeat for each. None: the door is open");
   cmd->add_option("--workers", args->workers, "Deciding threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

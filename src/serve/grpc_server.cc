@@ -37,6 +37,10 @@ grpc::ByteBuffer Serialized(const google::protobuf::Message& m) {
 
 grpc::Status FromStatus(const absl::Status& s) {
   switch (s.code()) {
+    case absl::StatusCode::kUnauthenticated:
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(s.message()));
+    case absl::StatusCode::kPermissionDenied:
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(s.message()));
     case absl::StatusCode::kResourceExhausted:
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(s.message()));
     case absl::StatusCode::kInvalidArgument:
@@ -209,6 +213,10 @@ class TelemetryService final
                                    grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     const Clock::time_point t0 = Clock::now();
+    if (absl::Status door = Door(*context); !door.ok()) {
+      reactor->Finish(FromStatus(door));
+      return reactor;
+    }
     serve::Service* s = service_.load();
     if (s == nullptr) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -265,22 +273,29 @@ class TelemetryService final
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Stream(
       grpc::CallbackServerContext* context) override {
+    class Refuse final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+     public:
+      explicit Refuse(const grpc::Status& why) { Finish(why); }
+      void OnDone() override { delete this; }
+    };
+    if (absl::Status door = Door(*context); !door.ok()) return new Refuse(FromStatus(door));
     serve::Service* s = service_.load();
     if (s == nullptr) {
-      class Refuse final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
-       public:
-        Refuse() {
-          Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "not ready: zones, policy and registry are loading"));
-        }
-        void OnDone() override { delete this; }
-      };
-      return new Refuse();
+      return new Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                     "not ready: zones, policy and registry are loading"));
     }
     return new StreamReactor(s, options_.stream_window);
   }
 
  private:
+  absl::Status Door(const grpc::CallbackServerContext& context) const {
+    if (options_.auth == nullptr) return absl::OkStatus();
+    const auto& metadata = context.client_metadata();
+    auto it = metadata.find("authorization");
+    const std::string value = it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+    return options_.auth->Check(value, Access::kIngest);
+  }
+
   const std::atomic<serve::Service*>& service_;
   GrpcOptions options_;
 };

@@ -83,7 +83,40 @@ struct HttpServer::Impl {
     return s;
   }
 
+  // Before the body is read: the token, and the content type of an ingest.
+  httplib::Server::HandlerResponse Door(const httplib::Request& req, httplib::Response& res) {
+    using R = httplib::Server::HandlerResponse;
+    std::optional<Access> access;
+    if (req.path == "/v1/reports") {
+      access = Access::kIngest;
+    } else if (absl::StartsWith(req.path, "/v1/")) {
+      access = Access::kRead;
+    }
+    if (access && options.auth != nullptr) {
+      const absl::Status s = options.auth->Check(req.get_header_value("Authorization"), *access);
+      if (!s.ok()) {
+        const bool who = absl::IsUnauthenticated(s);
+        if (who) res.set_header("WWW-Authenticate", "Bearer realm=\"satfence\"");
+        res.set_header("Connection", "close");
+        Error(res, who ? 401 : 403, std::string(s.message()));
+        return R::Handled;
+      }
+    }
+    if (req.path == "/v1/reports" && req.method == "POST") {
+      const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+      if (!absl::StartsWith(type, kJsonLines) ||
+          (type.size() > sizeof kJsonLines - 1 && type[sizeof kJsonLines - 1] != ';')) {
+        res.set_header("Connection", "close");
+        Error(res, 415, absl::StrCat("expected Content-Type ", kJsonLines, " (telemetry v1)"));
+        return R::Handled;
+      }
+    }
+    return R::Unhandled;
+  }
+
   void Routes() {
+    server.set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { return Door(req, res); });
     server.Post("/v1/reports", [this](const httplib::Request& req, httplib::Response& res) {
       Reports(req, res);
     });
@@ -129,11 +162,6 @@ struct HttpServer::Impl {
     const Clock::time_point t0 = Clock::now();
     Service* s = Ready(res);
     if (s == nullptr) return;
-    const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
-    if (!absl::StartsWith(type, kJsonLines) ||
-        (type.size() > sizeof kJsonLines - 1 && type[sizeof kJsonLines - 1] != ';')) {
-      return Error(res, 415, absl::StrCat("expected Content-Type ", kJsonLines, " (telemetry v1)"));
-    }
     // The lines, without terminators; no line after a final newline.
     std::vector<std::string_view> lines;
     std::string_view body = req.body;

@@ -14,6 +14,9 @@ On the demo's telemetry and registry, the operator's zones and the example polic
   an inclusion proof against the signed checkpoint, checked here independently
   (tlog_verify.py), and its report_sha256 is hashlib's SHA-256 of the line as sent;
 - /metrics parses with Prometheus's own parser (prometheus_client) and counts what was sent;
+- the door with bearer tokens (`satfence token`): no or an unknown token 401 (gRPC
+  UNAUTHENTICATED), a reviewer's token sending telemetry 403 (PERMISSION_DENIED), an ingest
+  token sends, a reviewer's token reads;
 - SIGTERM: exit 0, everything accepted answered;
 - over gRPC (Python's grpcio, messages from protoc --python_out): Submit and Stream answer
   as decide does; each report's digest is SHA-256 of its message bytes as the client encoded
@@ -90,6 +93,7 @@ class Server:
              "--audit-key", os.path.join(work, "log.key"), "--checkpoint-interval", "0.2"]
             + inputs + list(extra), stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
+        self.token = None
         deadline = time.time() + 60
         while self.port is None and time.time() < deadline:
             for line in open(self.log_path):
@@ -107,6 +111,8 @@ class Server:
     def request(self, method, path, body=None, content_type="application/x-ndjson"):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Content-Type": content_type} if body is not None else {}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
         c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read()
@@ -323,8 +329,40 @@ registry = "{os.path.join(demo, 'registry.csv')}"
 max-body-bytes = {1 << 20}
 max-reports-per-request = 5
 """)
+tokens = {}
+for role in ["ingest", "reviewer"]:
+    out = subprocess.run([satfence, "token", "--role", role], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    tokens[role] = (out[0].split(" ")[1], out[1].split(" ")[1])
 b = Server("b", os.path.join(work, "b.db"), "--config", config, "--max-reports-per-request",
-           "60", inputs=[])
+           "60", "--token", tokens["ingest"][1], "--token", tokens["reviewer"][1], inputs=[])
+status, body = b.post(lines[:1])
+check(status == 401 and b"bearer token" in body, f"no token: {status} {body}")
+b.token = "0" * 64
+check(b.post(lines[:1])[0] == 401, "an unknown token is not 401")
+b.token = tokens["reviewer"][0]
+status, body = b.post(lines[:1])
+check(status == 403 and b"reviewer" in body, f"a reviewer sending: {status} {body}")
+b_channel = grpc.insecure_channel(f"127.0.0.1:{b.grpc_port}")
+b_submit = b_channel.unary_unary("/satfence.v1.Telemetry/Submit",
+                                 request_serializer=pb.SubmitRequest.SerializeToString,
+                                 response_deserializer=pb.SubmitResponse.FromString)
+for token, code in [(None, grpc.StatusCode.UNAUTHENTICATED),
+                    (tokens["reviewer"][0], grpc.StatusCode.PERMISSION_DENIED)]:
+    try:
+        b_submit(pb.SubmitRequest(reports=[reports[1]]), timeout=30,
+                 metadata=[("authorization", "Bearer " + token)] if token else None)
+        check(False, f"gRPC with token {token}: accepted")
+    except grpc.RpcError as e:
+        check(e.code() == code, f"gRPC with token {token}: {e.code()}")
+# A terminal's first report that the rest of this server's checks do not send.
+later = {ref_json[i]["terminal"] for i in range(10)}
+j = next(i for i, r in enumerate(ref_json) if r["terminal"] not in later)
+result = b_submit(pb.SubmitRequest(reports=[reports[j]]), timeout=60,
+                  metadata=[("authorization", "Bearer " + tokens["ingest"][0])]).results
+check(decision_of(result[0]) == ref_json[j], f"gRPC with the ingest token: {result}")
+b_channel.close()
+b.token = tokens["ingest"][0]
 with open(os.path.join(work, "typo.toml"), "w") as f:
     f.write('http = "127.0.0.1:0"\nmax-reports-per-requests = 5\n')
 p = subprocess.run([satfence, "serve", "--config", os.path.join(work, "typo.toml")] + INPUTS,
@@ -350,6 +388,10 @@ check(status == 413, f"body over the limit: {status}")
 status, body = b.post([b""] * 61)
 check(status == 413 and b"60" in body, f"line count over the limit: {status} {body}")
 check(b.get("/healthz")[0] == 200, "not healthy after bad input")
+check(b.get(f"/v1/terminals/{term}")[0] == 403, "an ingest token may read")
+b.token = tokens["reviewer"][0]
+check(b.get(f"/v1/terminals/{term}")[0] == 200, "a reviewer's token may not read")
+b.token = tokens["ingest"][0]
 status, body = b.post([lines[1]] + lines[3:10])
 check(status == 200 and answers_of(body) == [ref[1]] + ref[3:10],
       "after bad input, good reports are not decided as decide decides them")

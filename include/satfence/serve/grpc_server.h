@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "satfence/serve/auth.h"
 #include "satfence/serve/service.h"
 
 namespace satfence::serve {
@@ -17,6 +18,7 @@ struct GrpcOptions {
   int max_message_bytes = 64 << 20;         // larger messages are refused before parsing
   std::size_t max_reports_per_request = 10'000;
   int stream_window = 256;  // reports of one stream in flight before reading pauses
+  std::shared_ptr<const Authenticator> auth;  // none: open
 };
 
 class GrpcServer {

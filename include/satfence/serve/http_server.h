@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "satfence/serve/auth.h"
 #include "satfence/serve/service.h"
 #include "satfence/verify/telemetry.h"
 
@@ -31,6 +32,7 @@ struct HttpOptions {
   std::chrono::seconds read_timeout{10};   // a client this slow to send is dropped
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds keep_alive_timeout{5};
+  std::shared_ptr<const Authenticator> auth;  // none: open
 };
 
 class HttpServer {
