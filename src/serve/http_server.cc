@@ -330,6 +330,7 @@ absl::Status HttpServer::Bind() {
   i.server.set_read_timeout(i.options.read_timeout);
   i.server.set_write_timeout(i.options.write_timeout);
   i.server.set_keep_alive_timeout(i.options.keep_alive_timeout.count());
+  i.server.set_keep_alive_max_count(100'000);  // a gateway keeps its connection
   const int threads = std::max(1, i.options.threads);
   i.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   if (i.options.port == 0) {
