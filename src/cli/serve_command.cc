@@ -44,6 +44,7 @@ struct ServeArgs {
   int http_threads = 16;
   double checkpoint_interval_s = 10.0;
   std::vector<std::string> tokens;  // "ROLE:SHA256"
+  std::string tls_cert, tls_key;
 };
 
 // One structured log line on stderr: {"time", "level", "msg", ...fields}.
@@ -138,6 +139,11 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   grpc.address = args.grpc;
   grpc.max_message_bytes = static_cast<int>(args.max_body_bytes);
   grpc.max_reports_per_request = args.max_reports_per_request;
+  if (args.tls_cert.empty() != args.tls_key.empty()) {
+    return fail("--tls-cert and --tls-key come together");
+  }
+  http.tls_cert = grpc.tls_cert = args.tls_cert;
+  http.tls_key = grpc.tls_key = args.tls_key;
   absl::StatusOr<serve::Authenticator> auth = serve::Authenticator::FromEntries(args.tokens);
   if (!auth.ok()) return fail(absl::StrCat("--token: ", auth.status().message()));
   http.auth = grpc.auth = std::make_shared<const serve::Authenticator>(*std::move(auth));
@@ -180,6 +186,7 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   if (grpc_server) {
     where["grpc"] = absl::StrCat(args.grpc.substr(0, args.grpc.rfind(':')), ":", grpc_server->port());
   }
+  where["tls"] = !args.tls_cert.empty();
   Log("info", "listening", where);
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -264,6 +271,11 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
   cmd->add_option("--token", args->tokens,
                   "A client's bearer token as ROLE:SHA256 (ingest, operator, reviewer, auditor; "
                   "`satfence token` makes one); repeat for each. None: the door is open");
+  cmd->add_option("--tls-cert", args->tls_cert,
+                  "TLS on both listeners: the server's certificate chain (PEM)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", args->tls_key, "TLS: the certificate's private key (PEM)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--workers", args->workers, "Deciding threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

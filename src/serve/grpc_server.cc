@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "satfence/base/file.h"
 #include "satfence/serve/proto_report.h"
 #include "satfence/v1/telemetry.grpc.pb.h"
 
@@ -321,7 +322,17 @@ absl::Status GrpcServer::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   i.telemetry = std::make_unique<TelemetryService>(i.service, i.options);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(i.options.address, grpc::InsecureServerCredentials(), &i.port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!i.options.tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadFileLimited(i.options.tls_cert, 1 << 20);
+    absl::StatusOr<std::string> key = ReadFileLimited(i.options.tls_key, 1 << 20);
+    if (!cert.ok()) return cert.status();
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(i.options.address, credentials, &i.port);
   builder.SetMaxReceiveMessageSize(i.options.max_message_bytes);
   builder.RegisterService(i.telemetry.get());
   i.server = builder.BuildAndStart();

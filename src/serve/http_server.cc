@@ -73,9 +73,17 @@ Json EventJson(const store::EventRecord& e) {
 struct HttpServer::Impl {
   const std::atomic<Service*>& service;
   HttpOptions options;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> owned;  // httplib::SSLServer with TLS
+  httplib::Server& server;
 
-  Impl(const std::atomic<Service*>& s, HttpOptions o) : service(s), options(std::move(o)) {}
+  Impl(const std::atomic<Service*>& s, HttpOptions o)
+      : service(s),
+        options(std::move(o)),
+        owned(options.tls_cert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(),
+                                                         options.tls_key.c_str())),
+        server(*owned) {}
 
   Service* Ready(httplib::Response& res) {
     Service* s = service.load();
@@ -325,6 +333,11 @@ HttpServer::~HttpServer() { Stop(); }
 
 absl::Status HttpServer::Bind() {
   Impl& i = *impl_;
+  if (!i.server.is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat("TLS: cannot use certificate ",
+                                                   i.options.tls_cert, " with key ",
+                                                   i.options.tls_key));
+  }
   i.Routes();
   i.server.set_payload_max_length(i.options.max_body_bytes);
   i.server.set_read_timeout(i.options.read_timeout);

@@ -17,6 +17,8 @@ On the demo's telemetry and registry, the operator's zones and the example polic
 - the door with bearer tokens (`satfence token`): no or an unknown token 401 (gRPC
   UNAUTHENTICATED), a reviewer's token sending telemetry 403 (PERMISSION_DENIED), an ingest
   token sends, a reviewer's token reads;
+- TLS on both listeners (a self-signed certificate made by the openssl command): HTTPS and
+  gRPC over TLS answer as decide does, and a plaintext client gets nothing;
 - SIGTERM: exit 0, everything accepted answered;
 - over gRPC (Python's grpcio, messages from protoc --python_out): Submit and Stream answer
   as decide does; each report's digest is SHA-256 of its message bytes as the client encoded
@@ -28,6 +30,7 @@ On the demo's telemetry and registry, the operator's zones and the example polic
   stored state), and `satfence audit verify` passes.
 """
 import hashlib
+import ssl
 import http.client
 import json
 import os
@@ -94,6 +97,7 @@ class Server:
             + inputs + list(extra), stderr=self.log, stdout=subprocess.DEVNULL)
         self.port = None
         self.token = None
+        self.tls = None  # an ssl.SSLContext for HTTPS
         deadline = time.time() + 60
         while self.port is None and time.time() < deadline:
             for line in open(self.log_path):
@@ -102,6 +106,8 @@ class Server:
                     self.grpc_port = int(json.loads(line)["grpc"].rsplit(":", 1)[1])
             time.sleep(0.05)
         assert self.port, open(self.log_path).read()
+        if "--tls-cert" in extra:
+            self.tls = ssl.create_default_context(cafile=extra[extra.index("--tls-cert") + 1])
         while time.time() < deadline:
             if self.get("/readyz")[0] == 200:
                 return
@@ -109,7 +115,8 @@ class Server:
         raise AssertionError("not ready in 60 s: " + open(self.log_path).read()[-2000:])
 
     def request(self, method, path, body=None, content_type="application/x-ndjson"):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        c = (http.client.HTTPSConnection("127.0.0.1", self.port, timeout=120, context=self.tls)
+             if self.tls else http.client.HTTPConnection("127.0.0.1", self.port, timeout=120))
         headers = {"Content-Type": content_type} if body is not None else {}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
@@ -315,6 +322,38 @@ check(len(broken) == 2 and pb.Result.FromString(broken[0]).error.reason.startswi
       f"gRPC stream with a broken message: {[pb.Result.FromString(b) for b in broken]}")
 channel.close()
 check(g.stop() == 0, "SIGTERM with gRPC: exit status not 0")
+
+# --- TLS ----------------------------------------------------------------------------------------
+cert, key = os.path.join(work, "tls.crt"), os.path.join(work, "tls.key")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-days", "1", "-subj", "/CN=satfence-test", "-addext",
+                "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+               check=True, capture_output=True)
+t = Server("t", os.path.join(work, "t.db"), "--tls-cert", cert, "--tls-key", key)
+status, body = t.post(lines[:3])
+check(status == 200 and answers_of(body) == ref[:3], f"HTTPS: {status} {body[:200]}")
+plain = http.client.HTTPConnection("127.0.0.1", t.port, timeout=10)
+try:
+    plain.request("GET", "/readyz")
+    check(plain.getresponse().status != 200, "plain HTTP to the TLS listener was answered")
+except (OSError, http.client.HTTPException):
+    pass  # refused: as it should be
+tls_channel = grpc.secure_channel(f"127.0.0.1:{t.grpc_port}",
+                                  grpc.ssl_channel_credentials(open(cert, "rb").read()))
+tls_submit = tls_channel.unary_unary("/satfence.v1.Telemetry/Submit",
+                                     request_serializer=pb.SubmitRequest.SerializeToString,
+                                     response_deserializer=pb.SubmitResponse.FromString)
+got_tls = tls_submit(pb.SubmitRequest(reports=reports[3:6]), timeout=60).results
+check([decision_of(r) for r in got_tls] == ref_json[3:6], f"gRPC over TLS: {got_tls}")
+tls_channel.close()
+plain_channel = grpc.insecure_channel(f"127.0.0.1:{t.grpc_port}")
+try:
+    plain_channel.unary_unary("/grpc.health.v1.Health/Check")(b"", timeout=5)
+    check(False, "plaintext gRPC to the TLS listener was answered")
+except grpc.RpcError:
+    pass
+plain_channel.close()
+check(t.stop() == 0, "SIGTERM with TLS: exit status not 0")
 
 # --- bad input at the door ----------------------------------------------------------------------
 # The inputs and limits from a config file; the command line wins over it.

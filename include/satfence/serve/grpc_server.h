@@ -19,6 +19,7 @@ struct GrpcOptions {
   std::size_t max_reports_per_request = 10'000;
   int stream_window = 256;  // reports of one stream in flight before reading pauses
   std::shared_ptr<const Authenticator> auth;  // none: open
+  std::string tls_cert, tls_key;  // PEM files; both empty: plaintext
 };
 
 class GrpcServer {

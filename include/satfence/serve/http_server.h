@@ -33,6 +33,7 @@ struct HttpOptions {
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds keep_alive_timeout{5};
   std::shared_ptr<const Authenticator> auth;  // none: open
+  std::string tls_cert, tls_key;  // PEM files; both empty: plain HTTP
 };
 
 class HttpServer {
