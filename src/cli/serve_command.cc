@@ -45,6 +45,8 @@ struct ServeArgs {
   double checkpoint_interval_s = 10.0;
   std::vector<std::string> tokens;  // "ROLE:SHA256"
   std::string tls_cert, tls_key;
+  std::vector<std::string> events = {"enter", "exit", "action_changed", "spoof_suspected"};
+  std::vector<std::string> webhooks;
 };
 
 // One structured log line on stderr: {"time", "level", "msg", ...fields}.
@@ -154,6 +156,10 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   options.store_path = args.store;
   options.workers = args.workers;
   options.max_queued_reports = std::max(args.max_queued_reports, args.max_reports_per_request);
+  absl::StatusOr<pipeline::EventKinds> kinds = pipeline::ParseEventKinds(args.events);
+  if (!kinds.ok()) return fail(absl::StrCat("--event: ", kinds.status().message()));
+  options.events = *kinds;
+  options.webhooks = args.webhooks;
   options.checkpoint_interval =
       std::chrono::milliseconds(static_cast<std::int64_t>(args.checkpoint_interval_s * 1000));
   if (!args.audit_key.empty()) {
@@ -276,6 +282,13 @@ void RegisterServeCommand(CLI::App& app, ExitCode& exit) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--tls-key", args->tls_key, "TLS: the certificate's private key (PEM)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--event", args->events,
+                  "Event kinds to raise (repeat): enter, exit, inside, outside, action_changed, "
+                  "spoof_suspected")
+      ->capture_default_str();
+  cmd->add_option("--webhook", args->webhooks,
+                  "POST every event to this URL (repeat for several): at least once, in order, "
+                  "retried with backoff, resumed after a restart");
   cmd->add_option("--workers", args->workers, "Deciding threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

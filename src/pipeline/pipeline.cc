@@ -34,8 +34,28 @@ Decided DecideReport(const Inputs& in, const verify::Report& r, TerminalState& s
   return d;
 }
 
+absl::StatusOr<EventKinds> ParseEventKinds(const std::vector<std::string>& names) {
+  EventKinds k{false, false, false, false, false, false};
+  for (const std::string& n : names) {
+    bool* flag = n == "enter"             ? &k.enter
+                 : n == "exit"            ? &k.exit
+                 : n == "inside"          ? &k.inside
+                 : n == "outside"         ? &k.outside
+                 : n == "action_changed"  ? &k.action_changed
+                 : n == "spoof_suspected" ? &k.spoof_suspected
+                                          : nullptr;
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(
+          "unknown event kind '" + n +
+          "' (enter, exit, inside, outside, action_changed, spoof_suspected)");
+    }
+    *flag = true;
+  }
+  return k;
+}
+
 void AppendToBatch(const Inputs& in, const verify::Report& r, const ReportDigest& digest,
-                   const Decided& decided, store::Batch& batch) {
+                   const Decided& decided, store::Batch& batch, const EventKinds& kinds) {
   const decide::TerminalDecision& td = decided.decision;
   const std::string time = FormatRfc3339(r.time);
   store::DecisionRecord& record = batch.decisions.emplace_back();
@@ -51,16 +71,27 @@ void AppendToBatch(const Inputs& in, const verify::Report& r, const ReportDigest
   record.policy_version = in.policy.version;
   record.zone_set_version = in.zones.version();
   const std::size_t index = batch.decisions.size() - 1;
+  auto event = [&](const char* kind, std::string detail) {
+    batch.events.push_back({index, {0, r.terminal, time, kind, std::move(detail)}});
+  };
   for (const decide::ZoneEvent& ev : td.events) {
-    batch.events.push_back(
-        {index,
-         {0, r.terminal, time, ev.kind == decide::ZoneEvent::Kind::kEnter ? "enter" : "exit",
-          ev.zone}});
+    const bool enter = ev.kind == decide::ZoneEvent::Kind::kEnter;
+    if (enter ? kinds.enter : kinds.exit) event(enter ? "enter" : "exit", ev.zone);
   }
-  if (td.changed) {
-    batch.events.push_back(
-        {index,
-         {0, r.terminal, time, "published", std::string(decide::ActionName(td.published))}});
+  if (kinds.inside) {
+    for (const std::string& zone : td.decision.zones) event("inside", zone);
+  }
+  if (kinds.outside && td.decision.zones.empty()) event("outside", "");
+  if (td.changed && kinds.action_changed) {
+    event("action_changed", std::string(decide::ActionName(td.published)));
+  }
+  if (kinds.spoof_suspected && decided.verdict.outcome == verify::Outcome::kSpoofed) {
+    std::string flags;
+    for (std::string_view f : decided.verdict.flags) {
+      if (!flags.empty()) flags += ',';
+      flags.append(f);
+    }
+    event("spoof_suspected", flags);
   }
 }
 

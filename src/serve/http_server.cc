@@ -63,8 +63,8 @@ Json DecisionJson(const store::DecisionRecord& d) {
           {"zone_set", d.zone_set_version}};
 }
 
-Json EventJson(const store::EventRecord& e) {
-  return {{"seq", e.seq},         {"terminal", e.terminal}, {"time", e.time},
+Json EventObject(const store::EventRecord& e) {
+  return {{"id", e.seq},         {"terminal", e.terminal}, {"time", e.time},
           {"kind", e.kind},       {"detail", e.detail},     {"decision", e.decision_seq}};
 }
 
@@ -73,6 +73,8 @@ Json EventJson(const store::EventRecord& e) {
 struct HttpServer::Impl {
   const std::atomic<Service*>& service;
   HttpOptions options;
+  std::atomic<int> streams{0};       // event streams open
+  std::atomic<bool> closing{false};  // Stop() was called: end the streams
   std::unique_ptr<httplib::Server> owned;  // httplib::SSLServer with TLS
   httplib::Server& server;
 
@@ -136,6 +138,8 @@ struct HttpServer::Impl {
                });
     server.Get(R"(/v1/decisions/(\d{1,18}))",
                [this](const httplib::Request& req, httplib::Response& res) { Decision(req, res); });
+    server.Get("/v1/events",
+               [this](const httplib::Request& req, httplib::Response& res) { Events(req, res); });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       Service* s = service.load();
       if (s != nullptr && !s->healthy()) return Error(res, 503, "the store failed");
@@ -278,7 +282,7 @@ struct HttpServer::Impl {
                     {"last_time", c.last_time}, {"actions", c.actions},
                     {"published", c.published}, {"verdicts", c.verdicts}};
     Json events = Json::array();
-    for (const store::EventRecord& e : t->recent_events) events.push_back(EventJson(e));
+    for (const store::EventRecord& e : t->recent_events) events.push_back(EventObject(e));
     j["recent_events"] = events;
     res.set_content(Dump(j) + "\n", kJson);
   }
@@ -303,6 +307,65 @@ struct HttpServer::Impl {
       j["next"] = absl::StrCat("?since=", d->back().seq, "&limit=", limit);
     }
     res.set_content(Dump(j) + "\n", kJson);
+  }
+
+  // Server-Sent Events: every event after `since` (or the Last-Event-ID a reconnecting
+  // client sends), then each as it is committed; `terminal` narrows to one terminal. A
+  // comment line every 15 s keeps idle connections open and finds dead ones.
+  void Events(const httplib::Request& req, httplib::Response& res) {
+    Service* s = Ready(res);
+    if (s == nullptr) return;
+    std::int64_t since = 0;
+    const std::string last = req.get_header_value("Last-Event-ID");
+    if (!last.empty()) {
+      httplib::Request copy;
+      copy.params.emplace("since", last);
+      if (!IntegerParam(copy, "since", 0, std::int64_t{1} << 62, since)) {
+        return Error(res, 400, "Last-Event-ID: expected an event id");
+      }
+    } else if (!IntegerParam(req, "since", 0, std::int64_t{1} << 62, since)) {
+      return Error(res, 400, "since: expected an event id (an integer >= 0)");
+    }
+    const std::string terminal = req.has_param("terminal") ? req.get_param_value("terminal") : "";
+    const int max_streams = std::max(1, options.threads / 2);
+    if (streams.fetch_add(1) >= max_streams) {
+      streams.fetch_sub(1);
+      return Error(res, 503, absl::StrCat("at most ", max_streams, " event streams at once"));
+    }
+    auto cursor = std::make_shared<std::int64_t>(since);
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, s, cursor, terminal](size_t, httplib::DataSink& sink) {
+          const std::uint64_t seen = s->event_generation();
+          absl::StatusOr<std::vector<store::EventRecord>> events = s->EventsAfter(*cursor, 500);
+          if (!events.ok() || closing.load() || s->stopping()) {
+            sink.done();
+            return true;
+          }
+          std::string out;
+          for (const store::EventRecord& e : *events) {
+            *cursor = e.seq;
+            if (!terminal.empty() && e.terminal != terminal) continue;
+            absl::StrAppend(&out, "id: ", e.seq, "\nevent: ", e.kind, "\ndata: ", EventJson(e),
+                            "\n\n");
+          }
+          if (events->empty()) {
+            const auto start = Clock::now();
+            while (s->WaitForEvents(seen, std::chrono::milliseconds(500)) == seen) {
+              if (closing.load() || s->stopping()) {
+                sink.done();
+                return true;
+              }
+              if (Clock::now() - start > std::chrono::seconds(15)) {
+                out = ": keep-alive\n\n";
+                break;
+              }
+            }
+          }
+          return out.empty() || sink.write(out.data(), out.size());
+        },
+        [this](bool) { streams.fetch_sub(1); });
   }
 
   void Decision(const httplib::Request& req, httplib::Response& res) {
@@ -364,6 +427,7 @@ absl::Status HttpServer::Bind() {
 void HttpServer::Serve() { impl_->server.listen_after_bind(); }
 
 void HttpServer::Stop() {
+  impl_->closing = true;
   if (impl_->server.is_running()) impl_->server.stop();
 }
 

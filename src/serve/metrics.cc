@@ -110,6 +110,12 @@ std::string Metrics::Exposition() const {
   Header(out, "satfence_overloaded_requests_total", "counter",
          "Requests refused because the queue was full (HTTP 429, gRPC RESOURCE_EXHAUSTED).");
   Sample(out, "satfence_overloaded_requests_total", "", static_cast<double>(overloaded.value()));
+  Header(out, "satfence_webhook_events_total", "counter",
+         "Events delivered to webhooks and acknowledged (2xx).");
+  Sample(out, "satfence_webhook_events_total", "", static_cast<double>(webhook_events.value()));
+  Header(out, "satfence_webhook_failures_total", "counter",
+         "Webhook deliveries that failed and will be retried with backoff.");
+  Sample(out, "satfence_webhook_failures_total", "", static_cast<double>(webhook_failures.value()));
   Header(out, "satfence_stage_seconds", "histogram",
          "Time per report in each stage: parse, queue (waiting for a worker), decide "
          "(verify, place, decide), commit (waiting for its group commit to be durable).");

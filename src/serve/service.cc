@@ -1,6 +1,9 @@
 #include "satfence/serve/service.h"
 
+#include <httplib.h>
+
 #include <future>
+#include <nlohmann/json.hpp>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +20,22 @@ namespace {
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
+}  // namespace
+
+namespace {
+
+// "http://host:port/path" -> ("http://host:port", "/path").
+bool SplitUrl(const std::string& url, std::string& origin, std::string& path) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::string s = url.substr(0, scheme);
+  if (s != "http" && s != "https") return false;
+  const size_t slash = url.find('/', scheme + 3);
+  origin = url.substr(0, slash);
+  path = slash == std::string::npos ? "/" : url.substr(slash);
+  return origin.size() > scheme + 3;
+}
+
 }  // namespace
 
 // One Submit call: its answers, filled in by whichever thread finishes each report.
@@ -50,6 +69,13 @@ absl::StatusOr<std::unique_ptr<Service>> Service::Open(std::shared_ptr<const Con
   if (config == nullptr || config->zones == nullptr || config->index == nullptr) {
     return absl::InvalidArgumentError("no zones");
   }
+  for (const std::string& url : options.webhooks) {
+    std::string origin, path;
+    if (!SplitUrl(url, origin, path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("webhook '", url, "': expected http(s)://HOST[:PORT][/PATH]"));
+    }
+  }
   std::unique_ptr<Service> s(new Service(std::move(config), std::move(options)));
   absl::StatusOr<std::unique_ptr<store::Store>> writer = store::OpenSqliteStore(s->options_.store_path);
   if (!writer.ok()) return writer.status();
@@ -78,6 +104,9 @@ absl::StatusOr<std::unique_ptr<Service>> Service::Open(std::shared_ptr<const Con
     shard->thread = std::thread([s = s.get(), raw] { s->Work(*raw); });
   }
   s->committer_ = std::thread([s = s.get()] { s->CommitLoop(); });
+  for (const std::string& url : s->options_.webhooks) {
+    s->webhooks_.emplace_back([s = s.get(), url] { s->Deliver(url); });
+  }
   s->metrics_.ready.Set(1.0);
   return s;
 }
@@ -220,7 +249,8 @@ void Service::Work(Shard& shard) {
     const verify::Report& report = item->submission.report;
     pipeline::TerminalState& state = StateOf(shard, report.terminal);
     const pipeline::Decided decided = pipeline::DecideReport(inputs, report, state);
-    pipeline::AppendToBatch(inputs, report, item->submission.digest, decided, item->rows);
+    pipeline::AppendToBatch(inputs, report, item->submission.digest, decided, item->rows,
+                            options_.events);
     item->state = pipeline::EncodeTerminalState(state);
     item->decision_line = pipeline::DecisionLine(report, decided, config.policy, *config.zones);
     metrics_.verdicts[static_cast<int>(decided.verdict.outcome)].Add();
@@ -291,6 +321,13 @@ void Service::Commit(std::vector<std::unique_ptr<Item>>& items) {
   }
   metrics_.commit_reports.Observe(static_cast<double>(items.size()));
   if (!s.ok()) failed_ = true;
+  if (s.ok() && !batch.events.empty()) {
+    {
+      std::lock_guard lock(events_mu_);
+      ++event_generation_;
+    }
+    events_cv_.notify_all();
+  }
   std::size_t at = 0;
   for (std::unique_ptr<Item>& item : items) {
     Answer a;
@@ -353,8 +390,79 @@ void Service::Drain() {
   }
   commit_wake_.notify_all();
   if (committer_.joinable()) committer_.join();
+  events_cv_.notify_all();
+  for (std::thread& t : webhooks_) t.join();
   SignCheckpointIfDue(true);
   drained_ = true;
+}
+
+absl::StatusOr<std::vector<store::EventRecord>> Service::EventsAfter(std::int64_t after_seq,
+                                                                     int limit) const {
+  std::lock_guard lock(reader_mu_);
+  return reader_->EventsAfter(after_seq, limit);
+}
+
+std::uint64_t Service::event_generation() const {
+  std::lock_guard lock(events_mu_);
+  return event_generation_;
+}
+
+std::uint64_t Service::WaitForEvents(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(events_mu_);
+  events_cv_.wait_for(lock, timeout,
+                      [&] { return event_generation_ != seen || stopping_.load(); });
+  return event_generation_;
+}
+
+std::string EventJson(const store::EventRecord& e) {
+  nlohmann::ordered_json j = {{"id", e.seq},          {"terminal", e.terminal},
+                              {"time", e.time},       {"kind", e.kind},
+                              {"detail", e.detail},   {"decision", e.decision_seq}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Service::Deliver(const std::string& url) {
+  std::string origin, path;
+  if (!SplitUrl(url, origin, path)) return;  // checked at Open
+  std::int64_t cursor = 0;
+  {
+    std::lock_guard lock(writer_mu_);
+    cursor = writer_->WebhookCursor(url).value_or(0);
+  }
+  httplib::Client client(origin);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(10, 0);
+  client.set_write_timeout(10, 0);
+  std::chrono::milliseconds backoff(250);
+  while (!stopping_.load()) {
+    const std::uint64_t seen = event_generation();
+    absl::StatusOr<std::vector<store::EventRecord>> events = EventsAfter(cursor, 256);
+    if (!events.ok() || events->empty()) {
+      WaitForEvents(seen, std::chrono::milliseconds(1000));
+      continue;
+    }
+    std::string body = "{\"events\":[";
+    for (size_t i = 0; i < events->size(); ++i) {
+      absl::StrAppend(&body, i ? "," : "", EventJson((*events)[i]));
+    }
+    body += "]}";
+    httplib::Headers headers = {
+        {"X-Satfence-Events", absl::StrCat((*events).front().seq, "-", (*events).back().seq)}};
+    httplib::Result r = client.Post(path, headers, body, "application/json");
+    if (r && r->status >= 200 && r->status < 300) {
+      cursor = events->back().seq;
+      metrics_.webhook_events.Add(events->size());
+      std::lock_guard lock(writer_mu_);
+      writer_->SetWebhookCursor(url, cursor).IgnoreError();  // at worst, sent again
+      backoff = std::chrono::milliseconds(250);
+      continue;
+    }
+    metrics_.webhook_failures.Add();
+    // Back off (doubling to 30 s), waking early only to stop.
+    std::unique_lock lock(events_mu_);
+    events_cv_.wait_for(lock, backoff, [&] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+  }
 }
 
 absl::StatusOr<Service::TerminalSummary> Service::Terminal(const std::string& terminal) const {

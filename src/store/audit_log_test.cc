@@ -422,7 +422,7 @@ PRAGMA user_version = 1;
   audit::SignerKey key = *audit::GenerateSignerKey("satfence.test/migrated");
   {
     std::unique_ptr<Store> s = *OpenSqliteStore(path);
-    EXPECT_EQ(s->schema_version(), 3);  // migrated to the newest
+    EXPECT_EQ(s->schema_version(), 4);  // migrated to the newest
     std::vector<LogEntry> entries = *s->LogEntries();
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(entries[0].kind + ":" + entries[0].ref, "policy:p1");

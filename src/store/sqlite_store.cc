@@ -56,6 +56,10 @@ CREATE TABLE terminal_states(terminal TEXT PRIMARY KEY, state BLOB NOT NULL);
 ALTER TABLE events ADD COLUMN decision_seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX decisions_by_digest ON decisions(report_digest);
 )sql",
+    // 4: where each webhook's delivery has got to.
+    R"sql(
+CREATE TABLE webhook_cursors(url TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+)sql",
 };
 constexpr int kAuditLogVersion = 2;
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -362,6 +366,41 @@ class SqliteStore final : public Store {
       c.last_time = Text(st->get(), 2);
     }
     return c;
+  }
+
+  absl::StatusOr<std::vector<EventRecord>> EventsAfter(std::int64_t after_seq,
+                                                       int limit) const override {
+    absl::StatusOr<Statement> st = Prepare(
+        "SELECT seq, terminal, time, kind, detail, decision_seq FROM events WHERE seq > ? "
+        "ORDER BY seq LIMIT ?");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_int64(st->get(), 1, after_seq);
+    sqlite3_bind_int(st->get(), 2, limit);
+    std::vector<EventRecord> out;
+    while (sqlite3_step(st->get()) == SQLITE_ROW) {
+      sqlite3_stmt* s = st->get();
+      out.push_back({sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4),
+                     sqlite3_column_int64(s, 5)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::int64_t> WebhookCursor(const std::string& url) const override {
+    absl::StatusOr<Statement> st = Prepare("SELECT seq FROM webhook_cursors WHERE url = ?");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, url.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::int64_t{0};
+    return static_cast<std::int64_t>(sqlite3_column_int64(st->get(), 0));
+  }
+
+  absl::Status SetWebhookCursor(const std::string& url, std::int64_t seq) override {
+    absl::StatusOr<Statement> st =
+        Prepare("INSERT OR REPLACE INTO webhook_cursors(url, seq) VALUES(?, ?)");
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, url.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st->get(), 2, seq);
+    if (sqlite3_step(st->get()) != SQLITE_DONE) return Error("storing a webhook's cursor");
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const override {

@@ -156,6 +156,20 @@ TEST_P(StoreContract, ABatchIsWrittenWholeWithItsEventsAndStates) {
   EXPECT_EQ(by_digest->seq, 3);
   EXPECT_EQ(by_digest->terminal, Sample(2).terminal);
   EXPECT_FALSE(s->DecisionByDigest(std::string(64, '0'))->has_value());
+  // Every terminal's events in order, in pages.
+  std::vector<EventRecord> all = *s->EventsAfter(0, 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].terminal, "KIT-2");
+  EXPECT_EQ(all[1].terminal, "KIT-1");
+  EXPECT_EQ(s->EventsAfter(all[0].seq, 10)->size(), 1u);
+  EXPECT_TRUE(s->EventsAfter(all[1].seq, 10)->empty());
+  // A webhook's delivery cursor, kept across reopening.
+  EXPECT_EQ(*s->WebhookCursor("http://127.0.0.1:9/hook"), 0);
+  ASSERT_TRUE(s->SetWebhookCursor("http://127.0.0.1:9/hook", 7).ok());
+  ASSERT_TRUE(s->SetWebhookCursor("http://127.0.0.1:9/hook", 9).ok());
+  s.reset();
+  s = *Open(path);
+  EXPECT_EQ(*s->WebhookCursor("http://127.0.0.1:9/hook"), 9);
 }
 
 TEST(SqliteStore, RefusesASchemaFromTheFuture) {
@@ -167,7 +181,7 @@ TEST(SqliteStore, RefusesASchemaFromTheFuture) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
   // Version 2 added the audit log (audit_log_test.cc migrates a version 1 store).
-  EXPECT_NE(store.status().message().find("version 99, newer than this satfence's 3"),
+  EXPECT_NE(store.status().message().find("version 99, newer than this satfence's 4"),
             std::string::npos)
       << store.status();
 }

@@ -19,6 +19,9 @@ On the demo's telemetry and registry, the operator's zones and the example polic
   token sends, a reviewer's token reads;
 - TLS on both listeners (a self-signed certificate made by the openssl command): HTTPS and
   gRPC over TLS answer as decide does, and a plaintext client gets nothing;
+- events: Server-Sent Events give every stored event in order and resume after the
+  Last-Event-ID; a webhook receiver that is down when the events happen gets every one of
+  them once it comes up, once per id, in order;
 - SIGTERM: exit 0, everything accepted answered;
 - over gRPC (Python's grpcio, messages from protoc --python_out): Submit and Stream answer
   as decide does; each report's digest is SHA-256 of its message bytes as the client encoded
@@ -32,6 +35,8 @@ On the demo's telemetry and registry, the operator's zones and the example polic
 import hashlib
 import ssl
 import http.client
+import http.server
+import socket
 import json
 import os
 import shutil
@@ -322,6 +327,80 @@ check(len(broken) == 2 and pb.Result.FromString(broken[0]).error.reason.startswi
       f"gRPC stream with a broken message: {[pb.Result.FromString(b) for b in broken]}")
 channel.close()
 check(g.stop() == 0, "SIGTERM with gRPC: exit status not 0")
+
+# --- events: SSE and a webhook that is down, then up -------------------------------------------
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+hook_port = probe.getsockname()[1]
+probe.close()
+e = Server("e", os.path.join(work, "e.db"), "--webhook", f"http://127.0.0.1:{hook_port}/hook",
+           "--event", "enter", "--event", "exit", "--event", "inside", "--event",
+           "action_changed", "--event", "spoof_suspected")
+status, _ = e.post(lines)
+check(status == 200, f"events server: {status}")
+db = sqlite3.connect(os.path.join(work, "e.db"))
+stored_events = [(i, t, k) for (i, t, k) in db.execute(
+    "SELECT seq, terminal, kind FROM events ORDER BY seq")]
+db.close()
+kinds = {k for (_, _, k) in stored_events}
+check({"inside", "action_changed", "spoof_suspected"} <= kinds, f"event kinds {kinds}")
+
+
+def sse(server, path, count, headers=None):
+    """The first `count` events of an SSE stream, as (id, kind, data)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    out, block = [], {}
+    while len(out) < count:
+        line = r.fp.readline().decode().rstrip("\n")
+        if line.startswith("id: "):
+            block["id"] = int(line[4:])
+        elif line.startswith("event: "):
+            block["kind"] = line[7:]
+        elif line.startswith("data: "):
+            block["data"] = json.loads(line[6:])
+        elif line == "" and block:
+            out.append((block["id"], block["kind"], block["data"]))
+            block = {}
+    c.close()
+    return out
+
+
+streamed = sse(e, "/v1/events?since=0", len(stored_events))
+check([(i, d["terminal"], k) for (i, k, d) in streamed] == stored_events,
+      "SSE does not give the stored events in order")
+resumed = sse(e, "/v1/events", 5, {"Last-Event-ID": str(stored_events[9][0])})
+check([i for (i, _, _) in resumed] == [x[0] for x in stored_events[10:15]],
+      "SSE does not resume after Last-Event-ID")
+received = []
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        received.extend(body["events"])
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+time.sleep(2)  # the webhook has been failing since the first event
+hook = http.server.HTTPServer(("127.0.0.1", hook_port), Hook)
+threading.Thread(target=hook.serve_forever, daemon=True).start()
+deadline = time.time() + 60
+while len(received) < len(stored_events) and time.time() < deadline:
+    time.sleep(0.2)
+hook.shutdown()
+ids = [x["id"] for x in received]
+check(ids == [x[0] for x in stored_events],
+      f"the webhook got {len(ids)} events ({len(set(ids))} ids) of {len(stored_events)}, "
+      f"in order: {ids == sorted(ids)}")
+status, body = e.get("/metrics")
+check(b"satfence_webhook_failures_total 0" not in body, "the webhook's failures are not counted")
+check(e.stop() == 0, "SIGTERM with a webhook: exit status not 0")
 
 # --- TLS ----------------------------------------------------------------------------------------
 cert, key = os.path.join(work, "tls.crt"), os.path.join(work, "tls.key")

@@ -81,10 +81,25 @@ struct Decided {
 // state. Reports of one terminal in time order; different terminals on any threads.
 Decided DecideReport(const Inputs& in, const verify::Report& report, TerminalState& state);
 
-// The stored form of a decision, and the events it raises ("enter", "exit" per zone and
-// "published" when the terminal's published action changed), appended to `batch`.
+// Which events decisions raise, in the vocabulary of geofence servers (Tile38's detect
+// types) plus two of satfence's: per terminal and deciding zone "enter" and "exit" (its
+// zones changed), "inside" (each report, per zone it is in) and "outside" (each report in
+// no zone); "action_changed" (its published action changed; detail: the new one) and
+// "spoof_suspected" (the verdict said spoofed; detail: its flags).
+struct EventKinds {
+  bool enter = true;
+  bool exit = true;
+  bool inside = false;   // one event per report and zone: for consumers that want a feed
+  bool outside = false;  // one event per report outside every zone
+  bool action_changed = true;
+  bool spoof_suspected = true;
+};
+// From names ("enter,exit,inside,..."); errors name the unknown kind.
+absl::StatusOr<EventKinds> ParseEventKinds(const std::vector<std::string>& names);
+
+// The stored form of a decision and the events it raises, appended to `batch`.
 void AppendToBatch(const Inputs& in, const verify::Report& report, const ReportDigest& digest,
-                   const Decided& decided, store::Batch& batch);
+                   const Decided& decided, store::Batch& batch, const EventKinds& kinds = {});
 
 // Counts over everything processed.
 struct Counts {

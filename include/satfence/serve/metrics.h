@@ -67,6 +67,8 @@ struct Metrics {
   std::array<Counter, 3> decisions;            // this report's action, by decide::Action
   Counter duplicates;                          // reports already decided: answered from the store
   Counter overloaded;                          // requests refused with 429 / RESOURCE_EXHAUSTED
+  Counter webhook_events;                      // events delivered to webhooks (acknowledged)
+  Counter webhook_failures;                    // webhook posts that failed (retried)
   std::array<Histogram, 4> stage_seconds;      // by Stage
   Histogram commit_reports;                    // reports per group commit
   Histogram request_seconds;                   // HTTP and gRPC requests, end to end

@@ -47,6 +47,10 @@
 
 namespace satfence::serve {
 
+// One event as Server-Sent Events and webhooks carry it: {"id", "terminal", "time", "kind",
+// "detail", "decision"}.
+std::string EventJson(const store::EventRecord& e);
+
 using pipeline::Configuration;
 
 // One report as it came in.
@@ -71,6 +75,8 @@ struct ServiceOptions {
   std::size_t max_commit_reports = 4'096;        // per transaction
   std::vector<audit::SignerKey> audit_keys;      // sign checkpoints with these (may be none)
   std::chrono::milliseconds checkpoint_interval{10'000};  // when the log has grown
+  pipeline::EventKinds events;                   // which events decisions raise
+  std::vector<std::string> webhooks;             // http(s)://HOST[:PORT][/PATH]: POST events
 };
 
 class Service {
@@ -115,6 +121,15 @@ class Service {
   };
   absl::StatusOr<std::optional<Proof>> DecisionProof(std::int64_t seq) const;
 
+  // Events after `after_seq` (every terminal's, in order), at most `limit`.
+  absl::StatusOr<std::vector<store::EventRecord>> EventsAfter(std::int64_t after_seq,
+                                                              int limit) const;
+  // A number that changes whenever a commit stores events; WaitForEvents returns once it
+  // differs from `seen`, after `timeout`, or when the service stops.
+  std::uint64_t event_generation() const;
+  std::uint64_t WaitForEvents(std::uint64_t seen, std::chrono::milliseconds timeout) const;
+  bool stopping() const { return !accepting_.load(); }
+
  private:
   struct Request;
   struct Item;
@@ -132,6 +147,7 @@ class Service {
   void CommitLoop();
   void Commit(std::vector<std::unique_ptr<Item>>& items);
   void SignCheckpointIfDue(bool force);
+  void Deliver(const std::string& url);  // one webhook's delivery loop
   void Finish(Item& item, Answer answer);
   pipeline::TerminalState& StateOf(Shard& shard, const std::string& terminal);
 
@@ -152,6 +168,11 @@ class Service {
   std::thread committer_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::uint64_t checkpoint_size_ = 0;
+
+  mutable std::mutex events_mu_;
+  mutable std::condition_variable events_cv_;
+  std::uint64_t event_generation_ = 0;
+  std::vector<std::thread> webhooks_;
 
   std::atomic<std::size_t> queued_{0};
   std::atomic<bool> accepting_{true};

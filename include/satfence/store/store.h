@@ -51,7 +51,11 @@ struct EventRecord {
   std::int64_t seq = 0;
   std::string terminal;
   std::string time;
-  std::string kind;  // "enter", "exit", "published" (the action changed)
+  // "enter", "exit" (detail: the zone), "inside" (detail: the zone), "outside" (in no
+  // deciding zone), "action_changed" (detail: the new published action), "spoof_suspected"
+  // (detail: the verdict's flags). Stores written before schema 4 say "published" for
+  // action_changed.
+  std::string kind;
   std::string detail;
   std::int64_t decision_seq = 0;  // the decision it follows from; 0: none
 };
@@ -131,6 +135,12 @@ class Store {
       const std::string& terminal, std::int64_t after_seq, int limit) const = 0;
   virtual absl::StatusOr<TerminalCounts> CountsFor(const std::string& terminal) const = 0;
   virtual absl::StatusOr<std::vector<EventRecord>> Events(const std::string& terminal) const = 0;
+  // Every terminal's events after `after_seq`, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<EventRecord>> EventsAfter(std::int64_t after_seq,
+                                                               int limit) const = 0;
+  // How far a webhook has been delivered (the last event seq it acknowledged; 0: none).
+  virtual absl::StatusOr<std::int64_t> WebhookCursor(const std::string& url) const = 0;
+  virtual absl::Status SetWebhookCursor(const std::string& url, std::int64_t seq) = 0;
   // The decision made on the report with this digest (hex), the first if several.
   virtual absl::StatusOr<std::optional<DecisionRecord>> DecisionByDigest(
       const std::string& report_digest) const = 0;
