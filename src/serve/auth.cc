@@ -18,6 +18,7 @@ bool Allows(Role role, Access access) {
   switch (access) {
     case Access::kIngest: return role == Role::kIngest;
     case Access::kRead: return role != Role::kIngest;
+    case Access::kConfigure: return role == Role::kOperator;
   }
   return false;
 }
@@ -103,7 +104,9 @@ absl::Status Authenticator::Check(std::string_view authorization, Access access)
   if (!Allows(found->role, access)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a ", RoleName(found->role), " token may not ",
-        access == Access::kIngest ? "send telemetry" : "read decisions"));
+        access == Access::kIngest  ? "send telemetry"
+        : access == Access::kRead  ? "read decisions"
+                                   : "change the configuration"));
   }
   return absl::OkStatus();
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "satfence/base/text.h"
 
 namespace satfence::serve {
@@ -99,6 +100,8 @@ struct HttpServer::Impl {
     std::optional<Access> access;
     if (req.path == "/v1/reports") {
       access = Access::kIngest;
+    } else if (req.method == "PUT") {
+      access = Access::kConfigure;
     } else if (absl::StartsWith(req.path, "/v1/")) {
       access = Access::kRead;
     }
@@ -138,6 +141,20 @@ struct HttpServer::Impl {
                });
     server.Get(R"(/v1/decisions/(\d{1,18}))",
                [this](const httplib::Request& req, httplib::Response& res) { Decision(req, res); });
+    server.Put("/v1/policy", [this](const httplib::Request& req, httplib::Response& res) {
+      Service* s = Ready(res);
+      if (s == nullptr) return;
+      absl::StatusOr<std::string> version = s->ReplacePolicy(req.body);
+      if (!version.ok()) return Refused(res, version.status());
+      res.set_content(Dump(Json{{"policy", *version}}) + "\n", kJson);
+    });
+    server.Put("/v1/registry", [this](const httplib::Request& req, httplib::Response& res) {
+      Service* s = Ready(res);
+      if (s == nullptr) return;
+      absl::StatusOr<int> n = s->ReplaceRegistry(req.body);
+      if (!n.ok()) return Refused(res, n.status());
+      res.set_content(Dump(Json{{"terminals", *n}}) + "\n", kJson);
+    });
     server.Get("/v1/events",
                [this](const httplib::Request& req, httplib::Response& res) { Events(req, res); });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -168,6 +185,17 @@ struct HttpServer::Impl {
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           Error(res, 500, "internal error");
         });
+  }
+
+  // A configuration change refused: 400 with the located errors, one per line, or 500.
+  static void Refused(httplib::Response& res, const absl::Status& s) {
+    if (!absl::IsInvalidArgument(s)) return Error(res, 500, std::string(s.message()));
+    Json errors = Json::array();
+    for (absl::string_view line : absl::StrSplit(s.message(), '\n')) {
+      errors.push_back(std::string(line));
+    }
+    res.status = 400;
+    res.set_content(Dump(Json{{"error", "not changed"}, {"errors", errors}}) + "\n", kJson);
   }
 
   void Reports(const httplib::Request& req, httplib::Response& res) {

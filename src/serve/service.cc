@@ -396,6 +396,53 @@ void Service::Drain() {
   drained_ = true;
 }
 
+absl::StatusOr<std::string> Service::ReplacePolicy(const std::string& text) {
+  std::lock_guard replacing(replace_mu_);
+  absl::StatusOr<decide::Policy> policy = decide::ParsePolicy(text, "policy");
+  if (!policy.ok()) return policy.status();
+  auto next = std::make_shared<Configuration>(*configuration());
+  for (const std::string& id : pipeline::UnknownPolicyZones(*policy, *next->zones)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy: zones.\"", id, "\": no zone with that id is loaded"));
+  }
+  verify::VerifyOptions options = next->verifier.options();
+  options.speed_limit_mps = policy->land_speed_limit_kmh / 3.6;
+  next->verifier = verify::Verifier(options);
+  next->policy = *std::move(policy);
+  next->policy_text = text;
+  {
+    std::lock_guard lock(writer_mu_);
+    if (absl::Status s = writer_->PutPolicy(next->policy.version, text); !s.ok()) return s;
+  }
+  const std::string version = next->policy.version;
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(next);
+  return version;
+}
+
+absl::StatusOr<int> Service::ReplaceRegistry(const std::string& csv) {
+  std::lock_guard replacing(replace_mu_);
+  ReadResult<registry::Terminal> read = registry::ReadRegistryCsv(csv, "registry");
+  if (!read.errors.empty()) {
+    std::string why;
+    for (size_t i = 0; i < read.errors.size() && i < 20; ++i) {
+      absl::StrAppend(&why, i ? "\n" : "", read.errors[i].ToString());
+    }
+    if (read.errors.size() > 20) absl::StrAppend(&why, "\n... ", read.errors.size() - 20, " more");
+    return absl::InvalidArgumentError(why);
+  }
+  auto next = std::make_shared<Configuration>(*configuration());
+  next->registry = registry::Registry(std::move(read.records));
+  {
+    std::lock_guard lock(writer_mu_);
+    if (absl::Status s = writer_->PutTerminals(next->registry.terminals()); !s.ok()) return s;
+  }
+  const int n = static_cast<int>(next->registry.terminals().size());
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(next);
+  return n;
+}
+
 absl::StatusOr<std::vector<store::EventRecord>> Service::EventsAfter(std::int64_t after_seq,
                                                                      int limit) const {
   std::lock_guard lock(reader_mu_);

@@ -22,6 +22,9 @@ On the demo's telemetry and registry, the operator's zones and the example polic
 - events: Server-Sent Events give every stored event in order and resume after the
   Last-Event-ID; a webhook receiver that is down when the events happen gets every one of
   them once it comes up, once per id, in order;
+- live configuration (operator token): a policy with an error is refused with its line and
+  nothing changes; a new policy and registry swapped in under load lose no report, and the
+  decisions after the swap name the new policy's version (hashlib's SHA-256 of its text);
 - SIGTERM: exit 0, everything accepted answered;
 - over gRPC (Python's grpcio, messages from protoc --python_out): Submit and Stream answer
   as decide does; each report's digest is SHA-256 of its message bytes as the client encoded
@@ -119,12 +122,12 @@ class Server:
             time.sleep(0.1)
         raise AssertionError("not ready in 60 s: " + open(self.log_path).read()[-2000:])
 
-    def request(self, method, path, body=None, content_type="application/x-ndjson"):
+    def request(self, method, path, body=None, content_type="application/x-ndjson", token=None):
         c = (http.client.HTTPSConnection("127.0.0.1", self.port, timeout=120, context=self.tls)
              if self.tls else http.client.HTTPConnection("127.0.0.1", self.port, timeout=120))
         headers = {"Content-Type": content_type} if body is not None else {}
-        if self.token:
-            headers["Authorization"] = "Bearer " + self.token
+        if token or self.token:
+            headers["Authorization"] = "Bearer " + (token or self.token)
         c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read()
@@ -149,6 +152,23 @@ class Server:
 
 def answers_of(body):
     return body.split(b"\n")[:-1]
+
+
+lock = threading.Lock()
+
+
+def client(indices, server, batch, out):
+    for k in range(0, len(indices), batch):
+        chunk = indices[k:k + batch]
+        try:
+            status, body = server.post([lines[i] for i in chunk])
+        except OSError:
+            return
+        if status != 200:
+            return
+        with lock:
+            for i, a_line in zip(chunk, answers_of(body)):
+                out[i] = a_line
 
 
 # --- answers equal decide's, in order, whatever the request sizes ------------------------
@@ -448,12 +468,13 @@ max-body-bytes = {1 << 20}
 max-reports-per-request = 5
 """)
 tokens = {}
-for role in ["ingest", "reviewer"]:
+for role in ["ingest", "reviewer", "operator"]:
     out = subprocess.run([satfence, "token", "--role", role], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     tokens[role] = (out[0].split(" ")[1], out[1].split(" ")[1])
 b = Server("b", os.path.join(work, "b.db"), "--config", config, "--max-reports-per-request",
-           "60", "--token", tokens["ingest"][1], "--token", tokens["reviewer"][1], inputs=[])
+           "60", "--token", tokens["ingest"][1], "--token", tokens["reviewer"][1],
+           "--token", tokens["operator"][1], inputs=[])
 status, body = b.post(lines[:1])
 check(status == 401 and b"bearer token" in body, f"no token: {status} {body}")
 b.token = "0" * 64
@@ -513,7 +534,41 @@ b.token = tokens["ingest"][0]
 status, body = b.post([lines[1]] + lines[3:10])
 check(status == 200 and answers_of(body) == [ref[1]] + ref[3:10],
       "after bad input, good reports are not decided as decide decides them")
+# Live configuration, under load.
+policy_text = open(os.path.join(src, "examples/policy.toml")).read()
+check(b.request("PUT", "/v1/policy", policy_text.encode(), "application/toml")[0] == 403,
+      "an ingest token may change the policy")
+operator = tokens["operator"][0]
+status, body = b.request("PUT", "/v1/policy", b"k_sigma = 3\nhysteresis_reports = 'two'\n",
+                         "application/toml", token=operator)
+check(status == 400 and b"policy:2" in body, f"a bad policy: {status} {body}")
+new_policy = policy_text.replace("hysteresis_reports = 2", "hysteresis_reports = 3")
+check(new_policy != policy_text, "the example policy has no hysteresis_reports = 2")
+under_load = {}
+loader = threading.Thread(target=client, args=(list(range(10, n)), b, 4, under_load))
+loader.start()
+time.sleep(0.3)
+status, body = b.request("PUT", "/v1/policy", new_policy.encode(), "application/toml",
+                         token=operator)
+new_version = hashlib.sha256(new_policy.encode()).hexdigest()
+check(status == 200 and json.loads(body).get("policy") == new_version, f"PUT policy: {body}")
+registry_text = open(os.path.join(demo, "registry.csv"), "rb").read()
+status, body = b.request("PUT", "/v1/registry", registry_text + b"KIT-X,,,\n", "text/csv",
+                         token=operator)
+check(status == 400 and b"registry:" in body, f"a bad registry: {status} {body[:300]}")
+status, body = b.request("PUT", "/v1/registry", registry_text, "text/csv", token=operator)
+check(status == 200, f"PUT registry: {status} {body}")
+loader.join()
+check(len(under_load) == n - 10, f"{n - 10 - len(under_load)} reports lost during the swap")
+after = lines[0].replace(json.dumps(json.loads(lines[0])["terminal"]).encode(),
+                        b'"after-the-swap"', 1)
+status, body = b.post([after])
+check(status == 200 and json.loads(body)["policy"] == new_version,
+      f"a decision after the swap does not name the new policy: {body[:300]}")
 check(b.stop() == 0, "SIGTERM after bad input: exit status not 0")
+p = subprocess.run([satfence, "audit", "verify", "--store", os.path.join(work, "b.db"), "--key",
+                    os.path.join(work, "log.pub")], capture_output=True, text=True)
+check(p.returncode == 0, f"audit verify after live changes: {p.stdout} {p.stderr}")
 
 # --- SIGKILL under load, then a restart on the same store --------------------------------------
 store = os.path.join(work, "c.db")
@@ -524,23 +579,6 @@ for i, line in enumerate(lines):
     t = json.loads(line)["terminal"]
     by_client[int(hashlib.md5(t.encode()).hexdigest(), 16) % clients].append(i)
 answered = {}
-lock = threading.Lock()
-
-
-def client(indices, server, batch, out):
-    for k in range(0, len(indices), batch):
-        chunk = indices[k:k + batch]
-        try:
-            status, body = server.post([lines[i] for i in chunk])
-        except OSError:
-            return
-        if status != 200:
-            return
-        with lock:
-            for i, a_line in zip(chunk, answers_of(body)):
-                out[i] = a_line
-
-
 threads = [threading.Thread(target=client, args=(ix, c, 2, answered)) for ix in by_client]
 for t in threads:
     t.start()

@@ -62,8 +62,8 @@ struct Inputs {
 struct Configuration {
   decide::Policy policy;
   std::string policy_text;
-  std::unique_ptr<const zones::ZoneSet> zones;  // the index refers to it
-  std::unique_ptr<const zones::ZoneIndex> index;
+  std::shared_ptr<const zones::ZoneSet> zones;  // the index refers to it
+  std::shared_ptr<const zones::ZoneIndex> index;
   std::string zone_set_description;
   registry::Registry registry;
   verify::Verifier verifier;

@@ -26,7 +26,7 @@ const char* RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view name);
 
 // What a request needs.
-enum class Access { kIngest, kRead };
+enum class Access { kIngest, kRead, kConfigure };
 
 class Authenticator {
  public:

@@ -102,6 +102,12 @@ class Service {
   std::shared_ptr<const Configuration> configuration() const;
   Metrics& metrics() { return metrics_; }
 
+  // Live configuration: checked, stored (and so logged), then swapped in whole. Reports
+  // already accepted are decided under the configuration they came in under; every
+  // decision names the versions it was made under. Errors name the line (InvalidArgument).
+  absl::StatusOr<std::string> ReplacePolicy(const std::string& text);  // the new version
+  absl::StatusOr<int> ReplaceRegistry(const std::string& csv);         // terminals loaded
+
   // Reads, on the service's own read connection (safe from any thread).
   struct TerminalSummary {
     std::optional<store::DecisionRecord> latest;
@@ -153,6 +159,7 @@ class Service {
 
   ServiceOptions options_;
   mutable std::mutex config_mu_;
+  std::mutex replace_mu_;  // one configuration change at a time
   std::shared_ptr<const Configuration> config_;
   Metrics metrics_;
 
