@@ -137,6 +137,40 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
   http.max_body_bytes = args.max_body_bytes;
   http.max_reports_per_request = args.max_reports_per_request;
   http.threads = args.http_threads;
+  // PUT /v1/zones: the service's zone files with one replaced, loaded as at start. Refused
+  // when the new file cannot be read as a whole; features left out are warnings, as at start.
+  http.zone_loader = [zone_options = args.inputs.zones](
+                         const std::string& path,
+                         int file) -> absl::StatusOr<serve::Service::ZoneBuild> {
+    LoadOptions o = zone_options;
+    const int k = file < 0 ? static_cast<int>(o.files.size()) - 1 : file;
+    if (k < 0 || k >= static_cast<int>(o.files.size())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("file: the service has ", o.files.size(), " zone files"));
+    }
+    o.files[static_cast<size_t>(k)] = path;
+    Loaded loaded = LoadFiles(o);
+    serve::Service::ZoneBuild b;
+    std::string why;
+    for (const RecordError& e : loaded.errors) {
+      if (e.source != path) continue;
+      RecordError named = e;
+      named.source = "PUT /v1/zones";
+      if (e.record == 0) {
+        absl::StrAppend(&why, why.empty() ? "" : "\n", named.ToString());
+      } else {
+        b.warnings.push_back(named.ToString());
+      }
+    }
+    if (!why.empty()) return absl::InvalidArgumentError(why);
+    if (loaded.zones.empty()) return absl::InvalidArgumentError("no zones loaded");
+    auto set = std::make_shared<const zones::ZoneSet>(std::move(loaded.zones));
+    b.index = std::make_shared<const zones::ZoneIndex>(*set);
+    b.description = absl::StrFormat("%d zones from %d files (file %d replaced live)",
+                                    set->size(), static_cast<int>(o.files.size()), k);
+    b.zones = std::move(set);
+    return b;
+  };
   serve::GrpcOptions grpc;
   grpc.address = args.grpc;
   grpc.max_message_bytes = static_cast<int>(args.max_body_bytes);

@@ -49,12 +49,18 @@ Loaded LoadFiles(const LoadOptions& o) {
     zones::ZoneReadResult r = zones::ReadZonesFile(file, mapping);
     for (const RecordError& e : r.errors) {
       std::fprintf(stderr, "satfence: %s\n", e.ToString().c_str());
+      out.errors.push_back(e);
     }
     out.rejected |= !r.errors.empty();
     for (zones::Zone& z : r.zones) {
       if (!ids.insert(z.id).second) {
         std::fprintf(stderr, "satfence: %s: zone '%s': id already used by an earlier file\n",
                      file.c_str(), z.id.c_str());
+        RecordError e;
+        e.source = file;
+        e.record_id = z.id;
+        e.message = "id already used by an earlier file";
+        out.errors.push_back(std::move(e));
         out.rejected = true;
         continue;
       }

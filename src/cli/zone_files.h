@@ -31,6 +31,7 @@ void AddLoadOptions(CLI::App* cmd, LoadOptions& o);
 struct Loaded {
   std::vector<zones::Zone> zones;
   bool rejected = false;
+  std::vector<RecordError> errors;  // each also said on stderr
 };
 Loaded LoadFiles(const LoadOptions& o);
 

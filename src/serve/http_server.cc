@@ -2,7 +2,11 @@
 
 #include <httplib.h>
 
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -155,6 +159,25 @@ struct HttpServer::Impl {
       if (!n.ok()) return Refused(res, n.status());
       res.set_content(Dump(Json{{"terminals", *n}}) + "\n", kJson);
     });
+    server.Put("/v1/zones", [this](const httplib::Request& req, httplib::Response& res) {
+      PutZones(req, res);
+    });
+    server.Get("/v1/zones", [this](const httplib::Request&, httplib::Response& res) {
+      Service* s = Ready(res);
+      if (s == nullptr) return;
+      const std::shared_ptr<const Configuration> c = s->configuration();
+      const Service::ZoneChange z = s->zone_change();
+      Json change = {{"state", z.state}};
+      if (!z.version.empty()) change["zone_set"] = z.version;
+      if (!z.error.empty()) change["error"] = z.error;
+      if (!z.warnings.empty()) change["warnings"] = z.warnings;
+      res.set_content(Dump(Json{{"zone_set", c->zones->version()},
+                                {"zones", c->zones->size()},
+                                {"description", c->zone_set_description},
+                                {"change", change}}) +
+                          "\n",
+                      kJson);
+    });
     server.Get("/v1/events",
                [this](const httplib::Request& req, httplib::Response& res) { Events(req, res); });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -185,6 +208,48 @@ struct HttpServer::Impl {
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           Error(res, 500, "internal error");
         });
+  }
+
+  // A zone file in any format the readers take (?format=geojson, topojson, kml, gpkg; default
+  // geojson) in place of zone file number ?file=K (default the last, the operator's):
+  // built in the background while the current zones serve; GET /v1/zones says when it is in.
+  void PutZones(const httplib::Request& req, httplib::Response& res) {
+    Service* s = Ready(res);
+    if (s == nullptr) return;
+    if (!options.zone_loader) return Error(res, 501, "zones cannot be changed on this service");
+    const std::string format = req.has_param("format") ? req.get_param_value("format") : "geojson";
+    if (format != "geojson" && format != "topojson" && format != "kml" && format != "gpkg") {
+      return Error(res, 400, "format: expected geojson, topojson, kml or gpkg");
+    }
+    std::int64_t file = -1;
+    if (!IntegerParam(req, "file", 0, 1000, file)) {
+      return Error(res, 400, "file: expected the number of a --zones file (from 0)");
+    }
+    std::string path = (std::filesystem::temp_directory_path() / "satfence-zones-XXXXXX").string();
+    const std::string suffix = "." + (format == "topojson" ? std::string("json") : format);
+    path += suffix;
+    const int fd = mkstemps(path.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) return Error(res, 500, "cannot write a temporary file");
+    const bool written =
+        ::write(fd, req.body.data(), req.body.size()) == static_cast<ssize_t>(req.body.size());
+    ::close(fd);
+    if (!written) {
+      std::filesystem::remove(path);
+      return Error(res, 500, "cannot write a temporary file");
+    }
+    auto loader = options.zone_loader;
+    absl::Status started = s->ReplaceZonesInBackground([loader, path, file] {
+      absl::StatusOr<Service::ZoneBuild> built = loader(path, static_cast<int>(file));
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+      return built;
+    });
+    if (!started.ok()) {
+      std::filesystem::remove(path);
+      return Error(res, 409, std::string(started.message()));
+    }
+    res.status = 202;
+    res.set_content(Dump(Json{{"state", "building"}}) + "\n", kJson);
   }
 
   // A configuration change refused: 400 with the located errors, one per line, or 500.

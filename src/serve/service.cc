@@ -381,6 +381,12 @@ void Service::Drain() {
   std::lock_guard drain(drain_mu_);
   if (drained_) return;
   accepting_ = false;
+  {
+    std::unique_lock lock(zone_change_mu_);
+    std::thread builder = std::move(zone_builder_);
+    lock.unlock();
+    if (builder.joinable()) builder.join();  // a zone set being built is finished first
+  }
   // Everything accepted is decided and committed before the threads stop.
   while (queued_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   stopping_ = true;
@@ -441,6 +447,47 @@ absl::StatusOr<int> Service::ReplaceRegistry(const std::string& csv) {
   std::lock_guard lock(config_mu_);
   config_ = std::move(next);
   return n;
+}
+
+absl::Status Service::ReplaceZonesInBackground(
+    std::function<absl::StatusOr<ZoneBuild>()> build) {
+  std::lock_guard lock(zone_change_mu_);
+  if (zone_change_.state == "building") {
+    return absl::FailedPreconditionError("a zone set is being built already");
+  }
+  if (!accepting_.load()) return absl::UnavailableError("shutting down");
+  if (zone_builder_.joinable()) zone_builder_.join();
+  zone_change_ = {"building", "", "", {}};
+  zone_builder_ = std::thread([this, build = std::move(build)] {
+    absl::StatusOr<ZoneBuild> built = build();
+    absl::Status s = built.status();
+    std::string version;
+    if (s.ok()) {
+      std::lock_guard replacing(replace_mu_);
+      auto next = std::make_shared<Configuration>(*configuration());
+      next->zones = built->zones;
+      next->index = built->index;
+      next->zone_set_description = built->description;
+      version = next->zones->version();
+      {
+        std::lock_guard lock(writer_mu_);
+        s = writer_->PutZoneSet(version, built->description);
+      }
+      if (s.ok()) {
+        std::lock_guard lock(config_mu_);
+        config_ = std::move(next);
+      }
+    }
+    std::lock_guard lock(zone_change_mu_);
+    zone_change_ = s.ok() ? ZoneChange{"done", version, "", built->warnings}
+                          : ZoneChange{"failed", "", std::string(s.message()), {}};
+  });
+  return absl::OkStatus();
+}
+
+Service::ZoneChange Service::zone_change() const {
+  std::lock_guard lock(zone_change_mu_);
+  return zone_change_;
 }
 
 absl::StatusOr<std::vector<store::EventRecord>> Service::EventsAfter(std::int64_t after_seq,

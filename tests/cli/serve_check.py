@@ -22,7 +22,9 @@ On the demo's telemetry and registry, the operator's zones and the example polic
 - events: Server-Sent Events give every stored event in order and resume after the
   Last-Event-ID; a webhook receiver that is down when the events happen gets every one of
   them once it comes up, once per id, in order;
-- live configuration (operator token): a policy with an error is refused with its line and
+- live configuration (operator token): a zone file that is not GeoJSON fails its background
+  build with a located error and nothing changes; a new one is built while reports are
+  decided and then names the decisions; a policy with an error is refused with its line and
   nothing changes; a new policy and registry swapped in under load lose no report, and the
   decisions after the swap name the new policy's version (hashlib's SHA-256 of its text);
 - SIGTERM: exit 0, everything accepted answered;
@@ -565,6 +567,47 @@ after = lines[0].replace(json.dumps(json.loads(lines[0])["terminal"]).encode(),
 status, body = b.post([after])
 check(status == 200 and json.loads(body)["policy"] == new_version,
       f"a decision after the swap does not name the new policy: {body[:300]}")
+# A new zone set, built in the background.
+def zones_state(server):
+    status, body = server.request("GET", "/v1/zones", token=tokens["reviewer"][0])
+    return json.loads(body) if status == 200 else {}
+
+
+def wait_built(server):
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        state = zones_state(server)
+        if state.get("change", {}).get("state") in ("done", "failed"):
+            return state
+        time.sleep(0.2)
+    return zones_state(server)
+
+
+old_zone_set = zones_state(b).get("zone_set")
+status, body = b.request("PUT", "/v1/zones?format=geojson", b'{"type": "FeatureCollection",',
+                         "application/geo+json", token=operator)
+check(status == 202, f"PUT zones: {status} {body}")
+state = wait_built(b)
+check(state.get("change", {}).get("state") == "failed" and
+      "PUT /v1/zones" in state["change"].get("error", "") and state["zone_set"] == old_zone_set,
+      f"a broken zone file: {state}")
+scenario = json.load(open(os.path.join(src, "data/zones/ukraine_scenario.geojson")))
+scenario["features"].append({"type": "Feature", "properties": {
+    "id": "test:live", "name": "Added live", "kind": "operator", "action": "review",
+    "priority": 50}, "geometry": {"type": "Polygon", "coordinates": [
+        [[-10, -10], [-9, -10], [-9, -9], [-10, -9], [-10, -10]]]}})
+status, body = b.request("PUT", "/v1/zones", json.dumps(scenario).encode(),
+                         "application/geo+json", token=operator)
+check(status == 202, f"PUT zones: {status} {body}")
+state = wait_built(b)
+new_zone_set = state.get("change", {}).get("zone_set")
+check(state.get("change", {}).get("state") == "done" and new_zone_set != old_zone_set and
+      state.get("zone_set") == new_zone_set, f"a new zone set: {state}")
+after_zones = lines[1].replace(json.dumps(json.loads(lines[1])["terminal"]).encode(),
+                               b'"after-the-zones"', 1)
+status, body = b.post([after_zones])
+check(status == 200 and json.loads(body)["zone_set"] == new_zone_set,
+      f"a decision after the new zones does not name them: {body[:300]}")
 check(b.stop() == 0, "SIGTERM after bad input: exit status not 0")
 p = subprocess.run([satfence, "audit", "verify", "--store", os.path.join(work, "b.db"), "--key",
                     os.path.join(work, "log.pub")], capture_output=True, text=True)

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,10 @@ struct HttpOptions {
   std::chrono::seconds keep_alive_timeout{5};
   std::shared_ptr<const Authenticator> auth;  // none: open
   std::string tls_cert, tls_key;  // PEM files; both empty: plain HTTP
+  // PUT /v1/zones: builds a zone set with the file at `path` in place of the service's
+  // zone file number `file` (-1: the last). None: zones cannot be changed live.
+  std::function<absl::StatusOr<Service::ZoneBuild>(const std::string& path, int file)>
+      zone_loader;
 };
 
 class HttpServer {

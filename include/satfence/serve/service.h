@@ -108,6 +108,24 @@ class Service {
   absl::StatusOr<std::string> ReplacePolicy(const std::string& text);  // the new version
   absl::StatusOr<int> ReplaceRegistry(const std::string& csv);         // terminals loaded
 
+  // A new zone set: `build` runs on a background thread while the current zones keep
+  // serving; then its version is stored (logged) and it is swapped in. One at a time
+  // (FailedPrecondition while one builds); zone_change() says how the last one went.
+  struct ZoneBuild {
+    std::shared_ptr<const zones::ZoneSet> zones;
+    std::shared_ptr<const zones::ZoneIndex> index;
+    std::string description;
+    std::vector<std::string> warnings;  // features left out, each located
+  };
+  absl::Status ReplaceZonesInBackground(std::function<absl::StatusOr<ZoneBuild>()> build);
+  struct ZoneChange {
+    std::string state = "none";  // none, building, done, failed
+    std::string version;         // done: the new zone set's
+    std::string error;           // failed: why
+    std::vector<std::string> warnings;
+  };
+  ZoneChange zone_change() const;
+
   // Reads, on the service's own read connection (safe from any thread).
   struct TerminalSummary {
     std::optional<store::DecisionRecord> latest;
@@ -160,6 +178,9 @@ class Service {
   ServiceOptions options_;
   mutable std::mutex config_mu_;
   std::mutex replace_mu_;  // one configuration change at a time
+  mutable std::mutex zone_change_mu_;
+  ZoneChange zone_change_;
+  std::thread zone_builder_;
   std::shared_ptr<const Configuration> config_;
   Metrics metrics_;
 
