@@ -313,7 +313,14 @@ stream = channel.stream_stream("/satfence.v1.Telemetry/Stream",
 raw_submit = channel.unary_unary("/satfence.v1.Telemetry/Submit")
 raw_stream = channel.stream_stream("/satfence.v1.Telemetry/Stream")
 health = channel.unary_unary("/grpc.health.v1.Health/Check")
-check(health(b"", timeout=10) == b"\x08\x01", "grpc.health.v1 does not say SERVING")
+# SERVING follows readiness by a moment: /readyz is what Server() waited for.
+serving = None
+for _ in range(50):
+    serving = health(b"", timeout=10)
+    if serving == b"\x08\x01":
+        break
+    time.sleep(0.1)
+check(serving == b"\x08\x01", f"grpc.health.v1 does not say SERVING: {serving}")
 reports = [to_proto(x) for x in lines]
 ref_json = [json.loads(x) for x in ref]
 half = n // 2
@@ -626,7 +633,7 @@ threads = [threading.Thread(target=client, args=(ix, c, 2, answered)) for ix in 
 for t in threads:
     t.start()
 while len(answered) < n // 3 and any(t.is_alive() for t in threads):
-    time.sleep(0.005)
+    time.sleep(0.001)
 c.proc.kill()  # SIGKILL
 c.proc.wait()
 for t in threads:
