@@ -44,13 +44,12 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
     db = *std::move(opened);
   }
   // With a store, each terminal resumes from its state there (decisions of an earlier run).
-  std::unique_ptr<pipeline::TerminalStates> states;
-  if (db) {
-    states = std::make_unique<pipeline::StoredTerminalStates>(*db);
-  } else {
-    states = std::make_unique<pipeline::InMemoryTerminalStates>();
-  }
-  pipeline::Pipeline pipeline(config.inputs(), *states, db.get());
+  std::unique_ptr<pipeline::StoredTerminalStates> stored;
+  pipeline::InMemoryTerminalStates in_memory;
+  if (db) stored = std::make_unique<pipeline::StoredTerminalStates>(*db);
+  pipeline::Pipeline pipeline(config.inputs(),
+                              stored ? static_cast<pipeline::TerminalStates&>(*stored) : in_memory,
+                              db.get());
   if (absl::Status s = pipeline.StoreVersions(config.policy_text, config.zone_set_description);
       !s.ok()) {
     return fail(absl::StrCat("store: ", s.message()));
@@ -90,8 +89,7 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
       });
   out->flush();
   if (absl::Status s = pipeline.Flush(); !s.ok()) return fail(absl::StrCat("store: ", s.message()));
-  if (const auto* stored = dynamic_cast<const pipeline::StoredTerminalStates*>(states.get());
-      stored != nullptr && stored->unreadable() > 0) {
+  if (stored && stored->unreadable() > 0) {
     std::fprintf(stderr,
                  "satfence decide: %s: %d terminals' stored states could not be read and were "
                  "started afresh; the last: %s\n",

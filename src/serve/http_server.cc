@@ -37,16 +37,19 @@ std::string ErrorLine(int line, const std::string& field, const std::string& rea
   return Dump(Json{{"line", line}, {"error", {{"field", field}, {"reason", reason}}}});
 }
 
-// A non-negative integer parameter, or nothing when absent; false when malformed.
-bool IntegerParam(const httplib::Request& req, const char* name, std::int64_t min,
-                  std::int64_t max, std::int64_t& out) {
-  if (!req.has_param(name)) return true;
-  const std::string v = req.get_param_value(name);
+// An integer in [min, max], the whole text; false when it is not one.
+bool ParseInteger(const std::string& v, std::int64_t min, std::int64_t max, std::int64_t& out) {
   std::int64_t x = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc() || end != v.data() + v.size() || x < min || x > max) return false;
   out = x;
   return true;
+}
+
+// An integer parameter, left as it is when absent; false when malformed.
+bool IntegerParam(const httplib::Request& req, const char* name, std::int64_t min,
+                  std::int64_t max, std::int64_t& out) {
+  return !req.has_param(name) || ParseInteger(req.get_param_value(name), min, max, out);
 }
 
 Json Parsed(const std::string& text) {
@@ -68,10 +71,6 @@ Json DecisionJson(const store::DecisionRecord& d) {
           {"zone_set", d.zone_set_version}};
 }
 
-Json EventObject(const store::EventRecord& e) {
-  return {{"id", e.seq},         {"terminal", e.terminal}, {"time", e.time},
-          {"kind", e.kind},       {"detail", e.detail},     {"decision", e.decision_seq}};
-}
 
 }  // namespace
 
@@ -375,7 +374,7 @@ struct HttpServer::Impl {
                     {"last_time", c.last_time}, {"actions", c.actions},
                     {"published", c.published}, {"verdicts", c.verdicts}};
     Json events = Json::array();
-    for (const store::EventRecord& e : t->recent_events) events.push_back(EventObject(e));
+    for (const store::EventRecord& e : t->recent_events) events.push_back(Parsed(EventJson(e)));
     j["recent_events"] = events;
     res.set_content(Dump(j) + "\n", kJson);
   }
@@ -411,9 +410,7 @@ struct HttpServer::Impl {
     std::int64_t since = 0;
     const std::string last = req.get_header_value("Last-Event-ID");
     if (!last.empty()) {
-      httplib::Request copy;
-      copy.params.emplace("since", last);
-      if (!IntegerParam(copy, "since", 0, std::int64_t{1} << 62, since)) {
+      if (!ParseInteger(last, 0, std::int64_t{1} << 62, since)) {
         return Error(res, 400, "Last-Event-ID: expected an event id");
       }
     } else if (!IntegerParam(req, "since", 0, std::int64_t{1} << 62, since)) {

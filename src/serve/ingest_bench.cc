@@ -72,9 +72,9 @@ int main(int argc, char** argv) {
       ok += parser.Parse(lines[i], static_cast<int>(i) + 1, "bench", reports[i], error);
     }
   });
-  pipeline::ReportDigest d{};
+  std::uint8_t digest_bits = 0;  // kept so the hashing is not optimised away
   const double digest_rate = Rate(lines.size(), min_s, [&] {
-    for (const std::string& l : lines) d = pipeline::DigestOf(l);
+    for (const std::string& l : lines) digest_bits ^= pipeline::DigestOf(l)[0];
   });
   std::vector<std::string> messages;
   for (const verify::Report& r : reports) {
@@ -98,5 +98,6 @@ int main(int argc, char** argv) {
   line("SHA-256 of the line (report digest)", digest_rate, mb_per_report);
   line("protobuf Report: parse, check, build", proto_rate,
        static_cast<double>(messages[0].size()) / 1e6);
-  return ok > 0 && d[0] != 0xff ? 0 : 1;
+  std::printf("(checksum %u)\n", digest_bits);
+  return ok > 0 ? 0 : 1;
 }

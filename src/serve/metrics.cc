@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "satfence/decide/decide.h"
+#include "satfence/verify/verifier.h"
 
 namespace satfence::serve {
 namespace {
@@ -31,6 +33,22 @@ void Header(std::string& out, const char* name, const char* type, const char* he
 void Sample(std::string& out, const char* name, const std::string& labels, double v) {
   absl::StrAppend(&out, name, labels.empty() ? "" : "{", labels, labels.empty() ? "" : "}", " ",
                   Number(v), "\n");
+}
+
+// A counter family with one label: `values[i]` labels `counters[i]`.
+template <size_t N>
+void Counters(std::string& out, const char* name, const char* help, const char* label,
+              const std::array<std::string_view, N>& values, const std::array<Counter, N>& counters) {
+  Header(out, name, "counter", help);
+  for (size_t i = 0; i < N; ++i) {
+    Sample(out, name, absl::StrCat(label, "=\"", std::string(values[i]), "\""),
+           static_cast<double>(counters[i].value()));
+  }
+}
+
+void OneCounter(std::string& out, const char* name, const char* help, const Counter& c) {
+  Header(out, name, "counter", help);
+  Sample(out, name, "", static_cast<double>(c.value()));
 }
 
 void HistogramLines(std::string& out, const char* name, const std::string& labels,
@@ -81,41 +99,32 @@ Metrics::Metrics()
 
 std::string Metrics::Exposition() const {
   std::string out;
-  Header(out, "satfence_reports_received_total", "counter",
-         "Reports that came in (telemetry lines or protobuf messages), good or bad.");
-  Sample(out, "satfence_reports_received_total", "", static_cast<double>(reports_received.value()));
-  Header(out, "satfence_lines_rejected_total", "counter",
-         "Reports refused before deciding, by reason.");
-  const char* reasons[] = {"malformed", "invalid_field", "too_long", "no_satellite_state"};
-  for (int i = 0; i < 4; ++i) {
-    Sample(out, "satfence_lines_rejected_total", absl::StrCat("reason=\"", reasons[i], "\""),
-           static_cast<double>(lines_rejected[i].value()));
-  }
-  Header(out, "satfence_verdicts_total", "counter", "Verifier verdicts, by outcome.");
-  const char* outcomes[] = {"consistent", "spoofed", "inconclusive"};
-  for (int i = 0; i < 3; ++i) {
-    Sample(out, "satfence_verdicts_total", absl::StrCat("verdict=\"", outcomes[i], "\""),
-           static_cast<double>(verdicts[i].value()));
-  }
-  Header(out, "satfence_decisions_total", "counter",
-         "Decisions committed, by the report's own action (before hysteresis).");
-  const char* actions[] = {"allow", "review", "deny"};
-  for (int i = 0; i < 3; ++i) {
-    Sample(out, "satfence_decisions_total", absl::StrCat("action=\"", actions[i], "\""),
-           static_cast<double>(decisions[i].value()));
-  }
-  Header(out, "satfence_duplicate_reports_total", "counter",
-         "Reports already decided (same digest), answered with the stored decision.");
-  Sample(out, "satfence_duplicate_reports_total", "", static_cast<double>(duplicates.value()));
-  Header(out, "satfence_overloaded_requests_total", "counter",
-         "Requests refused because the queue was full (HTTP 429, gRPC RESOURCE_EXHAUSTED).");
-  Sample(out, "satfence_overloaded_requests_total", "", static_cast<double>(overloaded.value()));
-  Header(out, "satfence_webhook_events_total", "counter",
-         "Events delivered to webhooks and acknowledged (2xx).");
-  Sample(out, "satfence_webhook_events_total", "", static_cast<double>(webhook_events.value()));
-  Header(out, "satfence_webhook_failures_total", "counter",
-         "Webhook deliveries that failed and will be retried with backoff.");
-  Sample(out, "satfence_webhook_failures_total", "", static_cast<double>(webhook_failures.value()));
+  OneCounter(out, "satfence_reports_received_total",
+             "Reports that came in (telemetry lines or protobuf messages), good or bad.",
+             reports_received);
+  Counters<4>(out, "satfence_lines_rejected_total", "Reports refused before deciding, by reason.",
+              "reason", {"malformed", "invalid_field", "too_long", "no_satellite_state"},
+              lines_rejected);
+  Counters<3>(out, "satfence_verdicts_total", "Verifier verdicts, by outcome.", "verdict",
+              {verify::OutcomeName(verify::Outcome::kConsistent),
+               verify::OutcomeName(verify::Outcome::kSpoofed),
+               verify::OutcomeName(verify::Outcome::kInconclusive)},
+              verdicts);
+  Counters<3>(out, "satfence_decisions_total",
+              "Decisions committed, by the report's own action (before hysteresis).", "action",
+              {decide::ActionName(decide::Action::kAllow), decide::ActionName(decide::Action::kReview),
+               decide::ActionName(decide::Action::kDeny)},
+              decisions);
+  OneCounter(out, "satfence_duplicate_reports_total",
+             "Reports already decided (same digest), answered with the stored decision.",
+             duplicates);
+  OneCounter(out, "satfence_overloaded_requests_total",
+             "Requests refused because the queue was full (HTTP 429, gRPC RESOURCE_EXHAUSTED).",
+             overloaded);
+  OneCounter(out, "satfence_webhook_events_total",
+             "Events delivered to webhooks and acknowledged (2xx).", webhook_events);
+  OneCounter(out, "satfence_webhook_failures_total",
+             "Webhook deliveries that failed and will be retried with backoff.", webhook_failures);
   Header(out, "satfence_stage_seconds", "histogram",
          "Time per report in each stage: parse, queue (waiting for a worker), decide "
          "(verify, place, decide), commit (waiting for its group commit to be durable).");

@@ -58,6 +58,7 @@ struct Service::Item {
   store::Batch rows;  // one decision and its events
   std::string state;  // the terminal's state after it, encoded
   std::string decision_line;
+  int action = 0;     // this report's, by decide::Action
   std::vector<std::pair<std::shared_ptr<Request>, std::size_t>> duplicates;  // same digest
 };
 
@@ -253,6 +254,7 @@ void Service::Work(Shard& shard) {
                             options_.events);
     item->state = pipeline::EncodeTerminalState(state);
     item->decision_line = pipeline::DecisionLine(report, decided, config.policy, *config.zones);
+    item->action = static_cast<int>(decided.decision.decision.action);
     metrics_.verdicts[static_cast<int>(decided.verdict.outcome)].Add();
     metrics_.stage_seconds[static_cast<int>(Stage::kDecide)].Observe(SecondsSince(t0));
     item->queued_at = Clock::now();
@@ -295,7 +297,6 @@ void Service::CommitLoop() {
 }
 
 void Service::Commit(std::vector<std::unique_ptr<Item>>& items) {
-  const Clock::time_point t0 = Clock::now();
   store::Batch batch;
   absl::flat_hash_map<std::string, std::size_t> state_of;  // terminal -> index in batch.states
   for (const std::unique_ptr<Item>& item : items) {
@@ -336,8 +337,7 @@ void Service::Commit(std::vector<std::unique_ptr<Item>>& items) {
       a.seq = batch.decisions[at].seq;
       a.record = batch.decisions[at];
       a.record.verdict_json.clear();
-      const std::string& action = batch.decisions[at].action;
-      metrics_.decisions[action == "allow" ? 0 : action == "review" ? 1 : 2].Add();
+      metrics_.decisions[item->action].Add();
     } else {
       a.status = absl::UnavailableError(absl::StrCat("the store failed: ", s.message()));
     }
@@ -359,7 +359,6 @@ void Service::Commit(std::vector<std::unique_ptr<Item>>& items) {
     }
     Finish(*item, std::move(a));
   }
-  (void)t0;
 }
 
 void Service::SignCheckpointIfDue(bool force) {

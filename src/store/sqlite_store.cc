@@ -281,12 +281,8 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::optional<DecisionRecord>> DecisionByDigest(
       const std::string& report_digest) const override {
-    absl::StatusOr<Statement> st =
-        Prepare("SELECT * FROM decisions WHERE report_digest = ? ORDER BY seq LIMIT 1");
-    if (!st.ok()) return st.status();
-    sqlite3_bind_text(st->get(), 1, report_digest.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::optional<DecisionRecord>();
-    return std::optional<DecisionRecord>(ReadDecision(st->get()));
+    return FirstDecision("SELECT * FROM decisions WHERE report_digest = ? ORDER BY seq LIMIT 1",
+                         report_digest);
   }
 
   absl::StatusOr<std::optional<std::string>> TerminalState(
@@ -316,12 +312,8 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::optional<DecisionRecord>> LatestDecision(
       const std::string& terminal) const override {
-    absl::StatusOr<Statement> st =
-        Prepare("SELECT * FROM decisions WHERE terminal = ? ORDER BY seq DESC LIMIT 1");
-    if (!st.ok()) return st.status();
-    sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::optional<DecisionRecord>();
-    return std::optional<DecisionRecord>(ReadDecision(st->get()));
+    return FirstDecision("SELECT * FROM decisions WHERE terminal = ? ORDER BY seq DESC LIMIT 1",
+                         terminal);
   }
 
   absl::StatusOr<std::vector<DecisionRecord>> TerminalDecisions(const std::string& terminal,
@@ -377,11 +369,7 @@ class SqliteStore final : public Store {
     sqlite3_bind_int64(st->get(), 1, after_seq);
     sqlite3_bind_int(st->get(), 2, limit);
     std::vector<EventRecord> out;
-    while (sqlite3_step(st->get()) == SQLITE_ROW) {
-      sqlite3_stmt* s = st->get();
-      out.push_back({sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4),
-                     sqlite3_column_int64(s, 5)});
-    }
+    while (sqlite3_step(st->get()) == SQLITE_ROW) out.push_back(ReadEvent(st->get()));
     return out;
   }
 
@@ -410,11 +398,7 @@ class SqliteStore final : public Store {
     if (!st.ok()) return st.status();
     sqlite3_bind_text(st->get(), 1, terminal.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<EventRecord> out;
-    while (sqlite3_step(st->get()) == SQLITE_ROW) {
-      sqlite3_stmt* s = st->get();
-      out.push_back({sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4),
-                     sqlite3_column_int64(s, 5)});
-    }
+    while (sqlite3_step(st->get()) == SQLITE_ROW) out.push_back(ReadEvent(st->get()));
     return out;
   }
 
@@ -551,6 +535,22 @@ UNION ALL SELECT 'decision', CAST(seq AS TEXT) FROM decisions
           &d.report_digest, &d.verdict_json, &d.policy_version, &d.zone_set_version}) {
       sqlite3_bind_text(s, i++, v->c_str(), -1, SQLITE_TRANSIENT);
     }
+  }
+
+  // The first decision `sql` selects with `key` bound to its one parameter; none when none.
+  absl::StatusOr<std::optional<DecisionRecord>> FirstDecision(const char* sql,
+                                                              const std::string& key) const {
+    absl::StatusOr<Statement> st = Prepare(sql);
+    if (!st.ok()) return st.status();
+    sqlite3_bind_text(st->get(), 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st->get()) != SQLITE_ROW) return std::optional<DecisionRecord>();
+    return std::optional<DecisionRecord>(ReadDecision(st->get()));
+  }
+
+  // An event row as "SELECT seq, terminal, time, kind, detail, decision_seq" gives it.
+  static EventRecord ReadEvent(sqlite3_stmt* s) {
+    return {sqlite3_column_int64(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4),
+            sqlite3_column_int64(s, 5)};
   }
 
   static DecisionRecord ReadDecision(sqlite3_stmt* s) {
