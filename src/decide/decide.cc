@@ -85,6 +85,7 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
                                                 "aviation_min_height_m",
                                                 "aviation_min_speed_kmh",
                                                 "uncertainty",
+                                                "sequential",
                                                 "zones"};
   for (auto&& [k, v] : root) {
     if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end()) {
@@ -111,6 +112,27 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
     if (!n->is_boolean()) return error(n, "speed_exempt_whitelisted", "expected true or false");
     p.speed_exempt_whitelisted = *n->value<bool>();
   }
+  if (const toml::node* n = root.get("sequential")) {
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return error(n, "sequential", "expected a table");
+    for (auto&& [k, v] : *t) {
+      const std::string key(k.str());
+      if (key != "false_denials_per_day" && key != "fleet_terminals" &&
+          key != "reports_per_terminal_per_day" && key != "design_shift") {
+        return error(&v, "sequential." + key, "unknown key");
+      }
+    }
+    SequentialPolicy& q = p.sequential;
+    for (absl::Status s :
+         {number(*t, "sequential.", "false_denials_per_day", 1e-6, 1e9, q.false_denials_per_day),
+          number(*t, "sequential.", "fleet_terminals", 1.0, 1e11, q.fleet_terminals),
+          number(*t, "sequential.", "reports_per_terminal_per_day", 1e-3, 1e6,
+                 q.reports_per_terminal_per_day),
+          number(*t, "sequential.", "design_shift", 0.5, 20.0, q.design_shift)}) {
+      if (!s.ok()) return s;
+    }
+  }
+  p.spoof_threshold = SpoofThreshold(p.sequential);
   if (const toml::node* n = root.get("uncertainty")) {
     const toml::table* u = n->as_table();
     if (u == nullptr) return error(n, "uncertainty", "expected a table");
@@ -176,7 +198,11 @@ Decision Decide(const Policy& policy, const Evidence& e) {
   };
   const registry::Terminal* t = e.terminal;
 
-  if (v.outcome == verify::Outcome::kSpoofed) ask(Action::kDeny, "spoof_suspected");
+  // A single `spoofed` verdict does not deny: the Decider's sequential test weighs it.
+  if (v.report_tests > 0) {
+    d.spoof_log_lr = ReportLogLr(v.report_p_value, policy.sequential.design_shift);
+  }
+  d.history_log_lr = v.history_log_lr;
   if (flagged("clone")) ask(Action::kReview, "clone");
   if (t == nullptr) ask(Action::kReview, "unregistered");
 
@@ -322,9 +348,19 @@ TerminalDecision Decider::Apply(DecisionState& s, Decision decision) const {
       decision.reasons.emplace_back("roaming_limit");
     }
   }
-  if (first) {
-    s.published = decision.action;
+  // The sequential spoof test: Page's CUSUM, kept below 2h so that it forgets a spoof
+  // that has ended; at or over h (or the history's statistic there) the terminal is denied.
+  const double h = policy_.spoof_threshold;
+  s.spoof_cusum = std::clamp(s.spoof_cusum + decision.spoof_log_lr, 0.0, 2.0 * h);
+  const bool spoof_alarm = s.spoof_cusum >= h || decision.history_log_lr >= h;
+  if (spoof_alarm) {
+    decision.action = Action::kDeny;
+    decision.reasons.insert(decision.reasons.begin(), "spoof_suspected");
+  }
+  if (first || (spoof_alarm && s.published != Action::kDeny)) {
     out.changed = true;
+    s.published = decision.action;
+    s.agreeing = 0;
   } else if (decision.action == s.published) {
     s.agreeing = 0;
   } else {

@@ -89,9 +89,17 @@ TEST_F(DecideTest, ZonesAndWhitelist) {
 }
 
 TEST_F(DecideTest, VerdictsAndUncertainty) {
-  Decision d = Run(At(50.0, 33.0, 50.0, verify::Outcome::kSpoofed), &terminal_);
-  EXPECT_EQ(d.action, Action::kDeny);
-  EXPECT_EQ(d.reasons, (std::vector<std::string>{"spoof_suspected"}));
+  // One `spoofed` verdict alone denies nothing: it is evidence for the Decider's sequential
+  // test, d z - d^2/2 with z = Q^-1(1e-12) = 7.0344838 and d = 4.
+  verify::Verdict spoofed = At(50.0, 33.0, 50.0, verify::Outcome::kSpoofed);
+  spoofed.report_tests = 2;
+  spoofed.report_p_value = 1e-12;
+  Decision d = Run(spoofed, &terminal_);
+  EXPECT_EQ(d.action, Action::kAllow);
+  EXPECT_TRUE(d.reasons.empty());
+  EXPECT_NEAR(d.spoof_log_lr, 4.0 * 7.0344838 - 8.0, 1e-6);
+  spoofed.report_tests = 0;  // no test could say: no evidence either way
+  EXPECT_EQ(Run(spoofed, &terminal_).spoof_log_lr, 0.0);
 
   // 10 km from the deny zone (within the 20 km of "near"), no verdict either way.
   verify::Verdict unsure = At(49.0, 36.87, 50.0, verify::Outcome::kInconclusive);
@@ -185,6 +193,56 @@ TEST(Decider, HysteresisAndZoneEvents) {
   EXPECT_TRUE(t.events.empty());
   // Another terminal has its own state.
   EXPECT_EQ(decider.Apply("KIT-2", decision(Action::kReview, {})).published, Action::kReview);
+}
+
+// The sequential spoof test: evidence adds up to the threshold, which denies at once (no
+// hysteresis); honest reports bring the statistic back down, and then hysteresis releases.
+TEST(Decider, SequentialSpoofTest) {
+  Policy policy;  // h = log(2.88e10) = 24.08, d = 4
+  ASSERT_NEAR(policy.spoof_threshold, 24.0836412, 1e-6);
+  Decider decider(policy);
+  auto report = [](double llr, double history = 0.0) {
+    Decision d;
+    d.spoof_log_lr = llr;
+    d.history_log_lr = history;
+    return d;
+  };
+  DecisionState s;
+  TerminalDecision t = decider.Apply(s, report(-8.0));  // an honest first report
+  EXPECT_EQ(t.published, Action::kAllow);
+  EXPECT_EQ(s.spoof_cusum, 0.0);
+  t = decider.Apply(s, report(12.0));  // z = 5 three times: 12, 24, 36
+  EXPECT_EQ(t.published, Action::kAllow);
+  t = decider.Apply(s, report(12.0));
+  EXPECT_EQ(t.published, Action::kAllow);  // 24 < 24.08
+  EXPECT_FALSE(t.changed);
+  t = decider.Apply(s, report(12.0));
+  EXPECT_TRUE(t.changed);  // at once, though hysteresis asks for two agreeing reports
+  EXPECT_EQ(t.published, Action::kDeny);
+  EXPECT_EQ(t.decision.action, Action::kDeny);
+  EXPECT_EQ(t.decision.reasons, (std::vector<std::string>{"spoof_suspected"}));
+  t = decider.Apply(s, report(1000.0));  // the statistic is kept under 2h
+  EXPECT_NEAR(s.spoof_cusum, 2.0 * policy.spoof_threshold, 1e-12);
+  // Honest again (z = 0: -8 each): 48.2 -> 40.2, 32.2, 24.2 still denied, then 16.2.
+  for (int i = 0; i < 3; ++i) {
+    t = decider.Apply(s, report(-8.0));
+    EXPECT_EQ(t.decision.action, Action::kDeny) << i;
+  }
+  t = decider.Apply(s, report(-8.0));
+  EXPECT_EQ(t.decision.action, Action::kAllow);
+  EXPECT_EQ(t.published, Action::kDeny);  // hysteresis: one allowing report is not enough
+  t = decider.Apply(s, report(-8.0));
+  EXPECT_EQ(t.published, Action::kAllow);
+  EXPECT_TRUE(t.changed);
+  // The history's statistic alarms on its own, at the same threshold.
+  t = decider.Apply(s, report(-8.0, 24.1));
+  EXPECT_EQ(t.published, Action::kDeny);
+  EXPECT_NEAR(s.spoof_cusum, 2.0 * policy.spoof_threshold - 6 * 8.0, 1e-9);  // CUSUM below h
+  // A terminal whose first report is overwhelming is denied on it.
+  DecisionState fresh;
+  t = decider.Apply(fresh, report(4.0 * 30.0 - 8.0));
+  EXPECT_EQ(t.published, Action::kDeny);
+  EXPECT_TRUE(t.changed);
 }
 
 // Country outlines for the plan rules: a land outline, its country's land and waters (the
@@ -295,6 +353,14 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
   EXPECT_EQ(front.inconclusive_near_deny, Action::kDeny);  // the file's default, as given above
   EXPECT_EQ(front.straddles_deny, Action::kReview);
   EXPECT_EQ(p->version.size(), 64u);
+  EXPECT_NEAR(p->spoof_threshold, 24.0836412, 1e-6);  // the default budget
+  absl::StatusOr<Policy> budget = ParsePolicy(
+      "[sequential]\nfalse_denials_per_day = 0.1\nfleet_terminals = 2e6\n"
+      "reports_per_terminal_per_day = 96\ndesign_shift = 3\n",
+      "policy.toml");
+  ASSERT_TRUE(budget.ok()) << budget.status();
+  EXPECT_NEAR(budget->spoof_threshold, std::log(2.0 * 2e6 * 96 / 0.1), 1e-9);
+  EXPECT_EQ(budget->sequential.design_shift, 3.0);
   absl::StatusOr<Policy> other = ParsePolicy("k_sigma = 2.5\n", "policy.toml");
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->version, p->version);
@@ -312,6 +378,9 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
            {"[zones.east]\nfail = \"deny\"\n", "policy.toml:2: zones.east.fail: unknown key"},
            {"roam_days_abroad = -1\n",
             "policy.toml:1: roam_days_abroad: expected a number in [0, 3660]"},
+           {"[sequential]\nfleet = 3\n", "policy.toml:2: sequential.fleet: unknown key"},
+           {"[sequential]\ndesign_shift = 0\n",
+            "policy.toml:2: sequential.design_shift: expected a number in [0.5, 20]"},
        }) {
     absl::StatusOr<Policy> r = ParsePolicy(b.text, "policy.toml");
     ASSERT_FALSE(r.ok()) << b.text;

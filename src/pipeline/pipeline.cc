@@ -85,7 +85,9 @@ void AppendToBatch(const Inputs& in, const verify::Report& r, const ReportDigest
   if (td.changed && kinds.action_changed) {
     event("action_changed", std::string(decide::ActionName(td.published)));
   }
-  if (kinds.spoof_suspected && decided.verdict.outcome == verify::Outcome::kSpoofed) {
+  const std::vector<std::string>& reasons = td.decision.reasons;
+  if (kinds.spoof_suspected &&
+      std::find(reasons.begin(), reasons.end(), "spoof_suspected") != reasons.end()) {
     std::string flags;
     for (std::string_view f : decided.verdict.flags) {
       if (!flags.empty()) flags += ',';

@@ -9,7 +9,8 @@ namespace satfence::pipeline {
 namespace {
 
 using Json = nlohmann::json;
-constexpr int kFormat = 1;
+// Format 2 added decision.spoof_cusum; format 1 states read with it 0.
+constexpr int kFormat = 2;
 
 Json Vec(const geo::Vec3& v) { return Json::array({v.x, v.y, v.z}); }
 
@@ -127,7 +128,8 @@ std::string EncodeTerminalState(const TerminalState& state) {
                    {"candidate", decide::ActionName(d.candidate)},
                    {"agreeing", d.agreeing},
                    {"zones", d.zones},
-                   {"days_abroad", d.days_abroad}};
+                   {"days_abroad", d.days_abroad},
+                   {"spoof_cusum", d.spoof_cusum}};
   return Json{{"format", kFormat}, {"history", history}, {"decision", decision}}.dump();
 }
 
@@ -137,7 +139,8 @@ absl::StatusOr<TerminalState> DecodeTerminalState(std::string_view bytes) {
     return absl::InvalidArgumentError("terminal state: not a JSON object");
   }
   Reader in;
-  if (in.Integer(j, "format", "", kFormat, kFormat) != kFormat || !in.status.ok()) {
+  const std::int64_t format = in.Integer(j, "format", "", 1, kFormat);
+  if (!in.status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("terminal state: ", in.status.message()));
   }
   constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
@@ -165,6 +168,10 @@ absl::StatusOr<TerminalState> DecodeTerminalState(std::string_view bytes) {
     d.published = in.Action(*decision, "published", p);
     d.candidate = in.Action(*decision, "candidate", p);
     d.agreeing = static_cast<int>(in.Integer(*decision, "agreeing", p, 0, 1 << 30));
+    if (format >= 2) {
+      d.spoof_cusum = in.Number(*decision, "spoof_cusum", p);
+      if (in.status.ok() && !(d.spoof_cusum >= 0.0)) in.Fail(p + "spoof_cusum", "negative");
+    }
     for (const char* name : {"zones", "days_abroad"}) {
       const Json* list = in.Field(*decision, name, p);
       if (list == nullptr) break;

@@ -36,6 +36,7 @@ TerminalState Awkward() {
   d.agreeing = 1;
   d.zones = {"UKR", "occupied:south-east", "rule:\"quoted\" \xC3\xA9"};
   d.days_abroad = {-3, 20'350, 20'351};
+  d.spoof_cusum = std::nextafter(24.1, 0.0);
   return s;
 }
 
@@ -64,6 +65,7 @@ TEST(TerminalState, RoundTripsExactly) {
   EXPECT_EQ(e.agreeing, c.agreeing);
   EXPECT_EQ(e.zones, c.zones);
   EXPECT_EQ(e.days_abroad, c.days_abroad);
+  EXPECT_TRUE(SameBits(e.spoof_cusum, c.spoof_cusum));
   // And a state without a fix keeps having none.
   TerminalState no_fix;
   EXPECT_FALSE(DecodeTerminalState(EncodeTerminalState(no_fix))->history.last_fix_ecef_m);
@@ -78,8 +80,12 @@ std::string ErrorAfter(void (*mutate)(nlohmann::json&)) {
 }
 
 TEST(TerminalState, ErrorsNameTheField) {
-  EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["format"] = 2; }),
-            "terminal state: format: not an integer in [1, 1]");
+  EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["format"] = 3; }),
+            "terminal state: format: not an integer in [1, 2]");
+  EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["decision"].erase("spoof_cusum"); }),
+            "terminal state: decision.spoof_cusum: missing");
+  EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["decision"]["spoof_cusum"] = -0.5; }),
+            "terminal state: decision.spoof_cusum: negative");
   EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["history"].erase("anchor_ecef_m"); }),
             "terminal state: history.anchor_ecef_m: missing");
   EXPECT_EQ(ErrorAfter([](nlohmann::json& j) { j["history"]["all"]["information"][4] = "x"; }),
@@ -99,6 +105,17 @@ TEST(TerminalState, ErrorsNameTheField) {
   EXPECT_FALSE(DecodeTerminalState("").ok());
   EXPECT_FALSE(DecodeTerminalState("[1,2]").ok());
   EXPECT_FALSE(DecodeTerminalState(std::string("{\"format\":1\0}", 13)).ok());
+}
+
+// States written before the sequential spoof test (format 1) read with its statistic at 0.
+TEST(TerminalState, ReadsFormatOne) {
+  nlohmann::json j = nlohmann::json::parse(EncodeTerminalState(Awkward()));
+  j["format"] = 1;
+  j["decision"].erase("spoof_cusum");
+  absl::StatusOr<TerminalState> s = DecodeTerminalState(j.dump());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->decision.spoof_cusum, 0.0);
+  EXPECT_EQ(s->decision.days_abroad, Awkward().decision.days_abroad);
 }
 
 TEST(InMemoryTerminalStates, ReleaseHandsOverAndForgets) {

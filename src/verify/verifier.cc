@@ -397,6 +397,18 @@ Eigen::Matrix3d EffectiveInformation(const Eigen::Matrix3d& info,
 
 }  // namespace
 
+double HistoryLogLr(const HistoryAccumulator& h, double prior_sigma_m) {
+  const double s2 = prior_sigma_m * prior_sigma_m;
+  const Eigen::Matrix3d spread = Eigen::Matrix3d::Identity() + s2 * h.information;
+  const Eigen::Matrix3d posterior = h.information + Eigen::Matrix3d::Identity() / s2;
+  const Eigen::LLT<Eigen::Matrix3d> spread_llt(spread), posterior_llt(posterior);
+  if (spread_llt.info() != Eigen::Success || posterior_llt.info() != Eigen::Success) return 0.0;
+  double log_det = 0.0;  // of `spread`, from its Cholesky factor
+  for (int i = 0; i < 3; ++i) log_det += 2.0 * std::log(spread_llt.matrixL()(i, i));
+  const Eigen::Vector3d& w = h.weighted_offset;
+  return -0.5 * log_det + 0.5 * w.dot(posterior_llt.solve(w));
+}
+
 Verifier::Verifier(VerifyOptions options) : options_(options) {}
 
 Verdict Verifier::Verify(const Report& report) {
@@ -580,6 +592,31 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     v.p_value = std::min(1.0, deciding->p_value * tests);
   }
 
+  // The sequential evidence (Verdict): this report's own tests, and the histories' mixtures.
+  {
+    double p_min = 1.0;
+    for (const TestResult* t : {&v.all, &v.physical}) {
+      const bool trusted = t == &v.all ? all_trusted : phys_trusted;
+      if (!t->ran || !trusted) continue;
+      ++v.report_tests;
+      p_min = std::min(p_min, t->p_value);
+    }
+    v.report_p_value = std::min(1.0, p_min * std::max(v.report_tests, 1));
+    std::vector<double> logs;
+    if (h.all.windows >= 1 && all_trusted) {
+      logs.push_back(HistoryLogLr(h.all, options_.history_prior_m));
+    }
+    if (h.physical.windows >= 1 && phys_trusted && phys) {
+      logs.push_back(HistoryLogLr(h.physical, options_.history_prior_m));
+    }
+    if (logs.size() == 1) v.history_log_lr = logs[0];
+    if (logs.size() == 2) {
+      const double top = std::max(logs[0], logs[1]);
+      v.history_log_lr =
+          top + std::log(0.5 * (std::exp(logs[0] - top) + std::exp(logs[1] - top)));
+    }
+  }
+
   v.outliers_removed = all_robust.removed;
   for (int k = 0; k < 3; ++k) v.sigma_scale[k] = all_robust.scale[k];
   const bool strong = all.strength_h_m <= options_.max_crlb_h_m && v.all.ran;
@@ -731,7 +768,9 @@ std::string VerdictJson(const Verdict& v) {
       ",\"basis\":", Names(v.basis.Names()), ",\"flags\":", Names(v.flags), ",\"line\":", v.line,
       ",\"tests\":{\"all\":", TestJson(v.all), ",\"physical\":", TestJson(v.physical),
       ",\"history\":", TestJson(v.history), ",\"physical_history\":", TestJson(v.physical_history),
-      "},\"history_windows\":", v.history_windows, Robust(v), "}");
+      "},\"history_windows\":", v.history_windows, ",\"sequential\":{\"report_tests\":",
+      v.report_tests, ",\"report_p_value\":", Number(v.report_p_value),
+      ",\"history_log_lr\":", Number(v.history_log_lr), "}", Robust(v), "}");
 }
 
 }  // namespace satfence::verify

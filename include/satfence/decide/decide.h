@@ -7,7 +7,8 @@
 //   Decision d = Decide(*policy, {verdict, terminal, zone_set, where, verdict.time});
 //
 // Rules, each adding a reason; the decision is the most severe action any rule asks for:
-//   spoof_suspected      the verdict is `spoofed`                                   deny
+//   spoof_suspected      the terminal's sequential spoof test crossed its threshold  deny
+//                        (Decider; published at once, without hysteresis)
 //   clone                the network saw the identity in two places                  review
 //   unregistered         the terminal is not in the registry                         review
 //   in_deny_zone         the whole k-sigma region lies in an active deny zone        deny
@@ -42,6 +43,7 @@
 
 #include "absl/status/statusor.h"
 #include "satfence/base/utc_time.h"
+#include "satfence/decide/sequential.h"
 #include "satfence/registry/registry.h"
 #include "satfence/verify/verifier.h"
 #include "satfence/zones/region.h"
@@ -77,6 +79,8 @@ struct Policy {
   int roam_days_abroad = 60;              // distinct UTC days a roaming plan may be used abroad
   double aviation_min_height_m = 300.0;   // above the ellipsoid: airborne
   double aviation_min_speed_kmh = 150.0;  // or at least this fast
+  SequentialPolicy sequential;            // [sequential] in the file
+  double spoof_threshold = SpoofThreshold(sequential);  // derived: h
 };
 
 // Reads a policy (TOML; docs/policy.md). Errors name the file, line and key.
@@ -98,6 +102,9 @@ struct Decision {
   // A roaming plan's fix outside its home country: the UTC day (days since 1970-01-01),
   // counted by the Decider against Policy::roam_days_abroad.
   std::optional<std::int64_t> abroad_day;
+  // This report's evidence for the sequential spoof test (0 when its tests could not say).
+  double spoof_log_lr = 0.0;
+  double history_log_lr = 0.0;  // the verdict's
 };
 
 Decision Decide(const Policy& policy, const Evidence& evidence);
@@ -125,11 +132,16 @@ struct DecisionState {
   int agreeing = 0;                       // successive reports for `candidate`
   std::vector<std::string> zones;         // the last report's deciding zones, sorted
   std::vector<std::int64_t> days_abroad;  // sorted, distinct
+  double spoof_cusum = 0.0;               // the sequential spoof test's S, in [0, 2h]
 };
 
 // Per-terminal state: a terminal's published action changes only after
 // `policy.hysteresis_reports` successive reports agree on a new one (its first report sets it
-// at once), so a single noisy report does not flap service. It also counts the distinct
+// at once), so a single noisy report does not flap service. The sequential spoof test
+// (SequentialPolicy) runs here: while its CUSUM or the verdict's history statistic is at or
+// above the threshold the decision is `deny` for `spoof_suspected`, published at once (the
+// test is its own persistence check). The CUSUM is kept below 2h, so after a spoof ends it
+// falls back under h within about h / (d^2/2) honest reports. It also counts the distinct
 // days a roaming plan was used abroad and adds `roaming_limit` past the policy's limit.
 // Reports in time order.
 class Decider {

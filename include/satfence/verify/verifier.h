@@ -84,6 +84,10 @@ struct VerifyOptions {
   // claim (and its history) allow for it: the offset of fix from claim is tested against
   // I^-1 + sigma^2 I3 instead of I^-1 (I the position information).
   double ephemeris_sigma_m = 0.0;
+  // The mixture prior of the sequential history test (Verdict::history_log_lr): how far,
+  // one sigma per axis (m), a displaced terminal is expected to be from its claim. It sets
+  // where the test is most powerful; its false-alarm bound holds for any value.
+  double history_prior_m = 1'000.0;
 };
 
 enum class Outcome { kConsistent, kSpoofed, kInconclusive };
@@ -144,6 +148,17 @@ struct Verdict {
   TestResult history;   // the static history over every kind, when there is one
   TestResult physical_history;  // and over the unforgeable kinds (score test, summed)
   int history_windows = 0;
+  // For a sequential test across reports (decide.h). `report_p_value`: this report's own
+  // tests (all kinds, physical), Bonferroni over those that ran and may call a spoof (not
+  // beyond repair), so under the stated model it is uniform or larger whatever came before;
+  // `report_tests` of them (0: none could, and the report is no evidence either way).
+  // `history_log_lr`: the log of the history's mixture likelihood ratio (HistoryLogLr),
+  // averaged over the two histories when both ran; a nonnegative martingale under the
+  // stated model, so the chance it ever reaches log(1/a) during a static history is at most
+  // a (Ville's inequality). 0 without a history.
+  int report_tests = 0;
+  double report_p_value = 1.0;
+  double history_log_lr = 0.0;
   // Robust verification: rows left out as outliers, and the sigma factor of each kind
   // (range, range_rate, aoa; 1 when untouched: the fit was as good as stated or better),
   // for the test over all kinds.
@@ -208,6 +223,13 @@ struct HistoryAccumulator {
   Eigen::Vector3d weighted_offset = Eigen::Vector3d::Zero();
   int windows = 0;
 };
+// The log of the mixture likelihood ratio of a history (Robbins' method of mixtures): with
+// I the summed information and W the summed information-weighted offsets (or scores),
+// W ~ N(I theta, I) for a constant displacement theta, and a prior theta ~ N(0, s^2 I3)
+// integrates to  -1/2 log det(I3 + s^2 I) + 1/2 W' (I + I3/s^2)^-1 W.  Under theta = 0 its
+// exponential is a nonnegative martingale with mean 1 (Robbins 1970; Lai 2001, sec. 4).
+double HistoryLogLr(const HistoryAccumulator& h, double prior_sigma_m);
+
 struct TerminalHistory {
   std::int64_t reports = 0;  // verified so far; 0: nothing below is set
   UtcTime last_time;
