@@ -74,6 +74,8 @@ void Decide(const DecideArgs& args, ExitCode& exit) {
     if (!verdicts) return fail("cannot write " + args.verdicts);
   }
 
+  std::fprintf(stderr, "satfence decide: %s\n",
+               decide::SequentialSummary(config.policy.sequential).c_str());
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int bad_lines = 0;
   const int accepted = ForEachTelemetryReport(

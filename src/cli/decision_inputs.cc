@@ -25,6 +25,20 @@ void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args, bool requir
   cmd->add_option("--false-alarm", args.false_alarm, "False-alarm probability per report")
       ->check(CLI::Range(1e-12, 0.5))
       ->capture_default_str();
+  AddRangeBoundOptions(cmd, args.range_bound);
+}
+
+void AddRangeBoundOptions(CLI::App* cmd, RangeBoundArgs& args) {
+  cmd->add_option("--range-bound-delay-m", args.delay.mean_m,
+                  "Terminals' calibrated distance-bounding delay, metres of range")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--range-bound-delay-sigma-m", args.delay.sigma_m,
+                  "Its spread between answers, one sigma (m)")
+      ->check(CLI::Range(0.0, 1e5))
+      ->capture_default_str();
+  cmd->add_flag("--range-bound-one-sided", args.one_sided,
+                "Range bounds are upper limits only (terminals without a calibrated delay)");
 }
 
 LoadedInputs LoadDecisionInputs(const DecisionInputArgs& args, const char* verb) {
@@ -67,6 +81,7 @@ LoadedInputs LoadDecisionInputs(const DecisionInputArgs& args, const char* verb)
   }
   verify::VerifyOptions options;
   options.false_alarm = args.false_alarm;
+  options.range_bound_delay = args.range_bound.Delay();
   options.speed_limit_mps = c->policy.land_speed_limit_kmh / 3.6;
   c->verifier = verify::Verifier(options);
   for (const std::string& id : pipeline::UnknownPolicyZones(c->policy, *c->zones)) {

@@ -13,15 +13,30 @@
 
 namespace satfence::cli {
 
+// How range bounds are read: --range-bound-delay-m, --range-bound-delay-sigma-m (the
+// terminals' calibrated processing delay) or --range-bound-one-sided (no calibration).
+struct RangeBoundArgs {
+  verify::RangeBoundDelay delay = verify::kDefaultRangeBoundDelay;
+  bool one_sided = false;
+  verify::RangeBoundDelay Delay() const {
+    verify::RangeBoundDelay d = delay;
+    d.calibrated = !one_sided;
+    return d;
+  }
+};
+void AddRangeBoundOptions(CLI::App* cmd, RangeBoundArgs& args);
+
 struct DecisionInputArgs {
   LoadOptions zones;
   std::string policy;
   std::string registry;
   std::string catalog;
   double false_alarm = 1e-3;
+  RangeBoundArgs range_bound;
 };
 
-// --zones, the zone mapping options, --policy, --registry, --catalog, --false-alarm. With
+// --zones, the zone mapping options, --policy, --registry, --catalog, --false-alarm, the
+// range-bound options. With
 // `required` false, the caller checks that zones, policy and registry were given (serve: they
 // may come from its config file).
 void AddDecisionInputOptions(CLI::App* cmd, DecisionInputArgs& args, bool required = true);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
+#include "decision_inputs.h"
 #include "satfence/orbit/elements_file.h"
 #include "satfence/verify/catalog.h"
 #include "satfence/verify/telemetry.h"
@@ -23,6 +24,7 @@ struct VerifyArgs {
   double speed_limit_kmh = 90.0;
   bool no_robust = false;
   bool stable_oscillator = false;
+  RangeBoundArgs range_bound;
 };
 
 
@@ -59,6 +61,7 @@ void Verify(const VerifyArgs& args, ExitCode& exit) {
   options.speed_limit_mps = args.speed_limit_kmh / 3.6;
   options.robust = !args.no_robust;
   if (args.stable_oscillator) options.rate_drift_sigma_mps_per_s = 0.0;
+  options.range_bound_delay = args.range_bound.Delay();
   verify::Verifier verifier(options);
   const std::string source = args.input == "-" ? "<stdin>" : args.input;
   int rejected = 0;
@@ -121,6 +124,7 @@ void RegisterVerifyCommand(CLI::App& app, ExitCode& exit) {
   cmd->add_flag("--stable-oscillator", args->stable_oscillator,
                 "The range-rate offset does not drift (as --drift-sigma 0: Doppler-only fixes "
                 "are sharper, a drift shows as a displacement)");
+  AddRangeBoundOptions(cmd, args->range_bound);
   cmd->add_flag("--no-robust", args->no_robust,
                 "Trust the stated sigmas: no outlier removal, no rescaling (for comparison)");
   cmd->add_option("-o,--output", args->output, "Write verdicts here instead of stdout");

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "absl/strings/str_format.h"
+
 namespace satfence::decide {
 namespace {
 
@@ -19,6 +21,16 @@ constexpr double kOvershoot = 1.166;
 double SpoofThreshold(const SequentialPolicy& s) {
   return std::log(2.0 * s.fleet_terminals * s.reports_per_terminal_per_day /
                   s.false_denials_per_day);
+}
+
+std::string SequentialSummary(const SequentialPolicy& s) {
+  const double h = SpoofThreshold(s);
+  return absl::StrFormat(
+      "sequential spoof test: threshold %.2f (log-likelihood ratio) for at most %g honest "
+      "terminals denied a day across %.0f reporting %g times a day; design shift %g sigma; "
+      "run length to a false alarm at least %.3g reports a terminal",
+      h, s.false_denials_per_day, s.fleet_terminals, s.reports_per_terminal_per_day,
+      s.design_shift, CusumArl0Bound(h));
 }
 
 double NormalScore(double p_value) {

@@ -156,11 +156,18 @@ verify::Report Generate(const ReportSpec& spec, const TruthTrack& truth,
       report.measurements.push_back(m);
     }
     if (spec.kinds.Has(Kind::kRangeBound)) {
+      // Distance bounding: the true range plus the terminal's processing delay (its
+      // calibrated mean and spread) plus noise. A modified terminal answers as one at its
+      // claim would wherever that only takes waiting longer; where the claim is nearer the
+      // satellite than it is, the best it can do is answer at once, with no delay at all.
       Measurement m = base;
       m.kind = Kind::kRangeBound;
       m.sigma = noise.range_bound_sigma_m;
-      m.value =
-          range_of(real) + draws.Exponential(noise.range_bound_delay_mean_m) + draws.Gauss(m.sigma);
+      const double delay_m =
+          noise.range_bound_delay_mean_m + draws.Gauss(noise.range_bound_delay_sigma_m);
+      double answered_m = range_of(real) + delay_m;
+      if (spec.forge_from) answered_m = std::max(range_of(real), range_of(seen) + delay_m);
+      m.value = answered_m + draws.Gauss(m.sigma);
       report.measurements.push_back(m);
     }
     if (spec.kinds.Has(Kind::kBeam) && s.sat != last_beam_sat) {

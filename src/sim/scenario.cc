@@ -301,7 +301,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   TableReader n(table("noise"), path, "noise.");
   SATFENCE_RETURN_IF_ERROR(
       n.Unknown({"range_sigma_m", "range_rate_sigma_mps", "aoa_sigma_rad", "range_bound_sigma_m",
-                 "range_bound_delay_mean_m", "beam_radius_m", "range_offset_sigma_m",
+                 "range_bound_delay_mean_m", "range_bound_delay_sigma_m", "beam_radius_m", "range_offset_sigma_m",
                  "range_rate_offset_sigma_mps", "ephemeris_sigma_m"}));
   MeasurementNoise& m = s.noise;
   SATFENCE_RETURN_IF_ERROR(n.Number("range_sigma_m", 1e-3, 1e5, m.range_sigma_m));
@@ -310,6 +310,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
   SATFENCE_RETURN_IF_ERROR(n.Number("range_bound_sigma_m", 1e-3, 1e5, m.range_bound_sigma_m));
   SATFENCE_RETURN_IF_ERROR(
       n.Number("range_bound_delay_mean_m", 0.0, 1e6, m.range_bound_delay_mean_m));
+  SATFENCE_RETURN_IF_ERROR(
+      n.Number("range_bound_delay_sigma_m", 0.0, 1e5, m.range_bound_delay_sigma_m));
   SATFENCE_RETURN_IF_ERROR(n.Number("beam_radius_m", 100.0, 1e6, m.beam_radius_m));
   SATFENCE_RETURN_IF_ERROR(n.Number("range_offset_sigma_m", 0.0, 1e6, m.range_offset_sigma_m));
   SATFENCE_RETURN_IF_ERROR(
@@ -560,13 +562,19 @@ SimulationStats Simulate(const Scenario& s,
     record.displacement_m = t.displacement_m;
     record.kit = ev.kit;
     verify::Report noiseless = NoiselessReport(spec, truth, samples, s.noise);
-    verify::SubsetAnalysis all = verify::Analyze(noiseless, verify::KindSet::All());
+    // The range bounds read with the delay the scenario draws (the verifier's calibration).
+    const verify::RangeBoundDelay delay{true, s.noise.range_bound_delay_mean_m,
+                                        s.noise.range_bound_delay_sigma_m};
+    verify::SubsetAnalysis all =
+        verify::Analyze(noiseless, verify::KindSet::All(), 0.0, true,
+                        verify::kDefaultDriftSigma_mps_per_s, delay);
     record.lambda_all = all.statistic;
     record.crlb_h_m = all.crlb_h_m;
     if (two_tests) {
       // As the verifier tests it: by the score test at the claim.
       record.lambda_physical =
-          verify::Noncentrality(noiseless, verify::KindSet::Physical(), 0.0, /*locate=*/false);
+          verify::Noncentrality(noiseless, verify::KindSet::Physical(), 0.0, /*locate=*/false,
+                                verify::kDefaultDriftSigma_mps_per_s, delay);
     }
     emit(report, record);
     ++stats.reports;

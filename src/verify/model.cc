@@ -122,7 +122,7 @@ TerminalState ClaimedState(const Claim& claim) {
 }
 
 Model::Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m,
-             double drift_sigma_mps_per_s)
+             double drift_sigma_mps_per_s, const RangeBoundDelay& delay)
     : moving_(moving),
       drift_inv_sigma_(drift_sigma_mps_per_s > 0.0 ? 1.0 / drift_sigma_mps_per_s : 0.0),
       surface_inv_sigma_(surface_sigma_m > 0.0 ? 1.0 / surface_sigma_m : 0.0) {
@@ -141,6 +141,13 @@ Model::Model(const Report& report, KindSet kinds, bool moving, double surface_si
       b.sat_vel = m.sat_vel_ecef_mps;
       b.value = m.kind == Kind::kBeam ? m.beam_radius_m : m.value;
       b.inv_sigma = 1.0 / m.sigma;
+      if (m.kind == Kind::kRangeBound && delay.calibrated) {
+        b.two_sided = true;
+        b.value -= delay.mean_m;
+        b.inv_sigma = 1.0 / std::hypot(m.sigma, delay.sigma_m);
+      } else if (m.kind == Kind::kRangeBound) {
+        b.inv_sigma = 1.0 / std::hypot(m.sigma, delay.one_sided_extra_sigma_m);
+      }
       if (m.kind == Kind::kBeam) {
         b.beam_centre = geo::GeodeticToEcef(m.beam_centre);
         const double lat = m.beam_centre.lat_deg * kDegToRad,
@@ -267,7 +274,8 @@ void Model::Finish() {
     equality_residuals_ += (range && e.range_inv_sigma > 0.0) + (rate && e.rate_inv_sigma > 0.0) +
                            2 * (e.aoa_inv_sigma > 0.0);
   }
-  inequality_count_ = static_cast<int>(bounds_.size());
+  inequality_count_ = 0;
+  for (const Bound& b : bounds_) (b.two_sided ? equality_residuals_ : inequality_count_) += 1;
   if (surface_inv_sigma_ > 0.0 && !empty()) ++equality_residuals_;
   if (drifts() && kinds_.Has(Kind::kRangeRate)) ++equality_residuals_;  // the drift's prior
   num_params_ = moving_ ? 6 : 3;
@@ -459,8 +467,19 @@ double Model::EvaluateFixed(const ParamVector& x, ParamMatrix* info, ParamVector
     }
   }
 
+  for (const Bound& b : bounds_) {
+    if (!b.two_sided) continue;
+    // A calibrated range bound: a range without an unknown offset.
+    const Vec3 r = kMoving ? p + b.dt_s * v : p;
+    const Vec3 dir = r - b.sat_pos;
+    const double length = Norm(dir);
+    const double res = (b.value - length) * b.inv_sigma;
+    chi2 += res * res;
+    if (want) row(b.inv_sigma * ((1.0 / length) * dir), b.dt_s, res);
+  }
   if (!equality_only) {
     for (const Bound& b : bounds_) {
+      if (b.two_sided) continue;
       const Vec3 r = kMoving ? p + b.dt_s * v : p;
       Vec3 dir;
       if (b.kind == Kind::kRangeBound) {
@@ -566,6 +585,7 @@ double Model::MaxViolation(const ParamVector& x) const {
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   double worst = 0.0;
   for (const Bound& b : bounds_) {
+    if (b.two_sided) continue;
     const Vec3 r = moving_ ? p + b.dt_s * v : p;
     double excess;
     if (b.kind == Kind::kRangeBound) {

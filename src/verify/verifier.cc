@@ -118,10 +118,10 @@ std::string_view OutcomeName(Outcome o) {
 }
 
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m, bool locate,
-                       double drift_sigma_mps_per_s) {
+                       double drift_sigma_mps_per_s, const RangeBoundDelay& delay) {
   return Analyze(report,
                  Model(report, kinds, report.claimed.vel_enu_mps.has_value(), surface_sigma_m,
-                       drift_sigma_mps_per_s),
+                       drift_sigma_mps_per_s, delay),
                  locate);
 }
 
@@ -283,8 +283,9 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
 }
 
 double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m, bool locate,
-                     double drift_sigma_mps_per_s) {
-  return Analyze(noiseless, kinds, surface_sigma_m, locate, drift_sigma_mps_per_s).statistic;
+                     double drift_sigma_mps_per_s, const RangeBoundDelay& delay) {
+  return Analyze(noiseless, kinds, surface_sigma_m, locate, drift_sigma_mps_per_s, delay)
+      .statistic;
 }
 
 namespace {
@@ -298,7 +299,10 @@ struct Robustness {
   bool beyond_repair = false;
 };
 
-Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptions& o) {
+// `apply_to`: the model to reweight when not `model` itself (the same rows of the kinds
+// judged, and others besides).
+Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptions& o,
+                     const Model* apply_to = nullptr) {
   Robustness r;
   const int rows = model.equality_residuals();
   if (rows <= model.num_params()) return r;
@@ -352,7 +356,7 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
       if (r.scale[k] > o.max_sigma_scale) r.beyond_repair = true;
     }
   }
-  if (changed) r.model = model.Reweighted(x, r.scale, z);
+  if (changed) r.model = (apply_to != nullptr ? *apply_to : model).Reweighted(x, r.scale, z);
   return r;
 }
 
@@ -421,8 +425,18 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   v.time = report.time;
   v.line = report.line;
 
+  // Satellite positions uncertain (the ephemeris allowance below): bounds one-sided.
+  RangeBoundDelay bounds = options_.range_bound_delay;
+  double declared_eph = options_.ephemeris_sigma_m;
+  for (const Measurement& m : report.measurements) {
+    declared_eph = std::max(declared_eph, m.sat_pos_sigma_m);
+  }
+  if (declared_eph > 0.0) {
+    bounds.calibrated = false;
+    bounds.one_sided_extra_sigma_m = declared_eph;
+  }
   const Model all_model(report, KindSet::All(), report.claimed.vel_enu_mps.has_value(),
-                        options_.surface_sigma_m, options_.rate_drift_sigma_mps_per_s);
+                        options_.surface_sigma_m, options_.rate_drift_sigma_mps_per_s, bounds);
   const KindSet present = all_model.kinds();
   const KindSet physical = present.Intersect(KindSet::Physical());
   const TerminalState claimed = ClaimedState(report.claimed);
@@ -446,15 +460,39 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     Model phys_model(all_model, KindSet::Physical());
     // The physical kinds judged at their own fix: a modified terminal's forged ranges spoil
     // the fit over all kinds, not the angles'.
+    // The angles judged at their own fix, without the range bounds: a modified terminal's
+    // lengthened bounds disagree with the angles by design (that is the evidence against
+    // it), not because the stated model fails.
+    KindSet angles_only;
+    angles_only.Add(Kind::kAoa);
+    angles_only.Add(Kind::kBeam);
+    const Model angles(all_model, angles_only);
     if ((all_robust.significant || all_robust.removed > 0) &&
-        phys_model.equality_residuals() > phys_model.num_params()) {
-      const SubsetAnalysis located = Analyze(report, claimed, phys_model);
+        angles.equality_residuals() > angles.num_params()) {
+      const SubsetAnalysis located = Analyze(report, claimed, angles);
       if (located.fix) {
-        phys_robust = Robustify(phys_model, located.fix_params, options_);
+        phys_robust = Robustify(angles, located.fix_params, options_, &phys_model);
         if (phys_robust.model) phys_model = *phys_robust.model;
       }
     }
     phys = Analyze(report, claimed, phys_model, /*locate=*/false);
+    // Angles and calibrated bounds together: bounds a modified terminal lengthened to fit
+    // its claim add information at the claim but no evidence, and so dilute what the
+    // angles show. The physical test is then the stronger of the angles alone and every
+    // physical kind, Bonferroni over the two.
+    if (bounds.calibrated && phys_model.kinds().Has(Kind::kAoa) &&
+        phys_model.kinds().Has(Kind::kRangeBound) && phys->dof > 0) {
+      const SubsetAnalysis by_angles =
+          Analyze(report, claimed, Model(phys_model, angles_only), /*locate=*/false);
+      if (by_angles.dof > 0) {
+        const double p = std::min(1.0, 2.0 * std::min(by_angles.p_value, phys->p_value));
+        if (by_angles.p_value < phys->p_value) {
+          phys->statistic = by_angles.statistic;
+          phys->dof = by_angles.dof;
+        }
+        phys->p_value = p;
+      }
+    }
     phys_used = std::move(phys_model);
   }
   // The ephemeris allowance for a static claim: the fix's offset from the claim tested
@@ -492,7 +530,11 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     h.physical = HistoryAccumulator{};
     h.anchor_ecef_m = claimed.position_ecef_m;
   }
-  if (is_static && all.fix && !all.fix->ambiguous) {
+  // Only windows whose fix is strong enough to decide on (max_crlb_h_m) join the history:
+  // a weaker fix is not near-Gaussian (tens of km, often far off in a shallow minimum), and
+  // its information would claim a precision its offset does not have.
+  if (is_static && all.fix && !all.fix->ambiguous &&
+      all.strength_h_m <= options_.max_crlb_h_m) {
     Eigen::Vector3d offset = ToEigen(all.fix->position_ecef_m - h.anchor_ecef_m);
     const Eigen::Matrix3d w = eph > 0.0
                                   ? EffectiveInformation(all.position_information, all_allowance)
@@ -501,7 +543,7 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     h.all.weighted_offset += w * offset;
     ++h.all.windows;
   }
-  if (is_static && phys && phys->dof == 3) {
+  if (is_static && phys && phys->dof == 3 && phys->strength_h_m <= options_.max_crlb_h_m) {
     if (eph > 0.0 && Invertible(phys->position_information)) {
       // The score is I delta; with the allowance, W delta.
       const Eigen::Matrix3d w = EffectiveInformation(phys->position_information, phys_allowance);

@@ -241,6 +241,49 @@ TEST(Verifier, ModifiedTerminalIsCaughtByTheKindsItCannotForge) {
   EXPECT_NE(std::find(v.flags.begin(), v.flags.end(), "physical_inconsistent"), v.flags.end());
 }
 
+// Verifiable multilateration: without angles of arrival, a modified terminal that forges
+// its ranges and range rates and lengthens its range bounds wherever its claim is farther
+// from a satellite is caught by the bounds it cannot shorten, at the noncentral chi-square
+// power of the physical test (measured and theoretical detections agree in total within the
+// binomial band of their sum). Read one-sided, the same bounds catch few of them.
+TEST(Verifier, CalibratedRangeBoundsCatchAModifiedTerminalWithoutAngles) {
+  Rng rng(21);
+  VerifyOptions options;
+  options.false_alarm = 0.01;
+  VerifyOptions one_sided = options;
+  one_sided.range_bound_delay.calibrated = false;
+  const KindSet kinds = Kinds({Kind::kRange, Kind::kRangeRate, Kind::kRangeBound, Kind::kBeam});
+  std::uniform_real_distribution<double> az(0.0, 360.0), dist(100.0, 1500.0);
+  double expected = 0.0, variance = 0.0;
+  int detected = 0, detected_one_sided = 0, tested = 0;
+  for (int i = 0; i < 120; ++i) {
+    const geo::Geodetic where = RandomPlace(rng);
+    geo::Geodetic claim = geo::GeodesicDirect(where, az(rng), dist(rng));
+    claim.height_m = where.height_m;
+    const Case c = Make(rng, RandomTime(rng), where, claim, std::nullopt, kinds, /*a2=*/true);
+    const Verdict v = Verifier(options).Verify(c.report);
+    if (!v.physical.ran || v.physical.dof == 0) continue;
+    ++tested;
+    const double lambda = Noncentrality(c.noiseless, KindSet::Physical(), 0.0, /*locate=*/false,
+                                        kDefaultDriftSigma_mps_per_s, options.range_bound_delay);
+    boost::math::non_central_chi_squared_distribution<double> nc(v.physical.dof, lambda);
+    const double p = boost::math::cdf(boost::math::complement(nc, v.physical.threshold));
+    expected += p;
+    variance += p * (1.0 - p);
+    detected += v.physical.chi2_rejected;
+    detected_one_sided += Verifier(one_sided).Verify(c.report).physical.rejected;
+  }
+  RecordProperty("tested", tested);
+  RecordProperty("detected", detected);
+  RecordProperty("expected", std::to_string(expected));
+  RecordProperty("detected_one_sided", detected_one_sided);
+  ASSERT_GE(tested, 100);
+  EXPECT_NEAR(detected, expected, 3.3 * std::sqrt(variance) + 1.0)
+      << "detected " << detected << " expected " << expected << " of " << tested;
+  EXPECT_GT(expected, 0.3 * tested);  // the displacements span the power curve
+  EXPECT_LT(2 * detected_one_sided, detected) << detected_one_sided << " one-sided";
+}
+
 TEST(Verifier, HonestReportWithPhysicalKindsHoldsAgainstBothAdversaries) {
   Rng rng(15);
   geo::Geodetic where{50.45, 30.52, 180.0};

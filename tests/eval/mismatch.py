@@ -3,7 +3,7 @@
 when the world departs from the model the reports state (docs/simulation.md, "Model mismatch").
 
 Usage: mismatch.py SATFENCE OUT_DIR [--honest N] [--liars N] [--false-alarm P] [--check]
-                   [--no-robust] [--cases 0,3,...]
+                   [--no-robust] [--cases 0,3,...] [--kinds range,range_rate,...]
 
 For each case a scenario is written (the base below plus its [mismatch] table), simulated,
 verified and scored from the truth file (by group, not by the verifier's own evaluation):
@@ -12,13 +12,27 @@ honest static terminals' `spoofed` and `inconclusive` rates, and the share of GN
 Markdown table. With --check, exits 1 when a case's honest false-alarm rate is above twice
 the configured rate by more than sampling allows (one-sided binomial test at 1e-3), or
 when fewer than --min-detection of the A1 or A2 reports at 2 km are called spoofed.
+
+A second table runs the sequential spoof test (decide/sequential.h) over each terminal's
+reports, written here again from its definition: Page's CUSUM of d z - d^2/2 with
+z = Q^-1(report_p_value), and the verifier's history statistic, both against
+h = log(2 x fleet x reports a day / false denials a day) of the default policy. It gives
+the honest terminals denied (with --check, any is a failure: the budget allows about 1e-9
+of them per terminal-day), the mean of exp(llr) over honest reports (at most 1 when the
+p-values are valid), and how many reports the liars took to be denied.
 """
 import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
+
+# The default policy's budget (docs/policy.md): 1 honest terminal denied a day across 10
+# million reporting once a minute; the CUSUM tuned to a 4-sigma shift of the normal score.
+FLEET, REPORTS_PER_DAY, DENIALS_PER_DAY, SHIFT = 1e7, 1440.0, 1.0, 4.0
+THRESHOLD = math.log(2 * FLEET * REPORTS_PER_DAY / DENIALS_PER_DAY)
 
 BASE = """seed = {seed}
 start = "2025-09-23T06:00:00Z"
@@ -33,7 +47,7 @@ slot_s = 15
 window_s = 40
 cadence_s = 1
 interval_s = 300
-kinds = ["range", "range_rate", "aoa", "beam"]
+kinds = {kinds}
 
 [noise]
 range_sigma_m = 30
@@ -110,7 +124,8 @@ def run_case(satfence, out, name, table, extra, args, index):
     os.makedirs(folder, exist_ok=True)
     scenario = os.path.join(folder, "scenario.toml")
     with open(scenario, "w") as f:
-        f.write(BASE.format(seed=20261207 + index, honest=args.honest, liars=args.liars))
+        f.write(BASE.format(seed=20261207 + index, honest=args.honest, liars=args.liars,
+                            kinds=json.dumps(args.kinds.split(","))))
         if table:
             f.write("\n[mismatch]\n" + table + "\n")
     subprocess.run([satfence, "simulate", scenario, "-o", folder], check=True,
@@ -128,16 +143,49 @@ def run_case(satfence, out, name, table, extra, args, index):
         truth[(t["terminal"], t["time"])] = t
     counts = {}
     flags = {}
+    by_terminal = {}
     for line in open(verdicts_path):
         v = json.loads(line)
         group = truth[(v["terminal"], v["time"])]["group"]
+        by_terminal.setdefault(v["terminal"], (group, []))[1].append(v)
         c = counts.setdefault(group, {"n": 0, "spoofed": 0, "inconclusive": 0})
         c["n"] += 1
         c[v["verdict"]] = c.get(v["verdict"], 0) + 1
         if group == "honest" and v["verdict"] != "consistent":
             for flag in v.get("flags", []):
                 flags[flag] = flags.get(flag, 0) + 1
-    return counts, flags
+    return counts, flags, sequential(by_terminal)
+
+
+def normal_score(p):
+    """z = Q^-1(p), p clamped as the decider clamps it."""
+    p = min(max(p, 1e-300), 1 - 1e-16)
+    return -statistics.NormalDist().inv_cdf(p)
+
+
+def sequential(by_terminal):
+    """Per group: terminals, those denied, the reports each took; and honest exp(llr)."""
+    out = {}
+    honest_lr = []
+    for terminal, (group, verdicts) in by_terminal.items():
+        verdicts.sort(key=lambda v: v["time"])
+        g = out.setdefault(group, {"terminals": 0, "denied": 0, "reports": []})
+        g["terminals"] += 1
+        s = 0.0
+        for i, v in enumerate(verdicts):
+            q = v["sequential"]
+            llr = 0.0
+            if q["report_tests"] > 0:
+                llr = SHIFT * normal_score(q["report_p_value"]) - SHIFT * SHIFT / 2
+                if group == "honest":
+                    honest_lr.append(math.exp(min(llr, 700.0)))
+            s = min(max(0.0, s + llr), 2 * THRESHOLD)
+            if s >= THRESHOLD or (q["history_log_lr"] or 0.0) >= THRESHOLD:
+                g["denied"] += 1
+                g["reports"].append(i + 1)
+                break
+    out["honest_mean_lr"] = sum(honest_lr) / len(honest_lr) if honest_lr else float("nan")
+    return out
 
 
 def main():
@@ -152,16 +200,22 @@ def main():
     ap.add_argument("--min-detection", type=float, default=0.0,
                     help="with --check: the least share of A1 and A2 reports at 2 km called spoofed")
     ap.add_argument("--cases", default="", help="comma-separated case numbers (default: all)")
+    ap.add_argument("--kinds", default="range,range_rate,range_bound,aoa,beam",
+                    help="the measurement kinds reports carry (comma-separated)")
     args = ap.parse_args()
     chosen = [int(c) for c in args.cases.split(",") if c] or range(len(CASES))
-    rows, failures = [], []
+    rows, failures, seq_rows = [], [], []
     print(f"configured false-alarm rate {args.false_alarm:g}; {args.honest} honest terminals and "
           f"{args.liars} of each liar group, 12 reports each\n")
     print("| mismatch | honest spoofed | honest inconclusive | A1 500 m | A1 2 km | A2 2 km | honest flags |")
     print("|---|---|---|---|---|---|---|")
     for i in chosen:
         name, table, extra = CASES[i]
-        counts, flags = run_case(args.satfence, args.out, name, table, extra, args, i)
+        counts, flags, seq = run_case(args.satfence, args.out, name, table, extra, args, i)
+        seq_rows.append((name, seq))
+        if seq["honest"]["denied"] > 0:
+            failures.append(f"{name}: {seq['honest']['denied']} honest terminals denied by the "
+                            f"sequential test")
         h = counts["honest"]
         rate = lambda g: counts[g]["spoofed"] / counts[g]["n"] if g in counts else float("nan")
         print(f"| {name} | {h['spoofed'] / h['n']:.2%} ({h['spoofed']}/{h['n']}) | "
@@ -175,6 +229,25 @@ def main():
             if rate(group) < args.min_detection:
                 failures.append(f"{name}: {group} detected in {rate(group):.1%} of reports, "
                                 f"below {args.min_detection:.0%}")
+    print(f"\nThe sequential spoof test (h = {THRESHOLD:.2f}, d = {SHIFT:g}): honest terminals "
+          "denied, the mean of exp(llr) over honest reports, and for each liar group the share "
+          "denied on the first report, within 5 reports, and the median reports to denial\n")
+    print("| mismatch | honest denied | honest mean exp(llr) | A1 500 m: 1st / <=5 / median | "
+          "A1 2 km: 1st / <=5 / median | A2 2 km: 1st / <=5 / median |")
+    print("|---|---|---|---|---|---|")
+    for name, seq in seq_rows:
+        def cell(group):
+            g = seq.get(group)
+            if not g:
+                return "-"
+            n = g["terminals"]
+            first = sum(1 for r in g["reports"] if r == 1) / n
+            five = sum(1 for r in g["reports"] if r <= 5) / n
+            median = statistics.median(g["reports"]) if g["reports"] else float("nan")
+            return f"{first:.0%} / {five:.0%} / {median:g}"
+        h = seq["honest"]
+        print(f"| {name} | {h['denied']} of {h['terminals']} | {seq['honest_mean_lr']:.3g} | "
+              f"{cell('a1-500m')} | {cell('a1-2km')} | {cell('a2-2km')} |")
     for f in failures:
         print("FAIL:", f)
     sys.exit(1 if args.check and failures else 0)

@@ -28,6 +28,7 @@
 #define SATFENCE_DECIDE_SEQUENTIAL_H_
 
 #include <cstdint>
+#include <string>
 
 namespace satfence::decide {
 
@@ -46,6 +47,10 @@ double SpoofThreshold(const SequentialPolicy& s);
 double NormalScore(double p_value);
 // One report's contribution to the CUSUM: d z - d^2/2.
 double ReportLogLr(double p_value, double design_shift);
+
+// One line saying what the budget sets, for logs: the threshold, the budget it comes from,
+// the design shift and Lorden's bound on the run length to a false alarm.
+std::string SequentialSummary(const SequentialPolicy& s);
 
 // Average run lengths (reports) of the CUSUM at threshold h with scores z ~ N(mean_z, 1).
 // Siegmund's corrected diffusion approximation: with D = mean_z - d/2 and

@@ -46,7 +46,10 @@ struct MeasurementNoise {
   double range_rate_sigma_mps = 0.5;
   double aoa_sigma_rad = 0.003;
   double range_bound_sigma_m = 30.0;
-  double range_bound_delay_mean_m = 150.0;  // exponential processing delay (only lengthens)
+  // The terminals' processing delay in distance bounding, in metres of range: Gaussian
+  // with this mean and spread (the calibration the verifier is given).
+  double range_bound_delay_mean_m = 150.0;
+  double range_bound_delay_sigma_m = 10.0;
   double beam_radius_m = 12'000.0;
   double range_offset_sigma_m = 500.0;  // per report, constant
   double range_rate_offset_sigma_mps = 20.0;

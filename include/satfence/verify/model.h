@@ -12,7 +12,10 @@
 //   range_rate  u . (v_r - v_s) + b_rate + d dt,   u = (r - s) / |r - s|
 //   aoa         the predicted direction u in two axes orthogonal to the measured one
 //               (small-angle components, rad / sigma)
-//   range_bound one-sided: (bound - |r - s|) / sigma when the range exceeds the bound, else 0
+//   range_bound with a calibrated delay (RangeBoundDelay): two-sided, like a range with a
+//               known offset: (bound - delay - |r - s|) / sqrt(sigma^2 + delay_sigma^2);
+//               without one: one-sided, (bound - |r - s|) / sigma when the range exceeds
+//               the bound, else 0
 //   beam        one-sided: (radius - d) / sigma when the horizontal distance d from the
 //               beam's centre exceeds the radius, else 0
 // so chi2 = sum of squared residuals is minus twice the log-likelihood up to a constant
@@ -51,6 +54,24 @@ struct TerminalState {
 // The claimed state in ECEF (velocity rotated from the claim's east-north-up).
 TerminalState ClaimedState(const Claim& claim);
 
+// How a terminal answers a distance-bounding challenge: after a processing delay, in metres
+// of range (c times the time), calibrated for the terminal type as a mean and a spread.
+// Calibrated, a bound is the true range plus that delay plus noise, and tells distance both
+// ways (verifiable multilateration, Capkun and Hubaux, IEEE JSAC 24(2), 2006): a modified
+// terminal can lengthen a bound by waiting but not shorten it, so a claim displaced towards
+// any satellite leaves that satellite's bound too long. Uncalibrated, a bound is only an
+// upper limit on the range (one-sided).
+struct RangeBoundDelay {
+  bool calibrated = false;
+  double mean_m = 0.0;
+  double sigma_m = 0.0;
+  // Read one-sided, a bound's sigma is widened by this much (root sum of squares): the
+  // verifier's ephemeris allowance. A satellite position error is common to a pass's
+  // bounds, which would break a two-sided test's independence between rows; a one-sided
+  // worst-violation test (Bonferroni) is valid whatever their correlation.
+  double one_sided_extra_sigma_m = 0.0;
+};
+
 class Model {
  public:
   // The measurements of `report` whose kind is in `kinds` (every measurement must have its
@@ -62,8 +83,9 @@ class Model {
   // this prior sigma on the drift (one more unknown, and one more residual: the drift is 0
   // with that sigma). 0: a stable oscillator, whose Doppler slope alone places the terminal
   // along the track (which matters when little else does: one satellite, no angles).
+  // `delay`: how `range_bound` rows are read (RangeBoundDelay).
   Model(const Report& report, KindSet kinds, bool moving, double surface_sigma_m = 0.0,
-        double drift_sigma_mps_per_s = 0.0);
+        double drift_sigma_mps_per_s = 0.0, const RangeBoundDelay& delay = {});
 
   // The rows of `model` whose kind is in `kinds` (same motion and surface settings), without
   // deriving anything again. When the rows left out are only ranges or range rates and no
@@ -153,8 +175,9 @@ class Model {
     double dt_s = 0.0;
     geo::Vec3 sat_pos;
     geo::Vec3 sat_vel;
-    double value = 0.0;  // the bound, or the beam's radius (m)
+    double value = 0.0;  // the bound (less the delay when two-sided), or the beam's radius (m)
     double inv_sigma = 0.0;
+    bool two_sided = false;  // a range bound with a calibrated delay
     geo::Vec3 beam_centre;
     geo::Vec3 beam_up;
   };

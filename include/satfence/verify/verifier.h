@@ -46,6 +46,11 @@ namespace satfence::verify {
 // The verifier's default prior on an oscillator's drift (VerifyOptions), one sigma.
 inline constexpr double kDefaultDriftSigma_mps_per_s = 0.02;
 
+// The verifier's default range-bound calibration (VerifyOptions): a processing delay of
+// 150 m of range (0.5 us each way) with a 10 m spread. A terminal type's own figures come
+// from calibrating it; uncalibrated bounds are one-sided (RangeBoundDelay).
+inline constexpr RangeBoundDelay kDefaultRangeBoundDelay{true, 150.0, 10.0};
+
 struct VerifyOptions {
   double false_alarm = 1e-3;               // per report, over all tests
   double speed_limit_mps = 25.0;           // 90 km/h: above it, flag `speed_limit`
@@ -88,6 +93,8 @@ struct VerifyOptions {
   // one sigma per axis (m), a displaced terminal is expected to be from its claim. It sets
   // where the test is most powerful; its false-alarm bound holds for any value.
   double history_prior_m = 1'000.0;
+  // How terminals answer distance bounding (model.h, RangeBoundDelay).
+  RangeBoundDelay range_bound_delay = kDefaultRangeBoundDelay;
 };
 
 enum class Outcome { kConsistent, kSpoofed, kInconclusive };
@@ -198,7 +205,8 @@ struct SubsetAnalysis {
 // `drift_sigma_mps_per_s` as Model takes it; the verifier's default unless told.
 SubsetAnalysis Analyze(const Report& report, KindSet kinds, double surface_sigma_m = 0.0,
                        bool locate = true,
-                       double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s);
+                       double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s,
+                       const RangeBoundDelay& delay = kDefaultRangeBoundDelay);
 // The same for a model already built from `report`.
 SubsetAnalysis Analyze(const Report& report, const Model& model, bool locate = true);
 // The same with the claimed state already in ECEF (ClaimedState(report.claimed)).
@@ -212,7 +220,8 @@ SubsetAnalysis Analyze(const Report& report, const TerminalState& claimed, const
 // of the noncentral chi-square the test statistic follows (to first order).
 double Noncentrality(const Report& noiseless, KindSet kinds, double surface_sigma_m = 0.0,
                      bool locate = true,
-                     double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s);
+                     double drift_sigma_mps_per_s = kDefaultDriftSigma_mps_per_s,
+                     const RangeBoundDelay& delay = kDefaultRangeBoundDelay);
 
 // What the verifier keeps of a terminal between its reports: the last claim and fix (for
 // jumps and clones) and, while the claim stays put, the information-weighted offsets of the
