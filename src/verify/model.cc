@@ -631,6 +631,54 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
       fit.squared[2].push_back(a2 * a2);
     }
   });
+  // Leverages: h = j' I^-1 j for each row's whitened Jacobian j (the rows as Evaluate
+  // forms them, in one scalar pass).
+  ParamMatrix info;
+  ParamVector gradient;
+  Evaluate(x, &info, &gradient, /*equality_only=*/true);
+  const int n = num_params_;
+  const ParamMatrix info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
+  const Vec3 p{x(0), x(1), x(2)};
+  const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
+  auto leverage = [&](const Vec3& jp, double dt, const Vec3& jv, int offset, double w_offset,
+                      double w_drift) {
+    ParamVector j = ParamVector::Zero(n);
+    j(0) = jp.x;
+    j(1) = jp.y;
+    j(2) = jp.z;
+    if (moving_) {
+      j(3) = jp.x * dt + jv.x;
+      j(4) = jp.y * dt + jv.y;
+      j(5) = jp.z * dt + jv.z;
+    }
+    if (offset >= 0) j(offset) = w_offset;
+    if (offset >= 0 && offset == rate_offset_ && drifts()) j(offset + 1) = w_drift;
+    return std::clamp(j.dot(info_inv * j), 0.0, 1.0);
+  };
+  for (const Epoch& e : *epochs_) {
+    const Vec3 r = moving_ ? p + e.dt_s * v : p;
+    const Vec3 d = r - e.sat_pos;
+    const double rho = Norm(d);
+    const Vec3 u = (1.0 / rho) * d;
+    if (use_range && e.range_inv_sigma > 0.0) {
+      const double w = e.range_inv_sigma;
+      fit.leverage[0].push_back(leverage(w * u, e.dt_s, Vec3{}, range_offset_, w, 0.0));
+    }
+    if (use_rate && e.rate_inv_sigma > 0.0) {
+      const double w = e.rate_inv_sigma;
+      const Vec3 rel = v - e.sat_vel;
+      const double uw = Dot(u, rel);
+      const Vec3 jp = (w / rho) * (rel - uw * u);
+      fit.leverage[1].push_back(leverage(jp, e.dt_s, w * u, rate_offset_, w, w * e.dt_s));
+    }
+    if (use_aoa && e.aoa_inv_sigma > 0.0) {
+      const double w = e.aoa_inv_sigma;
+      for (const Vec3& axis : {e.e1, e.e2}) {
+        const Vec3 jp = (w / rho) * (axis - Dot(u, axis) * u);
+        fit.leverage[2].push_back(leverage(jp, e.dt_s, Vec3{}, -1, 0.0, 0.0));
+      }
+    }
+  }
   return fit;
 }
 
@@ -661,6 +709,26 @@ std::vector<ParamMatrix> Model::InformationBySatellite(const ParamVector& x) con
   return out;
 }
 
+Model Model::WithoutRow(int kind, int row) const {
+  const bool use[3] = {kinds_.Has(Kind::kRange), kinds_.Has(Kind::kRangeRate),
+                       kinds_.Has(Kind::kAoa)};
+  std::vector<Epoch> epochs = *epochs_;
+  int seen[3] = {0, 0, 0};
+  for (Epoch& e : epochs) {
+    double* w[3] = {&e.range_inv_sigma, &e.rate_inv_sigma, &e.aoa_inv_sigma};
+    for (int k = 0; k < 3; ++k) {
+      if (!use[k] || *w[k] <= 0.0) continue;
+      const int rows = k == 2 ? 2 : 1;
+      if (k == kind && row >= seen[k] && row < seen[k] + rows) *w[k] = 0.0;
+      seen[k] += rows;
+    }
+  }
+  Model out = *this;
+  out.SetEpochs(std::move(epochs));
+  out.Finish();
+  return out;
+}
+
 Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],
                         double outlier_z) const {
   // outlier_z is in stated sigmas; a rescaled kind's bound scales with it.
@@ -669,12 +737,26 @@ Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],
              use_aoa = kinds_.Has(Kind::kAoa);
   std::vector<Epoch> epochs;
   epochs.reserve(epochs_->size());
+  // Rows are judged by their deleted residuals (KindFit): r / sqrt(1 - h).
+  const KindFit fit = FitByKind(x);
+  size_t next[3] = {0, 0, 0};
+  auto deleted = [&](int k, double residual) {
+    const double h = next[k] < fit.leverage[k].size() ? fit.leverage[k][next[k]] : 0.0;
+    ++next[k];
+    return std::abs(residual) / std::sqrt(std::max(1.0 - h, 0.05));
+  };
   ForEachEpochResidual(x, [&](const Epoch& original, double range, double rate, double a1,
                               double a2) {
     Epoch e = original;
-    if (!use_range || std::abs(range) > outlier_z * sigma_scale[0]) e.range_inv_sigma = 0.0;
-    if (!use_rate || std::abs(rate) > outlier_z * sigma_scale[1]) e.rate_inv_sigma = 0.0;
-    if (!use_aoa || std::max(std::abs(a1), std::abs(a2)) > outlier_z * sigma_scale[2]) {
+    const bool has_range = use_range && e.range_inv_sigma > 0.0;
+    const bool has_rate = use_rate && e.rate_inv_sigma > 0.0;
+    const bool has_aoa = use_aoa && e.aoa_inv_sigma > 0.0;
+    if (!has_range || deleted(0, range) > outlier_z * sigma_scale[0]) e.range_inv_sigma = 0.0;
+    if (!has_rate || deleted(1, rate) > outlier_z * sigma_scale[1]) e.rate_inv_sigma = 0.0;
+    if (has_aoa) {
+      const double d1 = deleted(2, a1), d2 = deleted(2, a2);
+      if (std::max(d1, d2) > outlier_z * sigma_scale[2]) e.aoa_inv_sigma = 0.0;
+    } else {
       e.aoa_inv_sigma = 0.0;
     }
     e.range_inv_sigma /= sigma_scale[0];

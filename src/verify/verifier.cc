@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/non_central_chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <chrono>
 #include <cmath>
@@ -29,6 +30,18 @@ Vec3 FromEigen(const Eigen::Vector3d& v) { return {v(0), v(1), v(2)}; }
 using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 using ChiSquared = boost::math::chi_squared_distribution<double, Policy>;
 using Normal = boost::math::normal_distribution<double, Policy>;
+
+// A row the unknowns follow this closely (leverage above it) cannot be checked against the
+// others, so an error in it passes as a displacement (typically the lone epoch of a
+// satellite handed over at the window's edge, which alone fixes the oscillator's drift and
+// the along-track position together). A rejection must survive leaving out any one such
+// row (`rests_on_one_row`).
+constexpr double kMaxLeverage = 0.5;
+constexpr int kMaxLoneRows = 4;
+
+// How improbably small the physical test's statistic must be, for the displacement the
+// fix over all kinds shows, before the two are said to disagree (`kinds_disagree`).
+constexpr double kKindsAgreeAlpha = 1e-2;
 
 double ChiSquareSurvival(double statistic, int dof) {
   if (dof <= 0) return 1.0;
@@ -333,10 +346,13 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
     const int per_row = k == 2 ? 2 : 1;
     int outliers = 0;  // rows
     double chi2 = 0.0;
+    const std::vector<double>& leverage = fit.leverage[k];
     for (int i = 0; i + per_row <= n; i += per_row) {
       double largest = 0.0, row = 0.0;
       for (int c = 0; c < per_row; ++c) {
-        largest = std::max(largest, squared[i + c]);
+        // The deleted residual: what the row's error was before the fix followed it.
+        const double h = i + c < static_cast<int>(leverage.size()) ? leverage[i + c] : 0.0;
+        largest = std::max(largest, squared[i + c] / std::max(1.0 - h, 0.05));
         row += squared[i + c];
       }
       if (largest > z * z * s * s) {
@@ -356,7 +372,9 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
       if (r.scale[k] > o.max_sigma_scale) r.beyond_repair = true;
     }
   }
-  if (changed) r.model = (apply_to != nullptr ? *apply_to : model).Reweighted(x, r.scale, z);
+  if (changed) {
+    r.model = (apply_to != nullptr ? *apply_to : model).Reweighted(x, r.scale, z);
+  }
   return r;
 }
 
@@ -446,11 +464,51 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   Robustness all_robust;
   if (options_.robust && all.fix) {
     all_robust = Robustify(all_model, all.fix_params, options_);
-    if (all_robust.model) {
+    // Again at the new fix while that finds more outliers: one outlier can pull the first
+    // fix far enough to hide another (masking), which then alone decides the test.
+    constexpr int kMaxPasses = 3;
+    for (int pass = 0; pass < kMaxPasses && all_robust.model; ++pass) {
       // The same layout of unknowns unless a kind lost every row: then start afresh.
       const bool same_layout = all_robust.model->num_params() == all_model.num_params();
       const ParamVector start = all.fix_params;
       all = Analyze(report, claimed, *all_robust.model, true, same_layout ? &start : nullptr);
+      if (pass + 1 == kMaxPasses || !all.fix) break;
+      Robustness more = Robustify(*all_robust.model, all.fix_params, options_);
+      if (more.removed == 0 || !more.model) break;
+      all_robust.removed += more.removed;
+      for (int k = 0; k < 3; ++k) all_robust.scale[k] *= more.scale[k];
+      all_robust.significant |= more.significant;
+      all_robust.beyond_repair |= more.beyond_repair;
+      for (int k = 0; k < 3; ++k) {
+        all_robust.beyond_repair |= all_robust.scale[k] > options_.max_sigma_scale;
+      }
+      all_robust.model = std::move(more.model);
+    }
+  }
+  // A rejection over all kinds must survive leaving out any one row that cannot be checked
+  // against the others (kMaxLeverage): the analysis without the row whose deletion gives
+  // the smallest statistic is used instead, its fix included (the statistic is never larger,
+  // so the false-alarm rate holds).
+  bool rests_on_one_row = false;
+  if (options_.robust && all.fix && all.dof > 0 && all.p_value < options_.false_alarm) {
+    const Model& used = all_robust.model ? *all_robust.model : all_model;
+    const Model::KindFit fit = used.FitByKind(all.fix_params);
+    int tried = 0;
+    for (int k = 0; k < 3 && tried < kMaxLoneRows; ++k) {
+      const int step = k == 2 ? 2 : 1;
+      for (size_t i = 0; i < fit.leverage[k].size() && tried < kMaxLoneRows; i += step) {
+        double h = fit.leverage[k][i];
+        if (step == 2 && i + 1 < fit.leverage[k].size()) h = std::max(h, fit.leverage[k][i + 1]);
+        if (h <= kMaxLeverage) continue;
+        ++tried;
+        const Model without = used.WithoutRow(k, static_cast<int>(i));
+        const ParamVector start = all.fix_params;
+        SubsetAnalysis rest = Analyze(report, claimed, without, true, &start);
+        if (rest.fix && rest.dof > 0 && rest.statistic < all.statistic) {
+          rests_on_one_row |= rest.p_value >= options_.false_alarm;
+          all = std::move(rest);  // the fix without the row, too
+        }
+      }
     }
   }
   std::optional<SubsetAnalysis> phys;
@@ -520,6 +578,22 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     }
   }
 
+  // The tests over all kinds and over the unforgeable ones must tell one story: a GNSS-
+  // spoofed terminal's displacement shows in both, in proportion to their information; a
+  // modified terminal's shows in the physical kinds. A rejection over all kinds whose
+  // displacement the physical kinds, strong enough to see it, plainly do not show (their
+  // statistic improbably small for the noncentrality that displacement would give them) is
+  // the forgeable kinds' model failing (an outlier the robust stage missed, a bias), not
+  // evidence against the claim: flagged `kinds_disagree`, and the test over all kinds may
+  // not call a spoof. It costs a GNSS-spoofed report this check's alpha of its detection.
+  bool kinds_disagree = false;
+  if (options_.robust && eph == 0.0 && all.fix && phys && phys->dof == 3 && all.dof > 0 &&
+      all.p_value < options_.false_alarm && Invertible(phys->position_information)) {
+    const Eigen::Vector3d delta = ToEigen(all.fix->position_ecef_m - claimed.position_ecef_m);
+    const double lambda = delta.dot(phys->position_information * delta);
+    boost::math::non_central_chi_squared_distribution<double, Policy> nc(3, lambda);
+    kinds_disagree = lambda > 0.0 && boost::math::cdf(nc, phys->statistic) < kKindsAgreeAlpha;
+  }
   // Static history: the fixes' offsets from a claim that has not moved, information-weighted.
   const bool is_static = !report.claimed.vel_enu_mps.has_value();
   const bool is_new = h.reports == 0;
@@ -533,8 +607,8 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   // Only windows whose fix is strong enough to decide on (max_crlb_h_m) join the history:
   // a weaker fix is not near-Gaussian (tens of km, often far off in a shallow minimum), and
   // its information would claim a precision its offset does not have.
-  if (is_static && all.fix && !all.fix->ambiguous &&
-      all.strength_h_m <= options_.max_crlb_h_m) {
+  if (is_static && all.fix && !all.fix->ambiguous && !kinds_disagree &&
+      !all_robust.beyond_repair && all.strength_h_m <= options_.max_crlb_h_m) {
     Eigen::Vector3d offset = ToEigen(all.fix->position_ecef_m - h.anchor_ecef_m);
     const Eigen::Matrix3d w = eph > 0.0
                                   ? EffectiveInformation(all.position_information, all_allowance)
@@ -543,7 +617,8 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     h.all.weighted_offset += w * offset;
     ++h.all.windows;
   }
-  if (is_static && phys && phys->dof == 3 && phys->strength_h_m <= options_.max_crlb_h_m) {
+  if (is_static && phys && phys->dof == 3 && !phys_robust.beyond_repair &&
+      phys->strength_h_m <= options_.max_crlb_h_m) {
     if (eph > 0.0 && Invertible(phys->position_information)) {
       // The score is I delta; with the allowance, W delta.
       const Eigen::Matrix3d w = EffectiveInformation(phys->position_information, phys_allowance);
@@ -605,7 +680,7 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   }
   // A test over kinds whose model is beyond repair (the robust stage) may not call a
   // terminal spoofed; its rejection makes the verdict inconclusive instead.
-  const bool all_trusted = !all_robust.beyond_repair;
+  const bool all_trusted = !all_robust.beyond_repair && !kinds_disagree;
   const bool phys_trusted = !phys_robust.beyond_repair;
   auto counts = [&](const TestResult& t) {
     const bool physical_test = &t == &v.physical || &t == &v.physical_history;
@@ -700,6 +775,8 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     v.flags.push_back("poor_fit");  // the measurements disagree among themselves
   }
   if (all_robust.beyond_repair || phys_robust.beyond_repair) v.flags.push_back("model_mismatch");
+  if (kinds_disagree) v.flags.push_back("kinds_disagree");
+  if (rests_on_one_row) v.flags.push_back("rests_on_one_row");
   if (all_robust.removed > 0) v.flags.push_back("outliers_removed");
   if (all_robust.significant) v.flags.push_back("sigmas_rescaled");
   if (v.outcome == Outcome::kInconclusive && !mismatch_only) v.flags.push_back("weak_geometry");

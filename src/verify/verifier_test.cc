@@ -494,9 +494,10 @@ TEST(VerifierRobust, ElementSetEphemerisIsAllowedFor) {
   MismatchRun declared = HonestUnder({.ephemeris_bias_sigma_m = 577.0}, 34, 200, 0.0, 1000.0);
   ExpectAtMostTheConfiguredRate(declared.robust_spoofed, declared.reports);
   // Undeclared, the fixes move with the satellites and read as displacements: false alarms
-  // far above the configured rate.
+  // far above the configured rate (the kinds-agreement check makes some of them
+  // inconclusive where the angles show no displacement, not most).
   MismatchRun undeclared = HonestUnder({.ephemeris_bias_sigma_m = 577.0}, 34, 200);
-  EXPECT_GT(undeclared.robust_spoofed, 4 * BinomialBand(undeclared.reports, 0.05).second)
+  EXPECT_GT(undeclared.robust_spoofed, 3 * BinomialBand(undeclared.reports, 0.05).second)
       << undeclared.robust_spoofed;
 }
 

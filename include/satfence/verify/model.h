@@ -125,8 +125,14 @@ class Model {
 
   // How the two-sided rows fit at `x`, kind by kind (index 0 range, 1 range_rate, 2 aoa):
   // the squared whitened residual of each row (an aoa row gives its two components apart).
+  // With it, each row's leverage h (the diagonal of the hat matrix J (J^T J)^-1 J^T over the
+  // two-sided rows and priors, in [0, 1)): a row the unknowns can follow closely (the first
+  // or last range rate of a window, with the oscillator's drift free) shows a residual of
+  // only about sqrt(1 - h) of its error, so an outlier test reads r^2 / (1 - h), the
+  // deleted residual (Cook and Weisberg, Residuals and Influence in Regression, 1982).
   struct KindFit {
     std::vector<double> squared[3];
+    std::vector<double> leverage[3];
   };
   KindFit FitByKind(const ParamVector& x) const;
 
@@ -146,7 +152,11 @@ class Model {
   // `sigma_scale[k]` (k as in KindFit), and without the rows whose whitened residual at `x`
   // is beyond `outlier_z` rescaled sigmas. Its equality_residuals() counts what is left, so
   // the tests' degrees of freedom pay for the rows removed.
+  // Rows are judged by their deleted residuals (KindFit).
   Model Reweighted(const ParamVector& x, const double (&sigma_scale)[3], double outlier_z) const;
+  // The model without one two-sided row: the `row`th of kind `kind` (0 range, 1 range_rate,
+  // 2 aoa; as KindFit counts them, an aoa row's two components being rows 2i and 2i+1).
+  Model WithoutRow(int kind, int row) const;
 
   // Mean satellite position and velocity of the used measurements (for mirror starts).
   std::optional<TerminalState> MeanSatellite() const;
