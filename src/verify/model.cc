@@ -637,7 +637,15 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
   ParamVector gradient;
   Evaluate(x, &info, &gradient, /*equality_only=*/true);
   const int n = num_params_;
-  const ParamMatrix info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
+  // Full rank in practice (LDLT); the pseudo-inverse when some direction is not measured.
+  ParamMatrix info_inv;
+  const Eigen::LDLT<ParamMatrix> ldlt(info);
+  if (ldlt.info() == Eigen::Success && ldlt.isPositive() &&
+      ldlt.vectorD().minCoeff() > 1e-12 * ldlt.vectorD().maxCoeff()) {
+    info_inv = ldlt.solve(ParamMatrix::Identity(info.rows(), info.cols()));
+  } else {
+    info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
+  }
   const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   auto leverage = [&](const Vec3& jp, double dt, const Vec3& jv, int offset, double w_offset,
@@ -731,6 +739,11 @@ Model Model::WithoutRow(int kind, int row) const {
 
 Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],
                         double outlier_z) const {
+  return Reweighted(x, sigma_scale, outlier_z, FitByKind(x));
+}
+
+Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3], double outlier_z,
+                        const KindFit& fit) const {
   // outlier_z is in stated sigmas; a rescaled kind's bound scales with it.
   Model out = *this;
   const bool use_range = kinds_.Has(Kind::kRange), use_rate = kinds_.Has(Kind::kRangeRate),
@@ -738,7 +751,6 @@ Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3],
   std::vector<Epoch> epochs;
   epochs.reserve(epochs_->size());
   // Rows are judged by their deleted residuals (KindFit): r / sqrt(1 - h).
-  const KindFit fit = FitByKind(x);
   size_t next[3] = {0, 0, 0};
   auto deleted = [&](int k, double residual) {
     const double h = next[k] < fit.leverage[k].size() ? fit.leverage[k][next[k]] : 0.0;

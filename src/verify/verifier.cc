@@ -373,7 +373,9 @@ Robustness Robustify(const Model& model, const ParamVector& x, const VerifyOptio
     }
   }
   if (changed) {
-    r.model = (apply_to != nullptr ? *apply_to : model).Reweighted(x, r.scale, z);
+    // The fit was made on `model`; a different model to reweight needs its own.
+    r.model = apply_to != nullptr ? apply_to->Reweighted(x, r.scale, z)
+                                  : model.Reweighted(x, r.scale, z, fit);
   }
   return r;
 }

@@ -152,8 +152,10 @@ class Model {
   // `sigma_scale[k]` (k as in KindFit), and without the rows whose whitened residual at `x`
   // is beyond `outlier_z` rescaled sigmas. Its equality_residuals() counts what is left, so
   // the tests' degrees of freedom pay for the rows removed.
-  // Rows are judged by their deleted residuals (KindFit).
+  // Rows are judged by their deleted residuals (KindFit; `fit` when already made at `x`).
   Model Reweighted(const ParamVector& x, const double (&sigma_scale)[3], double outlier_z) const;
+  Model Reweighted(const ParamVector& x, const double (&sigma_scale)[3], double outlier_z,
+                   const KindFit& fit) const;
   // The model without one two-sided row: the `row`th of kind `kind` (0 range, 1 range_rate,
   // 2 aoa; as KindFit counts them, an aoa row's two components being rows 2i and 2i+1).
   Model WithoutRow(int kind, int row) const;
