@@ -177,6 +177,52 @@
       "); mean horizontal NEES " + f.mean_nees_h.toFixed(2) + " (2 when the ellipses are right).";
   }
 
+  // The sequential spoof test: reports to denial against the mean score, and the liars by
+  // displacement (evaluation.sequential).
+  function drawSequential(data) {
+    const q = data.evaluation.sequential;
+    if (!q) return;
+    new Chart(document.getElementById("delay"), {
+      type: "scatter",
+      data: { datasets: [
+        { label: "simulated", data: q.delay_curve.map((d) => ({ x: d.mean_score, y: d.simulated })),
+          borderColor: "#c62828", backgroundColor: "#c62828", showLine: true },
+        { label: "Siegmund's approximation", data: q.delay_curve.map((d) => ({ x: d.mean_score, y: d.siegmund })),
+          borderColor: "#8a94a6", borderDash: [5, 4], pointRadius: 0, showLine: true },
+      ] },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        plugins: { title: { display: true, text: "Reports until a displaced terminal is denied" } },
+        scales: { x: { title: { display: true, text: "mean normal score of its reports (sigma)" } },
+                  y: { type: "logarithmic", title: { display: true, text: "reports to denial" } } },
+      },
+    });
+    const t = document.getElementById("sequential");
+    const tr = el("tr");
+    ["class", "displacement (m)", "terminals", "denied", "on 1st report", "within 5", "median"]
+      .forEach((h) => tr.appendChild(el("th", {}, h)));
+    t.appendChild(tr);
+    const honest = el("tr");
+    ["honest", "-", q.honest_terminals, q.honest_denied, "-", "-", "-"]
+      .forEach((v) => honest.appendChild(el("td", {}, String(v))));
+    t.appendChild(honest);
+    q.bins.forEach((b) => {
+      const row = el("tr");
+      [b.class.toUpperCase(), b.displacement_m[0] + "–" + b.displacement_m[1], b.terminals, b.denied,
+       b.on_first, b.within_5, b.median_reports === null ? "-" : b.median_reports]
+        .forEach((v) => row.appendChild(el("td", {}, String(v))));
+      t.appendChild(row);
+    });
+    document.getElementById("sequentialnote").textContent =
+      "A terminal is denied when its CUSUM of report evidence reaches " + q.threshold.toFixed(2) +
+      ", set for at most " + q.false_denials_per_day + " honest terminal(s) denied a day across " +
+      q.fleet_terminals.toExponential(1) + " reporting " + q.reports_per_terminal_per_day +
+      " times a day. Run length to a false alarm: " + q.arl0_importance_sampling.toExponential(2) +
+      " reports (importance sampling; Lorden's bound " + q.arl0_bound.toExponential(2) + "), so " +
+      q.fleet_denials_per_day.toPrecision(2) + " a day across the fleet. Honest reports' mean exp(llr): " +
+      q.honest_mean_lr.toPrecision(3) + " (at most 1 when the p-values are valid).";
+  }
+
   function drawTables(data) {
     const t = document.getElementById("channels");
     const head = ["rank", "channel", "seller (country)", "kits", "seen", "deny zone", "spoof", "off plan", "diverted",
@@ -219,6 +265,7 @@
     cards(data);
     drawMap(data);
     drawPlots(data);
+    drawSequential(data);
     drawTables(data);
   } catch (e) {
     fail(e && e.stack ? e.stack : e);

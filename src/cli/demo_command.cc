@@ -229,6 +229,7 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
   int reports_verified = 0, simulated_reports = 0;
   double k_sigma = 3.0;
   std::string policy_version;
+  decide::SequentialPolicy sequential;
   auto t0 = Clock::now();
   {
     std::ofstream telemetry(telemetry_path), truth(truth_path);
@@ -262,6 +263,7 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
     }
     k_sigma = policy->k_sigma;
     policy_version = policy->version;
+    sequential = policy->sequential;
     const registry::Registry registry(std::move(terminals));
     std::ofstream decisions(decisions_path);
     // Decisions, when the zones are there, into the embedded store: a fresh database per
@@ -357,7 +359,7 @@ bool RunVerification(const DataDir& shipped, const std::string& scenario_path,
       if (!ShowDiversion(*db, channels_json, clusters_json)) return false;
     }
   }
-  absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path);
+  absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(truth_path, verdicts_path, sequential);
   if (!e.ok()) {
     std::fprintf(stderr, "satfence demo: %s\n", std::string(e.status().message()).c_str());
     return false;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "commands.h"
+#include "satfence/decide/decide.h"
 #include "satfence/sim/evaluation.h"
 #include "satfence/sim/scenario.h"
 #include "satfence/verify/telemetry.h"
@@ -62,10 +63,21 @@ struct EvaluateArgs {
   std::string truth;
   std::string verdicts;
   std::string output;
+  std::string policy;
 };
 
 void Evaluate(const EvaluateArgs& args, ExitCode& exit) {
-  absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(args.truth, args.verdicts);
+  decide::SequentialPolicy sequential;
+  if (!args.policy.empty()) {
+    absl::StatusOr<decide::Policy> policy = decide::LoadPolicy(args.policy);
+    if (!policy.ok()) {
+      std::fprintf(stderr, "satfence evaluate: %s\n", std::string(policy.status().message()).c_str());
+      exit.value = 2;
+      return;
+    }
+    sequential = policy->sequential;
+  }
+  absl::StatusOr<sim::Evaluation> e = sim::EvaluateFiles(args.truth, args.verdicts, sequential);
   if (!e.ok()) {
     std::fprintf(stderr, "satfence evaluate: %s\n", std::string(e.status().message()).c_str());
     exit.value = 2;
@@ -104,6 +116,10 @@ void RegisterSimulateCommands(CLI::App& app, ExitCode& exit) {
   eval->add_option("--truth", e->truth, "truth.jsonl from satfence simulate")->required();
   eval->add_option("--verdicts", e->verdicts, "Output of satfence verify")->required();
   eval->add_option("-o,--output", e->output, "Also write the evaluation as JSON here");
+  eval->add_option("--policy", e->policy,
+                   "Policy whose [sequential] budget the sequential test runs at (default: the "
+                   "defaults, docs/policy.md)")
+      ->check(CLI::ExistingFile);
   eval->callback([e, &exit] { Evaluate(*e, exit); });
 }
 

@@ -91,7 +91,8 @@ std::string Key(const std::string& terminal, const std::string& time) {
 }  // namespace
 
 absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
-                                         const std::string& verdicts_path) {
+                                         const std::string& verdicts_path,
+                                         const decide::SequentialPolicy& sequential) {
   Evaluation e;
   std::unordered_map<std::string, Truth> truth;
   absl::Status s = ForEachLine(truth_path, [&](int, const json& j) -> absl::Status {
@@ -134,6 +135,19 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
     double displacement_m;
   };
   std::map<std::string, std::vector<Seen>> liar_reports;
+  // Every terminal's sequential evidence, for the sequential test.
+  struct Evidence {
+    UtcTime time;
+    int tests = 0;
+    double p = 1.0;
+    double history = 0.0;
+  };
+  struct TerminalEvidence {
+    std::string behaviour;
+    double displacement_m = 0.0;
+    std::vector<Evidence> reports;
+  };
+  std::map<std::string, TerminalEvidence> evidence;
 
   s = ForEachLine(verdicts_path, [&](int line, const json& v) -> absl::Status {
     ++e.verdicts;
@@ -170,6 +184,16 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       }
       double p = v.at("p_value").is_number() ? v["p_value"].get<double>() : 1.0;
       scored.push_back({!Honest(t.behaviour), p});
+      if (v.contains("sequential") && v["sequential"].is_object()) {
+        const json& q = v["sequential"];
+        TerminalEvidence& te = evidence[terminal];
+        te.behaviour = t.behaviour;
+        te.displacement_m = t.displacement_m;
+        te.reports.push_back(
+            {t.time, q.at("report_tests").get<int>(),
+             q.at("report_p_value").is_number() ? q["report_p_value"].get<double>() : 1.0,
+             q.at("history_log_lr").is_number() ? q["history_log_lr"].get<double>() : 0.0});
+      }
       if (Honest(t.behaviour)) {
         ++e.honest_reports;
         if (v.at("fix").is_object() && t.crlb_h_m > 0) {
@@ -266,6 +290,73 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       }
     }
   }
+  // The sequential test, as the Decider runs it (decide.cc): the CUSUM kept in [0, 2h].
+  SequentialEvaluation& q = e.sequential;
+  q.threshold = decide::SpoofThreshold(sequential);
+  q.design_shift = sequential.design_shift;
+  q.fleet_terminals = sequential.fleet_terminals;
+  q.reports_per_terminal_per_day = sequential.reports_per_terminal_per_day;
+  q.false_denials_per_day = sequential.false_denials_per_day;
+  q.arl0_bound = decide::CusumArl0Bound(q.threshold);
+  const decide::ArlEstimate arl0 =
+      decide::CusumArlImportanceSampling(q.threshold, q.design_shift, 100'000, 20261208);
+  q.arl0_importance_sampling = arl0.arl;
+  q.arl0_relative_error = arl0.relative_error;
+  q.fleet_denials_per_day = q.fleet_terminals * q.reports_per_terminal_per_day / arl0.arl;
+  for (double mu : {2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0}) {
+    q.delay_curve.push_back(
+        {mu, decide::CusumArlMonteCarlo(q.threshold, q.design_shift, mu, 2'000, 7).arl,
+         decide::CusumArlSiegmund(q.threshold, q.design_shift, mu)});
+  }
+  double lr_sum = 0.0;
+  std::map<std::pair<std::string, int>, std::vector<double>> reports_to_denial;
+  std::map<std::pair<std::string, int>, SequentialBin> seq_bins;
+  for (auto& [terminal, te] : evidence) {
+    std::sort(te.reports.begin(), te.reports.end(),
+              [](const Evidence& a, const Evidence& b) { return a.time < b.time; });
+    const bool honest = Honest(te.behaviour);
+    double cusum = 0.0;
+    int denied_at = 0;
+    for (size_t i = 0; i < te.reports.size(); ++i) {
+      const Evidence& r = te.reports[i];
+      double llr = 0.0;
+      if (r.tests > 0) {
+        llr = decide::ReportLogLr(r.p, q.design_shift);
+        if (honest) {
+          lr_sum += std::exp(std::min(llr, 700.0));
+          ++q.honest_scored;
+        }
+      }
+      cusum = std::clamp(cusum + llr, 0.0, 2.0 * q.threshold);
+      if (denied_at == 0 && (cusum >= q.threshold || r.history >= q.threshold)) {
+        denied_at = static_cast<int>(i) + 1;
+      }
+    }
+    if (honest) {
+      ++q.honest_terminals;
+      q.honest_denied += denied_at > 0;
+      continue;
+    }
+    const int bin = BinOf(te.displacement_m);
+    const auto key = std::make_pair(te.behaviour, bin);
+    SequentialBin& b = seq_bins[key];
+    b.behaviour = te.behaviour;
+    b.lo_m = kEdges_m[bin];
+    b.hi_m = kEdges_m[bin + 1];
+    ++b.terminals;
+    if (denied_at > 0) {
+      ++b.denied;
+      b.on_first += denied_at == 1;
+      b.within_5 += denied_at <= 5;
+      reports_to_denial[key].push_back(denied_at);
+    }
+  }
+  q.honest_mean_lr = q.honest_scored > 0 ? lr_sum / q.honest_scored : 0.0;
+  for (auto& [key, b] : seq_bins) {
+    b.median_reports = Median(reports_to_denial[key]);
+    q.bins.push_back(b);
+  }
+
   e.median_time_to_detection_s = Median(ttd);
   e.median_reports_to_detection = Median(rtd);
   for (auto& [key, b] : ttd_bins) {
@@ -334,6 +425,29 @@ std::string EvaluationText(const Evaluation& e) {
                          BinLabel(b.lo_m, b.hi_m), b.terminals, b.detected, b.median_s,
                          b.median_reports);
   }
+  const SequentialEvaluation& q = e.sequential;
+  o << absl::StrFormat(
+      "\nThe sequential spoof test (threshold %.2f for at most %g honest terminals denied a day "
+      "across %.0f reporting %g times a day; design shift %g)\n"
+      "  run length to a false alarm: %.3g reports by importance sampling (+-%.1f%%), Lorden's "
+      "bound %.3g; %.3g honest terminals denied a day across the fleet\n"
+      "  honest: %d terminals, %d denied; mean exp(llr) %.3g over %d reports (at most 1 when the "
+      "p-values are valid)\n",
+      q.threshold, q.false_denials_per_day, q.fleet_terminals, q.reports_per_terminal_per_day,
+      q.design_shift, q.arl0_importance_sampling, 100.0 * q.arl0_relative_error, q.arl0_bound,
+      q.fleet_denials_per_day, q.honest_terminals, q.honest_denied, q.honest_mean_lr,
+      q.honest_scored);
+  o << absl::StrFormat("  %-5s %18s %9s %7s %7s %9s %8s\n", "class", "displacement (m)",
+                       "terminals", "denied", "on 1st", "within 5", "median");
+  for (const SequentialBin& b : q.bins) {
+    o << absl::StrFormat("  %-5s %18s %9d %7d %7d %9d %8.1f\n", b.behaviour,
+                         BinLabel(b.lo_m, b.hi_m), b.terminals, b.denied, b.on_first, b.within_5,
+                         b.median_reports);
+  }
+  o << "  delay: mean score of a report -> reports to denial (simulated; Siegmund)\n";
+  for (const DelayPoint& d : q.delay_curve) {
+    o << absl::StrFormat("    %4.1f -> %5.2f; %5.2f\n", d.mean_score, d.simulated, d.siegmund);
+  }
   for (const std::string& u : e.unmatched) o << "  " << u << "\n";
   return o.str();
 }
@@ -389,6 +503,37 @@ std::string EvaluationJson(const Evaluation& e) {
          {"median_reports",
           std::isfinite(b.median_reports) ? json(b.median_reports) : json(nullptr)}});
   }
+  const SequentialEvaluation& q = e.sequential;
+  auto number = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+  json seq = {{"threshold", q.threshold},
+              {"design_shift", q.design_shift},
+              {"fleet_terminals", q.fleet_terminals},
+              {"reports_per_terminal_per_day", q.reports_per_terminal_per_day},
+              {"false_denials_per_day", q.false_denials_per_day},
+              {"arl0_bound", q.arl0_bound},
+              {"arl0_importance_sampling", number(q.arl0_importance_sampling)},
+              {"arl0_relative_error", number(q.arl0_relative_error)},
+              {"fleet_denials_per_day", number(q.fleet_denials_per_day)},
+              {"honest_terminals", q.honest_terminals},
+              {"honest_denied", q.honest_denied},
+              {"honest_scored", q.honest_scored},
+              {"honest_mean_lr", number(q.honest_mean_lr)},
+              {"bins", json::array()},
+              {"delay_curve", json::array()}};
+  for (const SequentialBin& b : q.bins) {
+    seq["bins"].push_back({{"class", b.behaviour},
+                           {"displacement_m", {b.lo_m, b.hi_m}},
+                           {"terminals", b.terminals},
+                           {"denied", b.denied},
+                           {"on_first", b.on_first},
+                           {"within_5", b.within_5},
+                           {"median_reports", number(b.median_reports)}});
+  }
+  for (const DelayPoint& d : q.delay_curve) {
+    seq["delay_curve"].push_back(
+        {{"mean_score", d.mean_score}, {"simulated", d.simulated}, {"siegmund", d.siegmund}});
+  }
+  j["sequential"] = seq;
   return j.dump(1);
 }
 

@@ -8,7 +8,8 @@ Usage: report_check.py DEMO_DIR WORK_DIR
 - it loads nothing from elsewhere: no <script src>, <link href> or <img src> at all;
 - the map shows: the basemap and zones as Leaflet vector paths, and at least one marker per
   terminal in the embedded data;
-- both plots are drawn (two Chart.js canvases with a size);
+- the three plots are drawn (Chart.js canvases with a size: detection, ROC, the sequential
+  test's delay curve), and the sequential test's table has the honest row and one per bin;
 - the channel and site tables have one row per entry of the data, the leaking channels
   marked;
 - a screenshot is taken (WORK_DIR/report.png) and is not blank.
@@ -60,9 +61,13 @@ check(terminals > 0, "no terminals in the report's data")
 check(paths >= terminals, f"{paths} interactive map paths for {terminals} terminals")
 check(dom.count('class="leaflet-zoom-animated"') >= 1 and dom.count("<path") > terminals,
       "the map has no vector layer")
-canvases = re.findall(r'<canvas id="(detection|roc)"[^>]*width="(\d+)"[^>]*height="(\d+)"', dom)
-check(len(canvases) == 2 and all(int(w) > 100 and int(h) > 100 for _, w, h in canvases),
+canvases = re.findall(r'<canvas id="(detection|roc|delay)"[^>]*width="(\d+)"[^>]*height="(\d+)"', dom)
+check(len(canvases) == 3 and all(int(w) > 100 and int(h) > 100 for _, w, h in canvases),
       f"plots not drawn: {canvases}")
+# The sequential test's table: the honest row and one per liar bin of the data.
+sequential = re.search(r'<table id="sequential">(.*?)</table>', dom, re.S)
+seq_rows = sequential.group(1).count("<tr") - 1 if sequential else -1
+check(seq_rows == 1 + len(data["evaluation"]["sequential"]["bins"]), f"{seq_rows} sequential rows")
 
 channels = re.search(r'<table id="channels">(.*?)</table>', dom, re.S)
 rows = channels.group(1).count("<tr") - 1 if channels else -1
@@ -83,4 +88,4 @@ if failures:
     print("\n".join(failures))
     sys.exit(1)
 print(f"report: loads offline without errors; {paths} map paths for {terminals} terminals, "
-      f"2 plots, {rows} channels, {site_rows} sites; screenshot {shot}")
+      f"3 plots, {rows} channels, {site_rows} sites; screenshot {shot}")

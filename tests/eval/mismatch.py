@@ -154,7 +154,30 @@ def run_case(satfence, out, name, table, extra, args, index):
         if group == "honest" and v["verdict"] != "consistent":
             for flag in v.get("flags", []):
                 flags[flag] = flags.get(flag, 0) + 1
-    return counts, flags, sequential(by_terminal)
+    seq = sequential(by_terminal)
+    # satfence evaluate runs the same test in C++: its counts must be these.
+    evaluation = os.path.join(folder, "evaluation.json")
+    subprocess.run([satfence, "evaluate", "--truth", os.path.join(folder, "truth.jsonl"),
+                    "--verdicts", verdicts_path, "-o", evaluation], check=True, capture_output=True)
+    theirs = json.load(open(evaluation))["sequential"]
+    seq["evaluate_agrees"] = theirs["honest_denied"] == seq["honest"]["denied"] and all(
+        _bin_agrees(theirs["bins"], group, seq.get(group))
+        for group in ("a1-500m", "a1-2km", "a2-2km"))
+    return counts, flags, seq
+
+
+def _bin_agrees(bins, group, mine):
+    """satfence evaluate's bin for a group (its displacement's bin) against this count."""
+    behaviour = group.split("-")[0]
+    lo = 300 if group.endswith("500m") else 1000
+    if mine is None:
+        return True
+    for b in bins:
+        if b["class"] == behaviour and b["displacement_m"][0] == lo:
+            return (b["denied"] == mine["denied"] and
+                    b["on_first"] == sum(1 for r in mine["reports"] if r == 1) and
+                    b["within_5"] == sum(1 for r in mine["reports"] if r <= 5))
+    return False
 
 
 def normal_score(p):
@@ -213,6 +236,8 @@ def main():
         name, table, extra = CASES[i]
         counts, flags, seq = run_case(args.satfence, args.out, name, table, extra, args, i)
         seq_rows.append((name, seq))
+        if not seq["evaluate_agrees"]:
+            failures.append(f"{name}: satfence evaluate's sequential counts differ from these")
         if seq["honest"]["denied"] > 0:
             failures.append(f"{name}: {seq['honest']['denied']} honest terminals denied by the "
                             f"sequential test")

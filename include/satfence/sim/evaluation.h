@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "satfence/decide/sequential.h"
 
 namespace satfence::sim {
 
@@ -57,6 +58,39 @@ struct RocPoint {
   double detection = 0.0;
 };
 
+// The sequential spoof test (decide/sequential.h) run over each terminal's verdicts in time
+// order, at the policy's threshold: honest terminals denied, how many reports liars took,
+// and the test's theory at that threshold.
+struct SequentialBin {
+  std::string behaviour;  // a1 or a2
+  double lo_m = 0.0, hi_m = 0.0;
+  int terminals = 0;
+  int denied = 0;
+  int on_first = 0;   // denied on their first report
+  int within_5 = 0;   // within their first five
+  double median_reports = 0.0;  // to denial, of those denied (NaN when none)
+};
+struct DelayPoint {
+  double mean_score = 0.0;   // mean normal score z of a displaced terminal's reports
+  double simulated = 0.0;    // mean reports to denial (Monte Carlo)
+  double siegmund = 0.0;     // Siegmund's approximation
+};
+struct SequentialEvaluation {
+  double threshold = 0.0;
+  double design_shift = 0.0;
+  double fleet_terminals = 0.0, reports_per_terminal_per_day = 0.0, false_denials_per_day = 0.0;
+  double arl0_bound = 0.0;                // Lorden: e^h reports
+  double arl0_importance_sampling = 0.0;  // reports, and its relative standard error
+  double arl0_relative_error = 0.0;
+  double fleet_denials_per_day = 0.0;  // from the CUSUM, at the simulated run length
+  int honest_terminals = 0;
+  int honest_denied = 0;
+  int honest_scored = 0;           // honest reports that were evidence (report_tests > 0)
+  double honest_mean_lr = 0.0;     // mean of exp(llr) over them: at most 1 when valid
+  std::vector<SequentialBin> bins;
+  std::vector<DelayPoint> delay_curve;
+};
+
 struct Evaluation {
   int truth_records = 0;
   int verdicts = 0;
@@ -80,10 +114,12 @@ struct Evaluation {
   double median_time_to_detection_s = 0.0;
   double median_reports_to_detection = 0.0;
   std::vector<TimeToDetection> time_to_detection;
+  SequentialEvaluation sequential;
 };
 
 absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
-                                         const std::string& verdicts_path);
+                                         const std::string& verdicts_path,
+                                         const decide::SequentialPolicy& sequential = {});
 
 std::string EvaluationText(const Evaluation& e);
 std::string EvaluationJson(const Evaluation& e);
