@@ -469,15 +469,15 @@ absl::Status Service::ReplaceZonesInBackground(
       next->zone_set_description = built->description;
       version = next->zones->version();
       {
-        std::lock_guard lock(writer_mu_);
+        std::lock_guard writing(writer_mu_);
         s = writer_->PutZoneSet(version, built->description);
       }
       if (s.ok()) {
-        std::lock_guard lock(config_mu_);
+        std::lock_guard swapping(config_mu_);
         config_ = std::move(next);
       }
     }
-    std::lock_guard lock(zone_change_mu_);
+    std::lock_guard reporting(zone_change_mu_);
     zone_change_ = s.ok() ? ZoneChange{"done", version, "", built->warnings}
                           : ZoneChange{"failed", "", std::string(s.message()), {}};
   });

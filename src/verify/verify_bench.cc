@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   // Verification (a fresh verifier per pass, so every pass sees the same histories).
   auto verify_rate_with = [&](const verify::VerifyOptions& options, int& spoofed) {
     pass_seconds.clear();
-    Clock::time_point start = Clock::now();
+    Clock::time_point began = Clock::now();
     do {
       Clock::time_point pass_start = Clock::now();
       verify::Verifier verifier(options);
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
         spoofed += verifier.Verify(r).outcome == verify::Outcome::kSpoofed;
       }
       pass_seconds.push_back(Seconds(pass_start));
-    } while (Seconds(start) < min_seconds);
+    } while (Seconds(began) < min_seconds);
     return median_rate(pass_seconds);
   };
   int spoofed = 0, plain_spoofed = 0;
