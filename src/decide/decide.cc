@@ -351,8 +351,8 @@ TerminalDecision Decider::Apply(DecisionState& s, Decision decision) const {
   // The sequential spoof test: Page's CUSUM, kept below 2h so that it forgets a spoof
   // that has ended; at or over h (or the history's statistic there) the terminal is denied.
   const double h = policy_.spoof_threshold;
-  s.spoof_cusum = std::clamp(s.spoof_cusum + decision.spoof_log_lr, 0.0, 2.0 * h);
-  const bool spoof_alarm = s.spoof_cusum >= h || decision.history_log_lr >= h;
+  s.spoof_cusum = CusumStep(s.spoof_cusum, decision.spoof_log_lr, h);
+  const bool spoof_alarm = SpoofAlarm(s.spoof_cusum, decision.history_log_lr, h);
   if (spoof_alarm) {
     decision.action = Action::kDeny;
     decision.reasons.insert(decision.reasons.begin(), "spoof_suspected");

@@ -42,6 +42,10 @@ double ReportLogLr(double p_value, double design_shift) {
   return design_shift * NormalScore(p_value) - 0.5 * design_shift * design_shift;
 }
 
+double CusumStep(double cusum, double report_log_lr, double threshold) {
+  return std::clamp(cusum + report_log_lr, 0.0, 2.0 * threshold);
+}
+
 double CusumArlSiegmund(double h, double design_shift, double mean_z) {
   const double drift = mean_z - 0.5 * design_shift;
   const double b = h / design_shift + kOvershoot;

@@ -327,8 +327,8 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
           ++q.honest_scored;
         }
       }
-      cusum = std::clamp(cusum + llr, 0.0, 2.0 * q.threshold);
-      if (denied_at == 0 && (cusum >= q.threshold || r.history >= q.threshold)) {
+      cusum = decide::CusumStep(cusum, llr, q.threshold);
+      if (denied_at == 0 && decide::SpoofAlarm(cusum, r.history, q.threshold)) {
         denied_at = static_cast<int>(i) + 1;
       }
     }

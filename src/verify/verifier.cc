@@ -499,9 +499,11 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     for (int k = 0; k < 3 && tried < kMaxLoneRows; ++k) {
       const int step = k == 2 ? 2 : 1;
       for (size_t i = 0; i < fit.leverage[k].size() && tried < kMaxLoneRows; i += step) {
-        double h = fit.leverage[k][i];
-        if (step == 2 && i + 1 < fit.leverage[k].size()) h = std::max(h, fit.leverage[k][i + 1]);
-        if (h <= kMaxLeverage) continue;
+        double leverage = fit.leverage[k][i];
+        if (step == 2 && i + 1 < fit.leverage[k].size()) {
+          leverage = std::max(leverage, fit.leverage[k][i + 1]);
+        }
+        if (leverage <= kMaxLeverage) continue;
         ++tried;
         const Model without = used.WithoutRow(k, static_cast<int>(i));
         const ParamVector start = all.fix_params;
@@ -705,6 +707,8 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
 
   v.fix = all.fix;
   v.crlb_h_m = all.crlb_h_m;
+  if (phys) v.crlb_physical_h_m = phys->crlb_h_m;
+  if (!present.HasForgeable()) v.crlb_physical_h_m = all.crlb_h_m;
   if (deciding != nullptr) {
     v.statistic = deciding->statistic;
     v.dof = deciding->dof;
@@ -884,7 +888,8 @@ std::string VerdictJson(const Verdict& v) {
   return absl::StrCat(
       "{\"terminal\":", nlohmann::json(v.terminal).dump(), ",\"time\":\"", FormatRfc3339(v.time),
       "\",\"verdict\":\"", std::string(OutcomeName(v.outcome)), "\",\"fix\":", fix,
-      ",\"crlb_h_m\":", Number(v.crlb_h_m), ",\"statistic\":", Number(v.statistic),
+      ",\"crlb_h_m\":", Number(v.crlb_h_m), ",\"crlb_physical_h_m\":",
+      Number(v.crlb_physical_h_m), ",\"statistic\":", Number(v.statistic),
       ",\"dof\":", v.dof, ",\"p_value\":", Number(v.p_value), ",\"assurance\":", Names(v.assurance),
       ",\"basis\":", Names(v.basis.Names()), ",\"flags\":", Names(v.flags), ",\"line\":", v.line,
       ",\"tests\":{\"all\":", TestJson(v.all), ",\"physical\":", TestJson(v.physical),

@@ -291,11 +291,16 @@ TEST(Verifier, HonestReportWithPhysicalKindsHoldsAgainstBothAdversaries) {
   Verdict v = Verifier().Verify(c.report);
   EXPECT_EQ(v.outcome, Outcome::kConsistent);
   EXPECT_EQ(v.assurance, (std::vector<std::string_view>{"A1", "A2"}));
+  // What the unforgeable kinds alone can say: a bound no better than all kinds' (a subset
+  // has less information), and finite (the angles place the terminal).
+  EXPECT_TRUE(std::isfinite(v.crlb_physical_h_m));
+  EXPECT_GE(v.crlb_physical_h_m, v.crlb_h_m);
   // Ranges alone: consistent, but a modified terminal could have forged that.
   Case r = Make(rng, Start(), where, where, std::nullopt, Kinds({Kind::kRange, Kind::kRangeRate}));
   Verdict w = Verifier().Verify(r.report);
   EXPECT_EQ(w.outcome, Outcome::kConsistent);
   EXPECT_EQ(w.assurance, (std::vector<std::string_view>{"A1"}));
+  EXPECT_FALSE(std::isfinite(w.crlb_physical_h_m));  // nothing unforgeable to place it
 }
 
 TEST(Verifier, OneSatellitesRangesLeaveAMirrorAmbiguity) {

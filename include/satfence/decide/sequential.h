@@ -52,6 +52,14 @@ double ReportLogLr(double p_value, double design_shift);
 // the design shift and Lorden's bound on the run length to a false alarm.
 std::string SequentialSummary(const SequentialPolicy& s);
 
+// One report into a terminal's CUSUM: S + llr, kept in [0, 2h] (the cap lets the statistic
+// forget a spoof that has ended within about h / (d^2/2) honest reports).
+double CusumStep(double cusum, double report_log_lr, double threshold);
+// The terminal is denied for spoofing while its CUSUM or its history statistic is at h.
+inline bool SpoofAlarm(double cusum, double history_log_lr, double threshold) {
+  return cusum >= threshold || history_log_lr >= threshold;
+}
+
 // Average run lengths (reports) of the CUSUM at threshold h with scores z ~ N(mean_z, 1).
 // Siegmund's corrected diffusion approximation: with D = mean_z - d/2 and
 // b = h/d + 1.166,  ARL = (exp(-2 D b) + 2 D b - 1) / (2 D^2)  (b^2 when D = 0).

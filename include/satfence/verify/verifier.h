@@ -143,6 +143,9 @@ struct Verdict {
   Outcome outcome = Outcome::kInconclusive;
   std::optional<Fix> fix;
   double crlb_h_m = std::numeric_limits<double>::infinity();
+  // The same for the unforgeable kinds alone (aoa, beam, range_bound), at the claim: how well
+  // what a modified terminal cannot forge places it (infinite when they do not).
+  double crlb_physical_h_m = std::numeric_limits<double>::infinity();
   // The deciding test; p_value is Bonferroni-adjusted over the tests that ran.
   double statistic = 0.0;
   int dof = 0;
