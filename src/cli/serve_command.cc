@@ -256,7 +256,7 @@ void Serve(const ServeArgs& args, ExitCode& exit) {
        {"zone_set", running->configuration()->zones->version()},
        {"policy", running->configuration()->policy.version},
        {"terminals", running->configuration()->registry.terminals().size()},
-       {"spoof_threshold", running->configuration()->policy.spoof_threshold},
+       {"spoof_threshold", decide::SpoofThreshold(running->configuration()->policy.sequential)},
        {"sequential", decide::SequentialSummary(running->configuration()->policy.sequential)},
        {"store", args.store},
        {"load_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});

@@ -75,22 +75,25 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
     out = *a;
     return absl::OkStatus();
   };
-  static const std::vector<std::string> kTop = {"k_sigma",
-                                                "near_deny_km",
-                                                "land_speed_limit_kmh",
-                                                "speed_exempt_whitelisted",
-                                                "residential_radius_km",
-                                                "hysteresis_reports",
-                                                "roam_days_abroad",
-                                                "aviation_min_height_m",
-                                                "aviation_min_speed_kmh",
-                                                "uncertainty",
-                                                "sequential",
-                                                "zones"};
-  for (auto&& [k, v] : root) {
-    if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end()) {
-      return error(&v, std::string(k.str()), "unknown key");
+  // Every key of table `t` must be one of `known`; errors name it with `prefix`.
+  auto only = [&](const toml::table& t, const std::string& prefix,
+                  std::initializer_list<std::string_view> known) -> absl::Status {
+    for (auto&& [k, v] : t) {
+      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+        return error(&v, prefix + std::string(k.str()), "unknown key");
+      }
     }
+    return absl::OkStatus();
+  };
+  const std::initializer_list<std::string_view> kUncertaintyKeys = {
+      "straddles_deny", "inconclusive_near_deny", "a1_only_near_deny"};
+  if (absl::Status s = only(root, "",
+                            {"k_sigma", "near_deny_km", "land_speed_limit_kmh",
+                             "speed_exempt_whitelisted", "residential_radius_km",
+                             "hysteresis_reports", "roam_days_abroad", "aviation_min_height_m",
+                             "aviation_min_speed_kmh", "uncertainty", "sequential", "zones"});
+      !s.ok()) {
+    return s;
   }
   double near_deny_km = p.near_deny_m / 1000.0, hysteresis = p.hysteresis_reports,
          roam_days = p.roam_days_abroad;
@@ -115,12 +118,11 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
   if (const toml::node* n = root.get("sequential")) {
     const toml::table* t = n->as_table();
     if (t == nullptr) return error(n, "sequential", "expected a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key != "false_denials_per_day" && key != "fleet_terminals" &&
-          key != "reports_per_terminal_per_day" && key != "design_shift") {
-        return error(&v, "sequential." + key, "unknown key");
-      }
+    if (absl::Status s = only(*t, "sequential.",
+                              {"false_denials_per_day", "fleet_terminals",
+                               "reports_per_terminal_per_day", "design_shift"});
+        !s.ok()) {
+      return s;
     }
     SequentialPolicy& q = p.sequential;
     for (absl::Status s :
@@ -132,17 +134,10 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
       if (!s.ok()) return s;
     }
   }
-  p.spoof_threshold = SpoofThreshold(p.sequential);
   if (const toml::node* n = root.get("uncertainty")) {
     const toml::table* u = n->as_table();
     if (u == nullptr) return error(n, "uncertainty", "expected a table");
-    for (auto&& [k, v] : *u) {
-      const std::string key(k.str());
-      if (key != "straddles_deny" && key != "inconclusive_near_deny" &&
-          key != "a1_only_near_deny") {
-        return error(&v, "uncertainty." + key, "unknown key");
-      }
-    }
+    if (absl::Status s = only(*u, "uncertainty.", kUncertaintyKeys); !s.ok()) return s;
     for (absl::Status s :
          {action(*u, "uncertainty.", "straddles_deny", p.straddles_deny),
           action(*u, "uncertainty.", "inconclusive_near_deny", p.inconclusive_near_deny),
@@ -159,13 +154,7 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view text, std::string_view sourc
       const toml::table* z = node.as_table();
       if (z == nullptr)
         return error(&node, prefix.substr(0, prefix.size() - 1), "expected a table");
-      for (auto&& [k, v] : *z) {
-        const std::string key(k.str());
-        if (key != "straddles_deny" && key != "inconclusive_near_deny" &&
-            key != "a1_only_near_deny") {
-          return error(&v, prefix + key, "unknown key");
-        }
-      }
+      if (absl::Status s = only(*z, prefix, kUncertaintyKeys); !s.ok()) return s;
       UncertaintyRules r{p.straddles_deny, p.inconclusive_near_deny, p.a1_only_near_deny};
       for (absl::Status s : {action(*z, prefix, "straddles_deny", r.straddles_deny),
                              action(*z, prefix, "inconclusive_near_deny", r.inconclusive_near_deny),
@@ -199,9 +188,8 @@ Decision Decide(const Policy& policy, const Evidence& e) {
   const registry::Terminal* t = e.terminal;
 
   // A single `spoofed` verdict does not deny: the Decider's sequential test weighs it.
-  if (v.report_tests > 0) {
-    d.spoof_log_lr = ReportLogLr(v.report_p_value, policy.sequential.design_shift);
-  }
+  d.spoof_log_lr =
+      ReportEvidence(v.report_tests, v.report_p_value, policy.sequential.design_shift);
   d.history_log_lr = v.history_log_lr;
   if (flagged("clone")) ask(Action::kReview, "clone");
   if (t == nullptr) ask(Action::kReview, "unregistered");
@@ -350,7 +338,7 @@ TerminalDecision Decider::Apply(DecisionState& s, Decision decision) const {
   }
   // The sequential spoof test: Page's CUSUM, kept below 2h so that it forgets a spoof
   // that has ended; at or over h (or the history's statistic there) the terminal is denied.
-  const double h = policy_.spoof_threshold;
+  const double h = spoof_threshold_;
   s.spoof_cusum = CusumStep(s.spoof_cusum, decision.spoof_log_lr, h);
   const bool spoof_alarm = SpoofAlarm(s.spoof_cusum, decision.history_log_lr, h);
   if (spoof_alarm) {

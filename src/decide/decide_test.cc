@@ -199,7 +199,7 @@ TEST(Decider, HysteresisAndZoneEvents) {
 // hysteresis); honest reports bring the statistic back down, and then hysteresis releases.
 TEST(Decider, SequentialSpoofTest) {
   Policy policy;  // h = log(2.88e10) = 24.08, d = 4
-  ASSERT_NEAR(policy.spoof_threshold, 24.0836412, 1e-6);
+  ASSERT_NEAR(SpoofThreshold(policy.sequential), 24.0836412, 1e-6);
   Decider decider(policy);
   auto report = [](double llr, double history = 0.0) {
     Decision d;
@@ -222,7 +222,7 @@ TEST(Decider, SequentialSpoofTest) {
   EXPECT_EQ(t.decision.action, Action::kDeny);
   EXPECT_EQ(t.decision.reasons, (std::vector<std::string>{"spoof_suspected"}));
   t = decider.Apply(s, report(1000.0));  // the statistic is kept under 2h
-  EXPECT_NEAR(s.spoof_cusum, 2.0 * policy.spoof_threshold, 1e-12);
+  EXPECT_NEAR(s.spoof_cusum, 2.0 * SpoofThreshold(policy.sequential), 1e-12);
   // Honest again (z = 0: -8 each): 48.2 -> 40.2, 32.2, 24.2 still denied, then 16.2.
   for (int i = 0; i < 3; ++i) {
     t = decider.Apply(s, report(-8.0));
@@ -237,7 +237,7 @@ TEST(Decider, SequentialSpoofTest) {
   // The history's statistic alarms on its own, at the same threshold.
   t = decider.Apply(s, report(-8.0, 24.1));
   EXPECT_EQ(t.published, Action::kDeny);
-  EXPECT_NEAR(s.spoof_cusum, 2.0 * policy.spoof_threshold - 6 * 8.0, 1e-9);  // CUSUM below h
+  EXPECT_NEAR(s.spoof_cusum, 2.0 * SpoofThreshold(policy.sequential) - 6 * 8.0, 1e-9);  // CUSUM below h
   // A terminal whose first report is overwhelming is denied on it.
   DecisionState fresh;
   t = decider.Apply(fresh, report(4.0 * 30.0 - 8.0));
@@ -353,13 +353,13 @@ TEST(Policy, ReadsTomlWithLocatedErrors) {
   EXPECT_EQ(front.inconclusive_near_deny, Action::kDeny);  // the file's default, as given above
   EXPECT_EQ(front.straddles_deny, Action::kReview);
   EXPECT_EQ(p->version.size(), 64u);
-  EXPECT_NEAR(p->spoof_threshold, 24.0836412, 1e-6);  // the default budget
+  EXPECT_NEAR(SpoofThreshold(p->sequential), 24.0836412, 1e-6);  // the default budget
   absl::StatusOr<Policy> budget = ParsePolicy(
       "[sequential]\nfalse_denials_per_day = 0.1\nfleet_terminals = 2e6\n"
       "reports_per_terminal_per_day = 96\ndesign_shift = 3\n",
       "policy.toml");
   ASSERT_TRUE(budget.ok()) << budget.status();
-  EXPECT_NEAR(budget->spoof_threshold, std::log(2.0 * 2e6 * 96 / 0.1), 1e-9);
+  EXPECT_NEAR(SpoofThreshold(budget->sequential), std::log(2.0 * 2e6 * 96 / 0.1), 1e-9);
   EXPECT_EQ(budget->sequential.design_shift, 3.0);
   absl::StatusOr<Policy> other = ParsePolicy("k_sigma = 2.5\n", "policy.toml");
   ASSERT_TRUE(other.ok());

@@ -128,26 +128,21 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   };
   std::vector<Scored> scored;
   double sum_err2 = 0, sum_crlb2 = 0, sum_nees = 0;
+  // Each terminal's verdicts, for time to detection and the sequential test.
   struct Seen {
     UtcTime time;
-    bool spoofed;
-    std::string behaviour;
-    double displacement_m;
-  };
-  std::map<std::string, std::vector<Seen>> liar_reports;
-  // Every terminal's sequential evidence, for the sequential test.
-  struct Evidence {
-    UtcTime time;
-    int tests = 0;
+    bool spoofed = false;
+    int tests = 0;  // the verdict's sequential evidence (none in verdicts without it)
     double p = 1.0;
     double history = 0.0;
   };
-  struct TerminalEvidence {
+  struct TerminalReports {
     std::string behaviour;
     double displacement_m = 0.0;
-    std::vector<Evidence> reports;
+    bool sequential = false;  // its verdicts carry sequential evidence
+    std::vector<Seen> reports;
   };
-  std::map<std::string, TerminalEvidence> evidence;
+  std::map<std::string, TerminalReports> terminals;
 
   s = ForEachLine(verdicts_path, [&](int line, const json& v) -> absl::Status {
     ++e.verdicts;
@@ -184,15 +179,16 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
       }
       double p = v.at("p_value").is_number() ? v["p_value"].get<double>() : 1.0;
       scored.push_back({!Honest(t.behaviour), p});
+      TerminalReports& tr = terminals[terminal];
+      tr.behaviour = t.behaviour;
+      tr.displacement_m = t.displacement_m;
+      Seen& seen = tr.reports.emplace_back(Seen{t.time, spoofed});
       if (v.contains("sequential") && v["sequential"].is_object()) {
         const json& q = v["sequential"];
-        TerminalEvidence& te = evidence[terminal];
-        te.behaviour = t.behaviour;
-        te.displacement_m = t.displacement_m;
-        te.reports.push_back(
-            {t.time, q.at("report_tests").get<int>(),
-             q.at("report_p_value").is_number() ? q["report_p_value"].get<double>() : 1.0,
-             q.at("history_log_lr").is_number() ? q["history_log_lr"].get<double>() : 0.0});
+        tr.sequential = true;
+        seen.tests = q.at("report_tests").get<int>();
+        seen.p = q.at("report_p_value").is_number() ? q["report_p_value"].get<double>() : 1.0;
+        seen.history = q.at("history_log_lr").is_number() ? q["history_log_lr"].get<double>() : 0.0;
       }
       if (Honest(t.behaviour)) {
         ++e.honest_reports;
@@ -227,7 +223,6 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
           d.theory +=
               Power(a1 ? t.lambda_all : t.lambda_physical, test.at("dof").get<int>(), threshold);
         }
-        liar_reports[terminal].push_back({t.time, spoofed, t.behaviour, t.displacement_m});
       }
     } catch (const json::exception& ex) {
       return absl::InvalidArgumentError(ex.what());
@@ -265,14 +260,18 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   std::vector<double> ttd, rtd;
   std::map<std::pair<std::string, int>, std::pair<std::vector<double>, std::vector<double>>> by_bin;
   std::map<std::pair<std::string, int>, TimeToDetection> ttd_bins;
-  for (auto& [terminal, reports] : liar_reports) {
-    std::sort(reports.begin(), reports.end(),
+  for (auto& [terminal, tr] : terminals) {
+    std::sort(tr.reports.begin(), tr.reports.end(),
               [](const Seen& a, const Seen& b) { return a.time < b.time; });
+  }
+  for (const auto& [terminal, tr] : terminals) {
+    if (Honest(tr.behaviour)) continue;
+    const std::vector<Seen>& reports = tr.reports;
     ++e.liars;
-    const int bin = BinOf(reports[0].displacement_m);
-    const auto key = std::make_pair(reports[0].behaviour, bin);
+    const int bin = BinOf(tr.displacement_m);
+    const auto key = std::make_pair(tr.behaviour, bin);
     TimeToDetection& b = ttd_bins[key];
-    b.behaviour = reports[0].behaviour;
+    b.behaviour = tr.behaviour;
     b.lo_m = kEdges_m[bin];
     b.hi_m = kEdges_m[bin + 1];
     ++b.terminals;
@@ -311,21 +310,17 @@ absl::StatusOr<Evaluation> EvaluateFiles(const std::string& truth_path,
   double lr_sum = 0.0;
   std::map<std::pair<std::string, int>, std::vector<double>> reports_to_denial;
   std::map<std::pair<std::string, int>, SequentialBin> seq_bins;
-  for (auto& [terminal, te] : evidence) {
-    std::sort(te.reports.begin(), te.reports.end(),
-              [](const Evidence& a, const Evidence& b) { return a.time < b.time; });
+  for (const auto& [terminal, te] : terminals) {
+    if (!te.sequential) continue;
     const bool honest = Honest(te.behaviour);
     double cusum = 0.0;
     int denied_at = 0;
     for (size_t i = 0; i < te.reports.size(); ++i) {
-      const Evidence& r = te.reports[i];
-      double llr = 0.0;
-      if (r.tests > 0) {
-        llr = decide::ReportLogLr(r.p, q.design_shift);
-        if (honest) {
-          lr_sum += std::exp(std::min(llr, 700.0));
-          ++q.honest_scored;
-        }
+      const Seen& r = te.reports[i];
+      const double llr = decide::ReportEvidence(r.tests, r.p, q.design_shift);
+      if (honest && r.tests > 0) {
+        lr_sum += std::exp(std::min(llr, 700.0));
+        ++q.honest_scored;
       }
       cusum = decide::CusumStep(cusum, llr, q.threshold);
       if (denied_at == 0 && decide::SpoofAlarm(cusum, r.history, q.threshold)) {

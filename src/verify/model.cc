@@ -615,7 +615,7 @@ void Model::ForEachEpochResidual(const ParamVector& x, F&& f) const {
     const double rate =
         (e.rate - (Dot(u, v - e.sat_vel) + b_rate + drift * e.dt_s)) * e.rate_inv_sigma;
     const double a1 = Dot(u, e.e1) * e.aoa_inv_sigma, a2 = Dot(u, e.e2) * e.aoa_inv_sigma;
-    f(e, range, rate, a1, a2);
+    f(e, range, rate, a1, a2, u, rho);
   }
 }
 
@@ -623,21 +623,13 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
   KindFit fit;
   const bool use_range = kinds_.Has(Kind::kRange), use_rate = kinds_.Has(Kind::kRangeRate),
              use_aoa = kinds_.Has(Kind::kAoa);
-  ForEachEpochResidual(x, [&](const Epoch& e, double range, double rate, double a1, double a2) {
-    if (use_range && e.range_inv_sigma > 0.0) fit.squared[0].push_back(range * range);
-    if (use_rate && e.rate_inv_sigma > 0.0) fit.squared[1].push_back(rate * rate);
-    if (use_aoa && e.aoa_inv_sigma > 0.0) {
-      fit.squared[2].push_back(a1 * a1);
-      fit.squared[2].push_back(a2 * a2);
-    }
-  });
-  // Leverages: h = j' I^-1 j for each row's whitened Jacobian j (the rows as Evaluate
-  // forms them, in one scalar pass).
+  // Leverages: h = j' I^-1 j for each row's whitened Jacobian j (the rows as Evaluate forms
+  // them), with I from Evaluate. Full rank in practice (LDLT); the pseudo-inverse when some
+  // direction is not measured.
   ParamMatrix info;
   ParamVector gradient;
   Evaluate(x, &info, &gradient, /*equality_only=*/true);
   const int n = num_params_;
-  // Full rank in practice (LDLT); the pseudo-inverse when some direction is not measured.
   ParamMatrix info_inv;
   const Eigen::LDLT<ParamMatrix> ldlt(info);
   if (ldlt.info() == Eigen::Success && ldlt.isPositive() &&
@@ -646,7 +638,6 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
   } else {
     info_inv = info.completeOrthogonalDecomposition().pseudoInverse();
   }
-  const Vec3 p{x(0), x(1), x(2)};
   const Vec3 v = moving_ ? Vec3{x(3), x(4), x(5)} : Vec3{};
   auto leverage = [&](const Vec3& jp, double dt, const Vec3& jv, int offset, double w_offset,
                       double w_drift) {
@@ -663,30 +654,30 @@ Model::KindFit Model::FitByKind(const ParamVector& x) const {
     if (offset >= 0 && offset == rate_offset_ && drifts()) j(offset + 1) = w_drift;
     return std::clamp(j.dot(info_inv * j), 0.0, 1.0);
   };
-  for (const Epoch& e : *epochs_) {
-    const Vec3 r = moving_ ? p + e.dt_s * v : p;
-    const Vec3 d = r - e.sat_pos;
-    const double rho = Norm(d);
-    const Vec3 u = (1.0 / rho) * d;
+  ForEachEpochResidual(x, [&](const Epoch& e, double range, double rate, double a1, double a2,
+                              const Vec3& u, double rho) {
     if (use_range && e.range_inv_sigma > 0.0) {
       const double w = e.range_inv_sigma;
+      fit.squared[0].push_back(range * range);
       fit.leverage[0].push_back(leverage(w * u, e.dt_s, Vec3{}, range_offset_, w, 0.0));
     }
     if (use_rate && e.rate_inv_sigma > 0.0) {
       const double w = e.rate_inv_sigma;
       const Vec3 rel = v - e.sat_vel;
-      const double uw = Dot(u, rel);
-      const Vec3 jp = (w / rho) * (rel - uw * u);
+      const Vec3 jp = (w / rho) * (rel - Dot(u, rel) * u);
+      fit.squared[1].push_back(rate * rate);
       fit.leverage[1].push_back(leverage(jp, e.dt_s, w * u, rate_offset_, w, w * e.dt_s));
     }
     if (use_aoa && e.aoa_inv_sigma > 0.0) {
       const double w = e.aoa_inv_sigma;
+      fit.squared[2].push_back(a1 * a1);
+      fit.squared[2].push_back(a2 * a2);
       for (const Vec3& axis : {e.e1, e.e2}) {
         const Vec3 jp = (w / rho) * (axis - Dot(u, axis) * u);
         fit.leverage[2].push_back(leverage(jp, e.dt_s, Vec3{}, -1, 0.0, 0.0));
       }
     }
-  }
+  });
   return fit;
 }
 
@@ -758,7 +749,7 @@ Model Model::Reweighted(const ParamVector& x, const double (&sigma_scale)[3], do
     return std::abs(residual) / std::sqrt(std::max(1.0 - h, 0.05));
   };
   ForEachEpochResidual(x, [&](const Epoch& original, double range, double rate, double a1,
-                              double a2) {
+                              double a2, const Vec3&, double) {
     Epoch e = original;
     const bool has_range = use_range && e.range_inv_sigma > 0.0;
     const bool has_rate = use_rate && e.rate_inv_sigma > 0.0;

@@ -445,7 +445,8 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   v.time = report.time;
   v.line = report.line;
 
-  // Satellite positions uncertain (the ephemeris allowance below): bounds one-sided.
+  // Satellite positions uncertain (the options' floor, or any measurement's declaration):
+  // range bounds one-sided, widened by that much.
   RangeBoundDelay bounds = options_.range_bound_delay;
   double declared_eph = options_.ephemeris_sigma_m;
   for (const Measurement& m : report.measurements) {
@@ -520,21 +521,21 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
   std::optional<Model> phys_used;
   if (present.HasForgeable() && !physical.Empty()) {
     Model phys_model(all_model, KindSet::Physical());
-    // The physical kinds judged at their own fix: a modified terminal's forged ranges spoil
-    // the fit over all kinds, not the angles'.
-    // The angles judged at their own fix, without the range bounds: a modified terminal's
-    // lengthened bounds disagree with the angles by design (that is the evidence against
-    // it), not because the stated model fails.
+    // The physical kinds' model judged by the angles at their own fix: a modified
+    // terminal's forged ranges spoil the fit over all kinds, not the angles', and its
+    // lengthened range bounds disagree with the angles by design (that is the evidence
+    // against it), not because the stated model fails.
     KindSet angles_only;
     angles_only.Add(Kind::kAoa);
     angles_only.Add(Kind::kBeam);
-    const Model angles(all_model, angles_only);
-    if ((all_robust.significant || all_robust.removed > 0) &&
-        angles.equality_residuals() > angles.num_params()) {
-      const SubsetAnalysis located = Analyze(report, claimed, angles);
-      if (located.fix) {
-        phys_robust = Robustify(angles, located.fix_params, options_, &phys_model);
-        if (phys_robust.model) phys_model = *phys_robust.model;
+    if (all_robust.significant || all_robust.removed > 0) {
+      const Model angles(all_model, angles_only);
+      if (angles.equality_residuals() > angles.num_params()) {
+        const SubsetAnalysis located = Analyze(report, claimed, angles);
+        if (located.fix) {
+          phys_robust = Robustify(angles, located.fix_params, options_, &phys_model);
+          if (phys_robust.model) phys_model = *phys_robust.model;
+        }
       }
     }
     phys = Analyze(report, claimed, phys_model, /*locate=*/false);
@@ -558,11 +559,11 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
     phys_used = std::move(phys_model);
   }
   // The ephemeris allowance for a static claim: the fix's offset from the claim tested
-  // against its covariance plus the satellites' position uncertainty.
+  // against its covariance plus the satellites' position uncertainty. It applies when the
+  // options or the satellites of the two-sided rows declare one.
+  const double eph = std::max(options_.ephemeris_sigma_m, all_model.MaxSatellitePositionSigma());
   const bool is_static_claim = !report.claimed.vel_enu_mps.has_value();
   const Model& all_used = all_robust.model ? *all_robust.model : all_model;
-  // The allowance applies when the options or the report declare satellite position errors.
-  const double eph = std::max(options_.ephemeris_sigma_m, all_model.MaxSatellitePositionSigma());
   Eigen::Matrix3d all_allowance = Eigen::Matrix3d::Zero(), phys_allowance = all_allowance;
   if (eph > 0.0 && is_static_claim) {
     if (all.fix && Invertible(all.position_information)) {
@@ -725,15 +726,16 @@ Verdict Verifier::Verify(const Report& report, TerminalHistory& h) const {
       p_min = std::min(p_min, t->p_value);
     }
     v.report_p_value = std::min(1.0, p_min * std::max(v.report_tests, 1));
-    std::vector<double> logs;
+    double logs[2];
+    int histories = 0;
     if (h.all.windows >= 1 && all_trusted) {
-      logs.push_back(HistoryLogLr(h.all, options_.history_prior_m));
+      logs[histories++] = HistoryLogLr(h.all, options_.history_prior_m);
     }
     if (h.physical.windows >= 1 && phys_trusted && phys) {
-      logs.push_back(HistoryLogLr(h.physical, options_.history_prior_m));
+      logs[histories++] = HistoryLogLr(h.physical, options_.history_prior_m);
     }
-    if (logs.size() == 1) v.history_log_lr = logs[0];
-    if (logs.size() == 2) {
+    if (histories == 1) v.history_log_lr = logs[0];
+    if (histories == 2) {  // the log of the two ratios' mean
       const double top = std::max(logs[0], logs[1]);
       v.history_log_lr =
           top + std::log(0.5 * (std::exp(logs[0] - top) + std::exp(logs[1] - top)));

@@ -79,8 +79,7 @@ struct Policy {
   int roam_days_abroad = 60;              // distinct UTC days a roaming plan may be used abroad
   double aviation_min_height_m = 300.0;   // above the ellipsoid: airborne
   double aviation_min_speed_kmh = 150.0;  // or at least this fast
-  SequentialPolicy sequential;            // [sequential] in the file
-  double spoof_threshold = SpoofThreshold(sequential);  // derived: h
+  SequentialPolicy sequential;            // [sequential] in the file; SpoofThreshold gives h
 };
 
 // Reads a policy (TOML; docs/policy.md). Errors name the file, line and key.
@@ -146,7 +145,8 @@ struct DecisionState {
 // Reports in time order.
 class Decider {
  public:
-  explicit Decider(const Policy& policy) : policy_(policy) {}
+  explicit Decider(const Policy& policy)
+      : policy_(policy), spoof_threshold_(SpoofThreshold(policy.sequential)) {}
   // Applies `decision` to the terminal's `state` and updates it. Safe to call from several
   // threads on different states.
   TerminalDecision Apply(DecisionState& state, Decision decision) const;
@@ -157,6 +157,7 @@ class Decider {
 
  private:
   const Policy& policy_;
+  double spoof_threshold_;  // SpoofThreshold(policy_.sequential), once
   std::unordered_map<std::string, DecisionState> states_;
 };
 

@@ -47,6 +47,10 @@ double SpoofThreshold(const SequentialPolicy& s);
 double NormalScore(double p_value);
 // One report's contribution to the CUSUM: d z - d^2/2.
 double ReportLogLr(double p_value, double design_shift);
+// The same from a verdict's sequential evidence: none (0) when none of its tests could say.
+inline double ReportEvidence(int report_tests, double report_p_value, double design_shift) {
+  return report_tests > 0 ? ReportLogLr(report_p_value, design_shift) : 0.0;
+}
 
 // One line saying what the budget sets, for logs: the threshold, the budget it comes from,
 // the design shift and Lorden's bound on the run length to a false alarm.

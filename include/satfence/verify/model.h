@@ -197,8 +197,9 @@ class Model {
   struct EpochBlock;
   void SetEpochs(std::vector<Epoch> epochs);
   void Finish();  // counts residuals, sets the parameter layout
-  // Calls f(epoch, range, rate, aoa1, aoa2) with each epoch's whitened residuals at `x`
-  // (a kind absent from the epoch gives 0).
+  // Calls f(epoch, range, rate, aoa1, aoa2, u, rho) with each epoch's whitened residuals at
+  // `x` (a kind absent from the epoch gives 0), the unit line of sight from the satellite and
+  // the range.
   template <typename F>
   void ForEachEpochResidual(const ParamVector& x, F&& f) const;
   template <bool kMoving, bool kRange, bool kRate, bool kDrift>
